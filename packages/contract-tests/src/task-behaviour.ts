@@ -1,0 +1,41 @@
+/**
+ * What a contract test wants a task to do, said once so that two kinds of backend can honour it:
+ *
+ * - Real runtimes (local processes) run `commandFor(behaviour)`, a real shell command that does it.
+ * - Emulators that do not run containers (moto, the Cloud Run fake, a bare kube-apiserver) get the same
+ *   behaviour through their `ContractDriver`, which plays the container runtime: it moves the task to
+ *   RUNNING/STOPPED with the exit code and writes the log lines where the platform would.
+ */
+export type TaskBehaviour =
+  /** Print these lines (stdout, then stderr) and exit with `exitCode`. */
+  | { kind: 'exit'; exitCode: number; stdout?: readonly string[]; stderr?: readonly string[] }
+  /** Print `NAME=value` on stdout for each name, from the task's environment, and exit 0. */
+  | { kind: 'printEnv'; names: readonly string[] }
+  /** Print `lines` on stdout one by one, `intervalMs` apart, then exit 0. */
+  | { kind: 'slowLines'; lines: readonly string[]; intervalMs: number }
+  /** Run (silently) until killed or timed out. */
+  | { kind: 'sleep'; seconds: number };
+
+/** POSIX-shell single quoting, for building test commands only. */
+function quote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The real shell command (for `/bin/sh -c`) that carries out a behaviour. */
+export function commandFor(behaviour: TaskBehaviour): string {
+  switch (behaviour.kind) {
+    case 'exit': {
+      const out = (behaviour.stdout ?? []).map((line) => `printf '%s\\n' ${quote(line)}`);
+      const err = (behaviour.stderr ?? []).map((line) => `printf '%s\\n' ${quote(line)} >&2`);
+      return [...out, ...err, `exit ${behaviour.exitCode}`].join('; ');
+    }
+    case 'printEnv':
+      return behaviour.names.map((name) => `printf '%s=%s\\n' ${quote(name)} "$${name}"`).join('; ');
+    case 'slowLines': {
+      const seconds = (behaviour.intervalMs / 1000).toFixed(3);
+      return behaviour.lines.map((line) => `printf '%s\\n' ${quote(line)}; sleep ${seconds}`).join('; ');
+    }
+    case 'sleep':
+      return `sleep ${behaviour.seconds}`;
+  }
+}

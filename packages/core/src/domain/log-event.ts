@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+
+export type LogStream = 'stdout' | 'stderr';
+
+/** One line of output. `timestamp` is Unix milliseconds; events are delivered in order. */
+export interface LogEvent {
+  timestamp: number;
+  message: string;
+  stream?: LogStream;
+  /**
+   * Stable identity of the event, used to de-duplicate when following or resuming. Adapters use the
+   * provider's own id when it has one, otherwise `makeEventId`.
+   */
+  eventId: string;
+}
+
+/**
+ * A deterministic event id: 16 hex chars of sha256 over timestamp, a per-stream sequence number and the
+ * message. The sequence keeps two identical lines printed in the same millisecond distinct.
+ */
+export function makeEventId(timestamp: number, sequence: number, message: string): string {
+  return createHash('sha256').update(`${timestamp}:${sequence}:${message}`).digest('hex').slice(0, 16);
+}
+
+/** Orders by timestamp and then by event id, the order every LogAggregator promises. */
+export function compareLogEvents(a: LogEvent, b: LogEvent): number {
+  return a.timestamp - b.timestamp || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+}

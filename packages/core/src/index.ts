@@ -1,0 +1,84 @@
+// Errors
+export {
+  ConfigurationError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ProviderError,
+  TaskportError,
+  type TaskportErrorCode,
+  type TaskportErrorOptions,
+  UnauthorizedError,
+  UnavailableError,
+  UnsupportedOperationError,
+  ValidationError,
+} from './errors/taskport-error.js';
+
+// Domain
+export type { Execution, ExecutionStatusUpdate } from './domain/execution.js';
+export {
+  commandArgv,
+  displayCommand,
+  type ExecutionRequest,
+  type NormalisedExecutionRequest,
+} from './domain/execution-request.js';
+export {
+  ALL_EXECUTION_STATUSES,
+  canTransition,
+  ExecutionStatus,
+  FINAL_EXECUTION_STATUSES,
+  isExecutionStatus,
+  isFinalStatus,
+  statusesThatMayBecome,
+} from './domain/execution-status.js';
+export {
+  type CanonicalImageConfig,
+  canonicalImageConfig,
+  computeImageId,
+  DEFAULT_CPU,
+  DEFAULT_MEMORY,
+  fromLegacyParams,
+  type ImageConfig,
+  type LegacyImageParams,
+  type PermissionConfig,
+  type ResourceConfig,
+  type RuntimeConfig,
+  sameImageConfig,
+  toLegacyParams,
+} from './domain/image-config.js';
+export type { ImageInfo } from './domain/image-info.js';
+export { type ImageReference, parseImageReference } from './domain/image-reference.js';
+export { compareLogEvents, type LogEvent, type LogStream, makeEventId } from './domain/log-event.js';
+export { canonicalPlatform, DEFAULT_PLATFORM, type Platform, PLATFORMS } from './domain/platform.js';
+export type { TaskDescription } from './domain/task-description.js';
+export { MAX_TIMEOUT_SECONDS, validateExecutionRequest } from './domain/validate-execution-request.js';
+
+// Ports
+export type { BackendLogEntry, BackendLogger } from './ports/backend-logger.js';
+export type { BackendObservability } from './ports/backend-observability.js';
+export type { ExecutionPage, ExecutionStore, ListExecutionsQuery } from './ports/execution-store.js';
+export type { ImageRegistry, RegisterImageOptions } from './ports/image-registry.js';
+export type { LogAggregator, StreamLogsOptions } from './ports/log-aggregator.js';
+export type { OperationOptions } from './ports/operation-options.js';
+export type { Runner } from './ports/runner.js';
+export type {
+  TaskExecutor,
+  TaskExecutorCapabilities,
+  TaskStartRequest,
+  TaskStartResult,
+} from './ports/task-executor.js';
+
+// Service, logging, tokens
+export { JsonLinesLogger, nullLogger, teeLogger } from './logging/json-lines-logger.js';
+export {
+  type KillResult,
+  OrchestratorService,
+  type OrchestratorPorts,
+  type RequestContext,
+  type RunResult,
+  type TraceResult,
+} from './service/orchestrator-service.js';
+export { isValidRequestId, newRequestId } from './service/request-id.js';
+export { runnerFromPorts } from './service/runner-from-ports.js';
+export { type Token, TOKENS } from './tokens.js';
+export { PORT_NAMES, type PortName, type ProviderPackage } from './ports/provider-package.js';

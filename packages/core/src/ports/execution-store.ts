@@ -1,0 +1,47 @@
+import type { Execution, ExecutionStatusUpdate } from '../domain/execution.js';
+import type { ExecutionStatus } from '../domain/execution-status.js';
+import type { OperationOptions } from './operation-options.js';
+
+export interface ListExecutionsQuery extends OperationOptions {
+  /** Page size, 1..1000. @default 50 */
+  limit?: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string;
+  /** Only executions in one of these statuses. */
+  status?: readonly ExecutionStatus[];
+}
+
+export interface ExecutionPage {
+  /** Newest first (by createdAt, then executionId). */
+  items: Execution[];
+  /** Present when there may be more; pass it back as `cursor`. Stable while new rows are inserted. */
+  nextCursor?: string;
+}
+
+/** Execution records: the history of who ran what. */
+export interface ExecutionStore {
+  readonly provider: string;
+
+  /** @throws ConflictError when an execution with this id exists */
+  create(execution: Execution, options?: OperationOptions): Promise<void>;
+
+  /** @throws NotFoundError */
+  get(executionId: string, options?: OperationOptions): Promise<Execution>;
+
+  /**
+   * Moves the record to `update.status` only if `canTransition(current, update.status)` holds, checked
+   * and written atomically (a conditional write, never read-check-write). Returns the updated record.
+   * @throws NotFoundError when there is no such record
+   * @throws ConflictError when the current status does not allow the move (the message names it)
+   */
+  updateStatus(executionId: string, update: ExecutionStatusUpdate, options?: OperationOptions): Promise<Execution>;
+
+  /** A page of executions, newest first. @throws ValidationError for a bad limit or cursor */
+  list(query?: ListExecutionsQuery): Promise<ExecutionPage>;
+
+  /** The execution started with this idempotency key, if any. */
+  findByIdempotencyKey(idempotencyKey: string, options?: OperationOptions): Promise<Execution | null>;
+
+  /** Executions created or last modified by this request. */
+  listByRequestId(requestId: string, options?: OperationOptions): Promise<Execution[]>;
+}

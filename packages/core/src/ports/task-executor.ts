@@ -1,0 +1,67 @@
+import type { ImageInfo } from '../domain/image-info.js';
+import type { TaskDescription } from '../domain/task-description.js';
+import type { OperationOptions } from './operation-options.js';
+
+/** What the executor is asked to start: the request after validation, with the image already resolved. */
+export interface TaskStartRequest {
+  /** A string runs as `/bin/sh -c <command>`; an array is the argv. Passed as data, never templated. */
+  command: string | readonly string[];
+  /** The resolved image, possibly registered in another provider's registry. */
+  image: ImageInfo;
+  env: Record<string, string>;
+  /** Secret environment; adapters must not log it nor write it anywhere but the task's environment. */
+  secrets: Record<string, string>;
+  /** Enforced by every executor (natively where the platform has a deadline). */
+  timeoutSeconds?: number;
+  labels: Record<string, string>;
+  /** Same key -> same task; a retried start never launches a second one. */
+  idempotencyKey?: string;
+  /** The request that asked for the start; adapters tag provider resources with it. */
+  requestId: string;
+}
+
+export interface TaskStartResult {
+  /** Opaque id, chosen by the executor; it is all the executor needs to kill or describe the task later. */
+  executionId: string;
+  /** ISO 8601; when the provider accepted the task. */
+  createdAt?: string;
+}
+
+export interface TaskExecutorCapabilities {
+  /** killTask works while the task is still STARTING (provisioning, pulling). */
+  killWhileStarting: boolean;
+  /** The platform enforces timeoutSeconds itself (otherwise a watchdog in the adapter does). */
+  nativeTimeout: boolean;
+  /** The image is really pulled and used (false for the local executor, which runs on the host). */
+  runsImages: boolean;
+}
+
+/** Starts, stops and reads the state of tasks on one compute platform. */
+export interface TaskExecutor {
+  /** Provider name, e.g. `local`, `aws`. */
+  readonly provider: string;
+  readonly capabilities: TaskExecutorCapabilities;
+
+  /**
+   * Starts the command on the platform. Resolves once the provider has accepted the task.
+   * @throws ValidationError when the request does not fit this platform (checked before any provider call)
+   * @throws UnavailableError when the provider is throttling or down after retries
+   * @throws ProviderError for other provider failures
+   */
+  startTask(userEmail: string, request: TaskStartRequest, options?: OperationOptions): Promise<TaskStartResult>;
+
+  /**
+   * Asks the platform to stop the task (SIGTERM, then SIGKILL after a grace period, or the platform's
+   * equivalent). Works while STARTING when `capabilities.killWhileStarting`. Resolves once the stop was
+   * requested; the task reaches STOPPED shortly after.
+   * @throws NotFoundError when the executor knows no such task
+   * @throws ConflictError when the task has already finished
+   */
+  killTask(executionId: string, options?: OperationOptions): Promise<void>;
+
+  /**
+   * Provider truth about the task now.
+   * @throws NotFoundError when the executor knows no such task
+   */
+  describeTask(executionId: string, options?: OperationOptions): Promise<TaskDescription>;
+}

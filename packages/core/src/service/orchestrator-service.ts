@@ -1,0 +1,418 @@
+import type { Execution } from '../domain/execution.js';
+import type { ExecutionRequest } from '../domain/execution-request.js';
+import { canTransition, type ExecutionStatus, isFinalStatus } from '../domain/execution-status.js';
+import { fromLegacyParams, type ImageConfig, type LegacyImageParams } from '../domain/image-config.js';
+import type { ImageInfo } from '../domain/image-info.js';
+import type { LogEvent } from '../domain/log-event.js';
+import type { TaskDescription } from '../domain/task-description.js';
+import { validateExecutionRequest } from '../domain/validate-execution-request.js';
+import { ConflictError, TaskportError, ValidationError } from '../errors/taskport-error.js';
+import { nullLogger } from '../logging/json-lines-logger.js';
+import type { BackendLogger } from '../ports/backend-logger.js';
+import type { BackendObservability } from '../ports/backend-observability.js';
+import type { ExecutionPage, ExecutionStore, ListExecutionsQuery } from '../ports/execution-store.js';
+import type { ImageRegistry } from '../ports/image-registry.js';
+import type { LogAggregator } from '../ports/log-aggregator.js';
+import type { TaskExecutor } from '../ports/task-executor.js';
+import { isValidRequestId, newRequestId } from './request-id.js';
+
+/** Per-call context: the request id (generated when absent) and an abort signal. */
+export interface RequestContext {
+  requestId?: string;
+  signal?: AbortSignal;
+}
+
+export interface OrchestratorPorts {
+  taskExecutor: TaskExecutor;
+  imageRegistry: ImageRegistry;
+  logAggregator: LogAggregator;
+  backendObservability: BackendObservability;
+  executionStore: ExecutionStore;
+  logger?: BackendLogger;
+}
+
+export interface RunResult {
+  execution: Execution;
+  requestId: string;
+  /** True when an execution with the same idempotency key already existed and was returned instead. */
+  reused: boolean;
+}
+
+export interface KillResult {
+  execution: Execution;
+  requestId: string;
+  /** True when the execution had already finished: nothing was done. */
+  alreadyFinished: boolean;
+}
+
+export interface TraceResult {
+  requestId: string;
+  /** The platform's own log lines for the request. */
+  logs: LogEvent[];
+  /** Executions the request created or last modified. */
+  executions: Execution[];
+}
+
+/**
+ * The operations users call, composed from the ports. It resolves images through the ImageRegistry and
+ * hands the resolved ImageInfo to the TaskExecutor, so any executor can run an image registered in any
+ * registry. Every operation carries a request id and writes structured lines with it.
+ */
+export class OrchestratorService {
+  private readonly ports: OrchestratorPorts;
+  private readonly logger: BackendLogger;
+
+  constructor(ports: OrchestratorPorts) {
+    this.ports = ports;
+    this.logger = ports.logger ?? nullLogger;
+  }
+
+  taskExecutor(): TaskExecutor {
+    return this.ports.taskExecutor;
+  }
+  imageRegistry(): ImageRegistry {
+    return this.ports.imageRegistry;
+  }
+  logAggregator(): LogAggregator {
+    return this.ports.logAggregator;
+  }
+  backendObservability(): BackendObservability {
+    return this.ports.backendObservability;
+  }
+  executionStore(): ExecutionStore {
+    return this.ports.executionStore;
+  }
+
+  /**
+   * Runs a command: validate, resolve the image, start it, record it. With an idempotency key that was
+   * used before, returns the existing execution and starts nothing.
+   * @throws ValidationError for a bad request or when no image is given and there is no default
+   */
+  async runCommand(userEmail: string, request: ExecutionRequest, context: RequestContext = {}): Promise<RunResult> {
+    return this.operation('runCommand', context, {}, async (requestId, signal) => {
+      if (typeof userEmail !== 'string' || userEmail.trim() === '') {
+        throw new ValidationError('userEmail is required: say who runs the command', { details: { field: 'userEmail' } });
+      }
+      const valid = validateExecutionRequest(request);
+      if (valid.idempotencyKey) {
+        const existing = await this.ports.executionStore.findByIdempotencyKey(valid.idempotencyKey, { signal });
+        if (existing) {
+          this.log('info', requestId, 'idempotency key seen before; returning the existing execution', {
+            executionId: existing.executionId,
+          });
+          return { execution: existing, requestId, reused: true };
+        }
+      }
+      const image = await this.resolveImage(valid.image, signal);
+      const executor = this.ports.taskExecutor;
+      const started = await executor.startTask(
+        userEmail,
+        {
+          command: valid.command,
+          image,
+          env: valid.env,
+          secrets: valid.secrets,
+          ...(valid.timeoutSeconds !== undefined ? { timeoutSeconds: valid.timeoutSeconds } : {}),
+          labels: valid.labels,
+          ...(valid.idempotencyKey ? { idempotencyKey: valid.idempotencyKey } : {}),
+          requestId,
+        },
+        { signal },
+      );
+      const execution: Execution = {
+        executionId: started.executionId,
+        status: 'STARTING',
+        command: valid.command,
+        imageId: image.imageId,
+        image: image.image,
+        createdBy: userEmail.trim(),
+        executor: executor.provider,
+        createdAt: started.createdAt ?? new Date().toISOString(),
+        exitCode: null,
+        requestId,
+        labels: valid.labels,
+        envKeys: [...Object.keys(valid.env), ...Object.keys(valid.secrets)],
+        env: valid.env,
+        ...(valid.timeoutSeconds !== undefined ? { timeoutSeconds: valid.timeoutSeconds } : {}),
+        ...(valid.idempotencyKey ? { idempotencyKey: valid.idempotencyKey } : {}),
+      };
+      try {
+        await this.ports.executionStore.create(execution, { signal });
+      } catch (error) {
+        // A task with no record is an orphan nobody can see or kill: stop it before reporting.
+        this.log('error', requestId, 'recording the execution failed; stopping the task', {
+          executionId: execution.executionId,
+          error: describeError(error),
+        });
+        await executor.killTask(execution.executionId).catch(() => undefined);
+        throw error;
+      }
+      this.log('info', requestId, 'execution started', {
+        executionId: execution.executionId,
+        imageId: image.imageId,
+        executor: executor.provider,
+      });
+      return { execution, requestId, reused: false };
+    });
+  }
+
+  /**
+   * Kills an execution. Idempotent: on a finished execution it does nothing and says so.
+   * @throws NotFoundError for an unknown execution
+   */
+  async killExecution(executionId: string, context: RequestContext = {}): Promise<KillResult> {
+    return this.operation('killExecution', context, { executionId }, async (requestId, signal) => {
+      const record = await this.ports.executionStore.get(requiredId(executionId), { signal });
+      if (isFinalStatus(record.status)) {
+        return { execution: record, requestId, alreadyFinished: true };
+      }
+      try {
+        await this.ports.taskExecutor.killTask(executionId, { signal });
+      } catch (error) {
+        if (!ConflictError.isInstance(error)) throw error;
+        // It finished between our read and the kill: record how it ended instead.
+        const execution = await this.reconcile(record, requestId, signal);
+        return { execution, requestId, alreadyFinished: true };
+      }
+      const execution = await this.moveStatus(record, { status: 'TERMINATING', requestId }, signal);
+      return { execution, requestId, alreadyFinished: false };
+    });
+  }
+
+  /**
+   * The execution record, brought up to date with what the provider says (the provider is the truth for
+   * a task that is not final yet; the store converges to it with a conditional update).
+   * @throws NotFoundError for an unknown execution
+   */
+  async getExecutionStatus(executionId: string, context: RequestContext = {}): Promise<Execution> {
+    return this.operation('getExecutionStatus', context, { executionId }, async (requestId, signal) => {
+      const record = await this.ports.executionStore.get(requiredId(executionId), { signal });
+      return this.reconcile(record, requestId, signal);
+    });
+  }
+
+  /** A page of executions, newest first. */
+  async listExecutions(query: Omit<ListExecutionsQuery, 'signal'> = {}, context: RequestContext = {}): Promise<ExecutionPage> {
+    return this.operation('listExecutions', context, {}, (_requestId, signal) =>
+      this.ports.executionStore.list({ ...query, signal }),
+    );
+  }
+
+  /**
+   * All log events of an execution so far (`[]` when there are none).
+   * @throws NotFoundError for an unknown execution
+   */
+  async getLogs(executionId: string, context: RequestContext = {}): Promise<{ execution: Execution; events: LogEvent[] }> {
+    return this.operation('getLogs', context, { executionId }, async (requestId, signal) => {
+      const record = await this.ports.executionStore.get(requiredId(executionId), { signal });
+      const execution = await this.reconcile(record, requestId, signal);
+      const events = await this.ports.logAggregator.fetchLogsByExecutionId(executionId, { signal });
+      return { execution, events };
+    });
+  }
+
+  /**
+   * Streams the logs of an execution in bounded memory. With `follow`, ends when the execution has ended
+   * (as the TaskExecutor reports it) and every line is out.
+   * @throws NotFoundError for an unknown execution (before the first event)
+   */
+  async *streamLogs(
+    executionId: string,
+    options: { follow?: boolean; since?: number; pollIntervalMs?: number } & RequestContext = {},
+  ): AsyncGenerator<LogEvent> {
+    const requestId = this.requestIdOf(options);
+    const { signal } = options;
+    await this.ports.executionStore.get(requiredId(executionId), { signal });
+    this.log('info', requestId, 'streaming logs', { operation: 'streamLogs', executionId, follow: !!options.follow });
+    yield* this.ports.logAggregator.streamLogs(executionId, {
+      ...(options.follow !== undefined ? { follow: options.follow } : {}),
+      ...(options.since !== undefined ? { since: options.since } : {}),
+      ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+      ...(signal ? { signal } : {}),
+      isTaskDone: async () => {
+        const record = await this.ports.executionStore.get(executionId, { signal });
+        return isFinalStatus((await this.reconcile(record, requestId, signal)).status);
+      },
+    });
+  }
+
+  /** The platform's log lines for a request id and the executions it created or changed. */
+  async trace(traceRequestId: string, context: RequestContext = {}): Promise<TraceResult> {
+    return this.operation('trace', context, { traceRequestId }, async (_requestId, signal) => {
+      if (typeof traceRequestId !== 'string' || traceRequestId.trim() === '') {
+        throw new ValidationError('a request id is required to trace', { details: { field: 'requestId' } });
+      }
+      const [logs, executions] = await Promise.all([
+        this.ports.backendObservability.fetchBackendLogs(traceRequestId, { signal }),
+        this.ports.executionStore.listByRequestId(traceRequestId, { signal }),
+      ]);
+      return { requestId: traceRequestId, logs, executions };
+    });
+  }
+
+  async registerImage(config: ImageConfig, context: RequestContext = {}): Promise<ImageInfo> {
+    return this.operation('registerImage', context, { image: config?.image }, async (requestId, signal) => {
+      const info = await this.ports.imageRegistry.registerImage(config, { requestId, signal });
+      this.log('info', requestId, 'image registered', { imageId: info.imageId, isDefault: info.isDefault });
+      return info;
+    });
+  }
+
+  /** @deprecated The original positional form; converted with `fromLegacyParams`. */
+  async registerImageLegacy(
+    image: string,
+    isDefault: boolean | undefined,
+    taskRoleName: string | undefined,
+    taskExecutionRoleName: string | undefined,
+    cpu: number | undefined,
+    memory: number | undefined,
+    runtimePlatform: string | undefined,
+    createdBy: string,
+    context: RequestContext = {},
+  ): Promise<ImageInfo> {
+    const params: LegacyImageParams = {
+      image,
+      isDefault,
+      taskRoleName,
+      taskExecutionRoleName,
+      cpu,
+      memory,
+      runtimePlatform,
+      createdBy,
+    };
+    return this.registerImage(fromLegacyParams(params), context);
+  }
+
+  async listImages(context: RequestContext = {}): Promise<ImageInfo[]> {
+    return this.operation('listImages', context, {}, (_r, signal) => this.ports.imageRegistry.listImages({ signal }));
+  }
+
+  async getImage(ref: string, context: RequestContext = {}): Promise<ImageInfo> {
+    return this.operation('getImage', context, { ref }, (_r, signal) => this.ports.imageRegistry.getImage(ref, { signal }));
+  }
+
+  async getDefaultImage(context: RequestContext = {}): Promise<ImageInfo | null> {
+    return this.operation('getDefaultImage', context, {}, (_r, signal) =>
+      this.ports.imageRegistry.getDefaultImage({ signal }),
+    );
+  }
+
+  async removeImage(ref: string, context: RequestContext = {}): Promise<void> {
+    return this.operation('removeImage', context, { ref }, (_r, signal) =>
+      this.ports.imageRegistry.removeImage(ref, { signal }),
+    );
+  }
+
+  async setDefaultImage(ref: string, context: RequestContext = {}): Promise<ImageInfo> {
+    return this.operation('setDefaultImage', context, { ref }, (_r, signal) =>
+      this.ports.imageRegistry.setDefaultImage(ref, { signal }),
+    );
+  }
+
+  private async resolveImage(ref: string, signal: AbortSignal | undefined): Promise<ImageInfo> {
+    if (ref !== '') return this.ports.imageRegistry.getImage(ref, { signal });
+    const fallback = await this.ports.imageRegistry.getDefaultImage({ signal });
+    if (!fallback) {
+      throw new ValidationError(
+        'no image given and no default image is registered; pass an image or register one with `taskport images register <image> --default`',
+        { details: { field: 'image' } },
+      );
+    }
+    return fallback;
+  }
+
+  /** Brings a non-final record up to date with the executor's view of the task. */
+  private async reconcile(record: Execution, requestId: string, signal: AbortSignal | undefined): Promise<Execution> {
+    if (isFinalStatus(record.status) || record.executor !== this.ports.taskExecutor.provider) return record;
+    let truth: TaskDescription;
+    try {
+      truth = await this.ports.taskExecutor.describeTask(record.executionId, { signal });
+    } catch (error) {
+      this.log('warn', requestId, 'could not read the task from the provider; returning the stored record', {
+        executionId: record.executionId,
+        error: describeError(error),
+      });
+      return record;
+    }
+    if (!canTransition(record.status, truth.status)) return record;
+    return this.moveStatus(
+      record,
+      {
+        status: truth.status,
+        exitCode: truth.exitCode,
+        ...(truth.reason ? { reason: truth.reason } : {}),
+        ...(truth.startedAt ? { startedAt: truth.startedAt } : {}),
+        ...(truth.stoppedAt ? { completedAt: truth.stoppedAt } : {}),
+        requestId,
+      },
+      signal,
+    );
+  }
+
+  /** Conditional status move; when another writer got there first, returns what it wrote. */
+  private async moveStatus(
+    record: Execution,
+    update: { status: ExecutionStatus; exitCode?: number | null; reason?: string; startedAt?: string; completedAt?: string; requestId: string },
+    signal: AbortSignal | undefined,
+  ): Promise<Execution> {
+    try {
+      const updated = await this.ports.executionStore.updateStatus(record.executionId, update, { signal });
+      this.log('info', update.requestId, `execution ${record.status} -> ${update.status}`, {
+        executionId: record.executionId,
+        ...(update.exitCode !== undefined ? { exitCode: update.exitCode } : {}),
+      });
+      return updated;
+    } catch (error) {
+      if (!ConflictError.isInstance(error)) throw error;
+      return this.ports.executionStore.get(record.executionId, { signal });
+    }
+  }
+
+  private async operation<T>(
+    name: string,
+    context: RequestContext,
+    fields: Record<string, unknown>,
+    body: (requestId: string, signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
+    const requestId = this.requestIdOf(context);
+    const started = Date.now();
+    this.log('debug', requestId, `${name} started`, { operation: name, ...fields });
+    try {
+      const result = await body(requestId, context.signal);
+      this.log('info', requestId, `${name} succeeded`, { operation: name, ...fields, durationMs: Date.now() - started });
+      return result;
+    } catch (error) {
+      this.log(TaskportError.hasCode(error, 'VALIDATION') || TaskportError.hasCode(error, 'NOT_FOUND') ? 'warn' : 'error', requestId, `${name} failed`, {
+        operation: name,
+        ...fields,
+        durationMs: Date.now() - started,
+        error: describeError(error),
+      });
+      throw error;
+    }
+  }
+
+  private requestIdOf(context: RequestContext): string {
+    if (context.requestId === undefined) return newRequestId();
+    if (!isValidRequestId(context.requestId)) {
+      throw new ValidationError('requestId must be 1-128 letters, digits or ._:-', { details: { field: 'requestId' } });
+    }
+    return context.requestId;
+  }
+
+  private log(level: 'debug' | 'info' | 'warn' | 'error', requestId: string, message: string, fields: Record<string, unknown>): void {
+    this.logger.log({ level, message, requestId, fields });
+  }
+}
+
+function requiredId(executionId: string): string {
+  if (typeof executionId !== 'string' || executionId.trim() === '') {
+    throw new ValidationError('an execution id is required', { details: { field: 'executionId' } });
+  }
+  return executionId;
+}
+
+function describeError(error: unknown): Record<string, unknown> {
+  if (TaskportError.isInstance(error)) return { code: error.code, message: error.message };
+  return { message: error instanceof Error ? error.message : String(error) };
+}

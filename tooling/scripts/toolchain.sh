@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Makes Node >= 22.12 and pnpm available on PATH, installing them into the git-ignored
+# .toolchain/ folder from the npm registry when the machine lacks them. Source it:
+#   . tooling/scripts/toolchain.sh
+# A new machine here has only Node 20 and npm; corepack cannot verify registry signatures,
+# so pnpm is installed as a plain npm package instead.
+set -euo pipefail
+
+TASKPORT_ROOT="${TASKPORT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+TOOLCHAIN_DIR="$TASKPORT_ROOT/.toolchain"
+NODE_PACKAGE_VERSION="24"
+PNPM_VERSION="$(sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' "$TASKPORT_ROOT/package.json")"
+
+log() { printf '[toolchain] %s\n' "$*" >&2; }
+
+node_is_recent_enough() {
+  local node_bin="$1"
+  [ -x "$node_bin" ] || command -v "$node_bin" >/dev/null 2>&1 || return 1
+  "$node_bin" -e '
+    const [maj, min] = process.versions.node.split(".").map(Number);
+    process.exit(maj > 22 || (maj === 22 && min >= 12) ? 0 : 1);
+  ' 2>/dev/null
+}
+
+ensure_node() {
+  if node_is_recent_enough node; then return; fi
+  local local_node="$TOOLCHAIN_DIR/node/node_modules/.bin/node"
+  if ! node_is_recent_enough "$local_node"; then
+    log "system Node is $(node --version 2>/dev/null || echo missing); installing Node $NODE_PACKAGE_VERSION into .toolchain/node"
+    mkdir -p "$TOOLCHAIN_DIR/node"
+    # Its own package.json stops npm from walking up and installing into the repository root.
+    echo '{"name":"taskport-toolchain-node","private":true}' >"$TOOLCHAIN_DIR/node/package.json"
+    (cd "$TOOLCHAIN_DIR/node" && npm install --no-save --no-audit --no-fund --loglevel=error "node@$NODE_PACKAGE_VERSION" >&2)
+  fi
+  # The npm "node" package exposes the real binary through its bin link.
+  local real_node
+  real_node="$(readlink -f "$local_node")"
+  mkdir -p "$TOOLCHAIN_DIR/bin"
+  ln -sf "$real_node" "$TOOLCHAIN_DIR/bin/node"
+  export PATH="$TOOLCHAIN_DIR/bin:$PATH"
+}
+
+ensure_pnpm() {
+  if command -v pnpm >/dev/null 2>&1 && [ "$(pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ]; then return; fi
+  if [ ! -x "$TOOLCHAIN_DIR/pnpm/bin/pnpm" ] || [ "$("$TOOLCHAIN_DIR/pnpm/bin/pnpm" --version)" != "$PNPM_VERSION" ]; then
+    log "installing pnpm $PNPM_VERSION into .toolchain/pnpm"
+    npm install -g --prefix "$TOOLCHAIN_DIR/pnpm" --no-audit --no-fund --loglevel=error "pnpm@$PNPM_VERSION" >&2
+  fi
+  export PATH="$TOOLCHAIN_DIR/pnpm/bin:$PATH"
+}
+
+ensure_node
+ensure_pnpm
+set +euo pipefail
