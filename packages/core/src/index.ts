@@ -50,7 +50,7 @@ export type { ImageInfo } from './domain/image-info.js';
 export { type ImageReference, parseImageReference } from './domain/image-reference.js';
 export { compareLogEvents, type LogEvent, type LogStream, makeEventId } from './domain/log-event.js';
 export { canonicalPlatform, DEFAULT_PLATFORM, type Platform, PLATFORMS } from './domain/platform.js';
-export type { TaskDescription } from './domain/task-description.js';
+export type { StopCode, TaskDescription } from './domain/task-description.js';
 export { MAX_TIMEOUT_SECONDS, validateExecutionRequest } from './domain/validate-execution-request.js';
 
 // Ports

@@ -4,7 +4,8 @@
  * - STARTING: accepted by the provider, not yet running.
  * - RUNNING: the command is running.
  * - TERMINATING: a kill was requested; the provider has not confirmed the stop yet.
- * - SUCCEEDED / FAILED / STOPPED: final. STOPPED means killed (or timed out); it is never success.
+ * - SUCCEEDED / FAILED / STOPPED: final. STOPPED means killed on request; it is never success. A timeout
+ *   is FAILED with stopCode TIMED_OUT.
  */
 export const ExecutionStatus = {
   STARTING: 'STARTING',

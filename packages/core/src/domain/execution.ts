@@ -1,4 +1,5 @@
 import type { ExecutionStatus } from './execution-status.js';
+import type { StopCode } from './task-description.js';
 
 /** The stored record of one execution: who ran what, where, when, and how it ended. */
 export interface Execution {
@@ -19,7 +20,9 @@ export interface Execution {
   completedAt?: string;
   /** Exit code once known; `null` when unknown (never fabricated). */
   exitCode: number | null;
-  /** Why it ended this way (stop code, timeout, crash of the supervisor, ...). */
+  /** Why it ended, machine-readable. */
+  stopCode?: StopCode;
+  /** Why it ended this way, in words (provider reason, timeout, crash of the supervisor, ...). */
   reason?: string;
   /** Request that created it. */
   requestId: string;
@@ -38,6 +41,7 @@ export interface Execution {
 export interface ExecutionStatusUpdate {
   status: ExecutionStatus;
   exitCode?: number | null;
+  stopCode?: StopCode;
   reason?: string;
   startedAt?: string;
   completedAt?: string;

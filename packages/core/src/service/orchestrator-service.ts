@@ -4,7 +4,7 @@ import { canTransition, type ExecutionStatus, isFinalStatus } from '../domain/ex
 import { fromLegacyParams, type ImageConfig, type LegacyImageParams } from '../domain/image-config.js';
 import type { ImageInfo } from '../domain/image-info.js';
 import type { LogEvent } from '../domain/log-event.js';
-import type { TaskDescription } from '../domain/task-description.js';
+import type { StopCode, TaskDescription } from '../domain/task-description.js';
 import { validateExecutionRequest } from '../domain/validate-execution-request.js';
 import { ConflictError, TaskportError, ValidationError } from '../errors/taskport-error.js';
 import { nullLogger } from '../logging/json-lines-logger.js';
@@ -340,6 +340,7 @@ export class OrchestratorService {
       {
         status: truth.status,
         exitCode: truth.exitCode,
+        ...(truth.stopCode ? { stopCode: truth.stopCode } : {}),
         ...(truth.reason ? { reason: truth.reason } : {}),
         ...(truth.startedAt ? { startedAt: truth.startedAt } : {}),
         ...(truth.stoppedAt ? { completedAt: truth.stoppedAt } : {}),
@@ -352,7 +353,7 @@ export class OrchestratorService {
   /** Conditional status move; when another writer got there first, returns what it wrote. */
   private async moveStatus(
     record: Execution,
-    update: { status: ExecutionStatus; exitCode?: number | null; reason?: string; startedAt?: string; completedAt?: string; requestId: string },
+    update: { status: ExecutionStatus; exitCode?: number | null; stopCode?: StopCode; reason?: string; startedAt?: string; completedAt?: string; requestId: string },
     signal: AbortSignal | undefined,
   ): Promise<Execution> {
     try {
