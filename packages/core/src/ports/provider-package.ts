@@ -22,6 +22,11 @@ export interface ProviderPackage<Options = unknown, Module = unknown> {
    * environment fallbacks ("argument first, then environment"). Throws ConfigurationError naming the key.
    */
   parseOptions(raw: unknown, env: Record<string, string | undefined>): Options;
+  /**
+   * Environment variables `parseOptions` falls back to, by option key (e.g. `{ dataDir: 'TASKPORT_DATA_DIR' }`).
+   * Only used to report where a value came from (`taskport config show`).
+   */
+  readonly optionEnv?: Readonly<Record<string, string>>;
   /** One module per port the provider implements; each binds that port's token. */
   readonly modules: Partial<Record<PortName, (options: Options) => Module>>;
   /**

@@ -1,0 +1,15 @@
+export { type Composition, composeContainer, type PortBinding } from './compose-container.js';
+export { type CreateTaskportOptions, createTaskport, type Taskport } from './create-taskport.js';
+export type {
+  DeploymentConfig,
+  PortChoice,
+  ResolvedConfig,
+  ResolvedPort,
+  ResolvedProvider,
+  ValueSource,
+} from './deployment-config.js';
+export { describeConfig } from './describe-config.js';
+export { type LoadedProvider, loadProvider } from './load-provider.js';
+export { BUILT_IN_PROVIDERS } from './provider-catalog.js';
+export { findConfigFile, readConfigFile } from './read-config-file.js';
+export { ALL_PORTS_ENV, PORT_ENV, resolvePorts } from './resolve-deployment.js';

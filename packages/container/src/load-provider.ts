@@ -1,0 +1,35 @@
+import { ConfigurationError, type ProviderPackage } from '@taskport/core';
+import type { ContainerModule } from 'inversify';
+import { BUILT_IN_PROVIDERS } from './provider-catalog.js';
+
+export type LoadedProvider = ProviderPackage<unknown, ContainerModule>;
+
+/**
+ * Imports a provider package by name, only when the config names it, so a deployment never loads the
+ * SDKs of providers it does not use. The package must export `taskportProvider`.
+ */
+export async function loadProvider(provider: string): Promise<LoadedProvider> {
+  const specifier = BUILT_IN_PROVIDERS[provider] ?? provider;
+  let imported: Record<string, unknown>;
+  try {
+    imported = (await import(specifier)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(specifier)) {
+      throw new ConfigurationError(
+        `provider "${provider}" is configured but its package ${specifier} is not installed; add it to the deployment (pnpm add ${specifier})`,
+        { cause: error },
+      );
+    }
+    throw new ConfigurationError(`provider "${provider}" (${specifier}) failed to load: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const candidate = imported.taskportProvider as LoadedProvider | undefined;
+  if (!candidate || typeof candidate.parseOptions !== 'function' || typeof candidate.modules !== 'object') {
+    throw new ConfigurationError(
+      `package ${specifier} is not a taskport provider: it must export \`taskportProvider\` with name, parseOptions and modules`,
+    );
+  }
+  return candidate;
+}
