@@ -35,7 +35,12 @@ export async function createTaskport(options: CreateTaskportOptions = {}): Promi
   const cwd = options.cwd ?? process.cwd();
   const configFile = findConfigFile(options.configPath, env, cwd);
   const file = configFile ? await readConfigFile(configFile) : {};
-  const ports = resolvePorts({ file, env, ...(configFile ? { configFile } : {}), ...(options.overrides ? { overrides: options.overrides } : {}) });
+  const ports = resolvePorts({
+    file,
+    env,
+    ...(configFile ? { configFile } : {}),
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+  });
 
   const names = [...new Set(PORT_NAMES.map((port) => ports[port].provider))];
   const loaded = new Map<string, LoadedProvider>(
@@ -45,7 +50,10 @@ export async function createTaskport(options: CreateTaskportOptions = {}): Promi
   const composition = {} as Composition;
   for (const port of PORT_NAMES) {
     const provider = loaded.get(ports[port].provider)!;
-    composition[port] = { provider, options: provider.parseOptions(ports[port].rawOptions, env) } satisfies PortBinding;
+    composition[port] = {
+      provider,
+      options: provider.parseOptions(ports[port].rawOptions, env),
+    } satisfies PortBinding;
   }
   const container = composeContainer(composition);
 
@@ -57,7 +65,14 @@ export async function createTaskport(options: CreateTaskportOptions = {}): Promi
     const sources: Record<string, ValueSource> = {};
     for (const key of Object.keys(parsed)) {
       const envName = provider.optionEnv?.[key];
-      sources[key] = key in override ? 'argument' : key in section ? 'file' : envName && env[envName] !== undefined ? 'env' : 'default';
+      sources[key] =
+        key in override
+          ? 'argument'
+          : key in section
+            ? 'file'
+            : envName && env[envName] !== undefined
+              ? 'env'
+              : 'default';
     }
     providers[name] = { options: parsed, sources };
   }

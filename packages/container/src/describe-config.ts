@@ -11,7 +11,10 @@ export function describeConfig(config: ResolvedConfig): ResolvedConfig {
   for (const [name, provider] of Object.entries(config.providers)) {
     providers[name] = {
       options: Object.fromEntries(
-        Object.entries(provider.options).map(([key, value]) => [key, SECRET_KEY.test(key) ? '[redacted]' : value]),
+        Object.entries(provider.options).map(([key, value]) => [
+          key,
+          SECRET_KEY.test(key) ? '[redacted]' : value,
+        ]),
       ),
       sources: { ...provider.sources },
     };

@@ -21,9 +21,12 @@ export async function loadProvider(provider: string): Promise<LoadedProvider> {
         { cause: error },
       );
     }
-    throw new ConfigurationError(`provider "${provider}" (${specifier}) failed to load: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new ConfigurationError(
+      `provider "${provider}" (${specifier}) failed to load: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   const candidate = imported.taskportProvider as LoadedProvider | undefined;
   if (!candidate || typeof candidate.parseOptions !== 'function' || typeof candidate.modules !== 'object') {

@@ -8,5 +8,7 @@ export const BUILT_IN_PROVIDERS: Readonly<Record<string, string>> = {
 
 /** True for a provider given as a package specifier (`@scope/name` or a path) rather than a built-in name. */
 export function isPackageSpecifier(provider: string): boolean {
-  return provider.startsWith('@') || provider.startsWith('.') || provider.startsWith('/') || provider.includes('/');
+  return (
+    provider.startsWith('@') || provider.startsWith('.') || provider.startsWith('/') || provider.includes('/')
+  );
 }

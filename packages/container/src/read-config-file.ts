@@ -39,7 +39,9 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigurationError(`cannot read config file ${path}: ${(error as Error).message}`, { cause: error });
+    throw new ConfigurationError(`cannot read config file ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let parsed: unknown;
   try {
@@ -51,13 +53,18 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
       parsed = parse(text);
     }
   } catch (error) {
-    throw new ConfigurationError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new ConfigurationError(
+      `config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigurationError(`config file ${path} must hold a mapping (providers:, then one section per provider)`);
+    throw new ConfigurationError(
+      `config file ${path} must hold a mapping (providers:, then one section per provider)`,
+    );
   }
   return parsed as Record<string, unknown>;
 }

@@ -29,11 +29,15 @@ export function resolvePorts(input: ResolveInput): Record<PortName, ResolvedPort
   const where = input.configFile ? ` in ${input.configFile}` : '';
   const providersSection = input.file.providers ?? {};
   if (typeof providersSection !== 'object' || providersSection === null || Array.isArray(providersSection)) {
-    throw new ConfigurationError(`"providers"${where} must be a mapping of port to provider, e.g. { taskExecutor: aws }`);
+    throw new ConfigurationError(
+      `"providers"${where} must be a mapping of port to provider, e.g. { taskExecutor: aws }`,
+    );
   }
   for (const key of Object.keys(providersSection)) {
     if (!(PORT_NAMES as readonly string[]).includes(key)) {
-      throw new ConfigurationError(`unknown port "providers.${key}"${where}; the ports are ${PORT_NAMES.join(', ')}`);
+      throw new ConfigurationError(
+        `unknown port "providers.${key}"${where}; the ports are ${PORT_NAMES.join(', ')}`,
+      );
     }
   }
   for (const key of Object.keys(input.file)) {
@@ -61,7 +65,13 @@ export function resolvePorts(input: ResolveInput): Record<PortName, ResolvedPort
       provider = 'local';
       source = 'default';
     }
-    checkProviderName(provider, port, source === 'env' ? `environment variable ${input.env[PORT_ENV[port]] ? PORT_ENV[port] : ALL_PORTS_ENV}` : `providers.${port}${where}`);
+    checkProviderName(
+      provider,
+      port,
+      source === 'env'
+        ? `environment variable ${input.env[PORT_ENV[port]] ? PORT_ENV[port] : ALL_PORTS_ENV}`
+        : `providers.${port}${where}`,
+    );
     const section = (input.file[provider] as Record<string, unknown> | undefined) ?? {};
     result[port] = {
       provider,
@@ -72,23 +82,36 @@ export function resolvePorts(input: ResolveInput): Record<PortName, ResolvedPort
   return result;
 }
 
-function parseChoice(value: unknown, port: PortName, where: string): { provider: string; portOptions: Record<string, unknown> } {
+function parseChoice(
+  value: unknown,
+  port: PortName,
+  where: string,
+): { provider: string; portOptions: Record<string, unknown> } {
   if (typeof value === 'string') return { provider: value.trim(), portOptions: {} };
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const { provider, options, ...rest } = value as Record<string, unknown>;
     const extra = Object.keys(rest);
     if (extra.length > 0) {
-      throw new ConfigurationError(`unknown key "providers.${port}.${extra[0]}"${where}; a port takes { provider, options }`);
+      throw new ConfigurationError(
+        `unknown key "providers.${port}.${extra[0]}"${where}; a port takes { provider, options }`,
+      );
     }
     if (typeof provider !== 'string') {
-      throw new ConfigurationError(`"providers.${port}.provider"${where} must name a provider: ${Object.keys(BUILT_IN_PROVIDERS).join(', ')}`);
+      throw new ConfigurationError(
+        `"providers.${port}.provider"${where} must name a provider: ${Object.keys(BUILT_IN_PROVIDERS).join(', ')}`,
+      );
     }
-    if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    if (
+      options !== undefined &&
+      (typeof options !== 'object' || options === null || Array.isArray(options))
+    ) {
       throw new ConfigurationError(`"providers.${port}.options"${where} must be a mapping`);
     }
     return { provider: provider.trim(), portOptions: (options as Record<string, unknown>) ?? {} };
   }
-  throw new ConfigurationError(`"providers.${port}"${where} must be a provider name or { provider, options }`);
+  throw new ConfigurationError(
+    `"providers.${port}"${where} must be a provider name or { provider, options }`,
+  );
 }
 
 function checkProviderName(provider: string, port: PortName, where: string): void {

@@ -9,25 +9,38 @@ import { resolvePorts } from '../src/resolve-deployment.js';
 describe('resolvePorts', () => {
   it('makes every port local when there is no config at all', () => {
     const ports = resolvePorts({ file: {}, env: {} });
-    expect(Object.values(ports).map((p) => [p.provider, p.source])).toEqual(Array(5).fill(['local', 'default']));
+    expect(Object.values(ports).map((p) => [p.provider, p.source])).toEqual(
+      Array(5).fill(['local', 'default']),
+    );
   });
 
   it('takes the file choice per port and merges the provider section with per-port options', () => {
     const ports = resolvePorts({
       file: {
-        providers: { taskExecutor: 'aws', imageRegistry: { provider: 'local', options: { dataDir: '/images' } } },
+        providers: {
+          taskExecutor: 'aws',
+          imageRegistry: { provider: 'local', options: { dataDir: '/images' } },
+        },
         aws: { region: 'eu-west-1' },
         local: { dataDir: '/data', killGraceMs: 5 },
       },
       env: {},
     });
-    expect(ports.taskExecutor).toEqual({ provider: 'aws', rawOptions: { region: 'eu-west-1' }, source: 'file' });
+    expect(ports.taskExecutor).toEqual({
+      provider: 'aws',
+      rawOptions: { region: 'eu-west-1' },
+      source: 'file',
+    });
     expect(ports.imageRegistry).toEqual({
       provider: 'local',
       rawOptions: { dataDir: '/images', killGraceMs: 5 },
       source: 'file',
     });
-    expect(ports.executionStore).toMatchObject({ provider: 'local', source: 'default', rawOptions: { dataDir: '/data' } });
+    expect(ports.executionStore).toMatchObject({
+      provider: 'local',
+      source: 'default',
+      rawOptions: { dataDir: '/data' },
+    });
   });
 
   it('lets the environment override the file, a per-port variable over the all-ports one', () => {
@@ -40,14 +53,18 @@ describe('resolvePorts', () => {
   });
 
   it('lets caller overrides win over the file section', () => {
-    const ports = resolvePorts({ file: { local: { dataDir: '/file' } }, env: {}, overrides: { local: { dataDir: '/flag' } } });
+    const ports = resolvePorts({
+      file: { local: { dataDir: '/file' } },
+      env: {},
+      overrides: { local: { dataDir: '/flag' } },
+    });
     expect(ports.logAggregator.rawOptions).toEqual({ dataDir: '/flag' });
   });
 
   it('rejects an unknown port naming the key and the allowed ports', () => {
-    expect(() => resolvePorts({ file: { providers: { executor: 'aws' } }, env: {}, configFile: '/x.yaml' })).toThrow(
-      /unknown port "providers.executor" in \/x.yaml; the ports are taskExecutor, imageRegistry/,
-    );
+    expect(() =>
+      resolvePorts({ file: { providers: { executor: 'aws' } }, env: {}, configFile: '/x.yaml' }),
+    ).toThrow(/unknown port "providers.executor" in \/x.yaml; the ports are taskExecutor, imageRegistry/);
   });
 
   it('rejects an unknown provider naming where it came from and the allowed values', () => {
@@ -70,10 +87,12 @@ describe('resolvePorts', () => {
   });
 
   it('rejects malformed port choices and sections', () => {
-    expect(() => resolvePorts({ file: { providers: { taskExecutor: { provider: 'aws', region: 'x' } } }, env: {} })).toThrow(
-      /unknown key "providers.taskExecutor.region"/,
+    expect(() =>
+      resolvePorts({ file: { providers: { taskExecutor: { provider: 'aws', region: 'x' } } }, env: {} }),
+    ).toThrow(/unknown key "providers.taskExecutor.region"/);
+    expect(() => resolvePorts({ file: { providers: { taskExecutor: 3 } }, env: {} })).toThrow(
+      /must be a provider name/,
     );
-    expect(() => resolvePorts({ file: { providers: { taskExecutor: 3 } }, env: {} })).toThrow(/must be a provider name/);
     expect(() => resolvePorts({ file: { aws: 'eu-west-1' }, env: {} })).toThrow(/"aws" must be a mapping/);
   });
 });
@@ -86,7 +105,10 @@ describe('config files', () => {
     writeFileSync(join(cwd, 'taskport.yaml'), 'providers:\n  taskExecutor: aws\naws:\n  region: eu-west-1\n');
     const path = findConfigFile(undefined, { HOME: cwd }, cwd);
     expect(path).toBe(join(cwd, 'taskport.yaml'));
-    expect(await readConfigFile(path!)).toEqual({ providers: { taskExecutor: 'aws' }, aws: { region: 'eu-west-1' } });
+    expect(await readConfigFile(path!)).toEqual({
+      providers: { taskExecutor: 'aws' },
+      aws: { region: 'eu-west-1' },
+    });
   });
 
   it('finds nothing when there is no file, which means all-local', () => {
@@ -96,7 +118,9 @@ describe('config files', () => {
 
   it('fails for an explicit path that does not exist', () => {
     expect(() => findConfigFile('missing.yaml', {}, dir())).toThrow(/missing.yaml does not exist/);
-    expect(() => findConfigFile(undefined, { TASKPORT_CONFIG: 'nope.json' }, dir())).toThrow(/in TASKPORT_CONFIG/);
+    expect(() => findConfigFile(undefined, { TASKPORT_CONFIG: 'nope.json' }, dir())).toThrow(
+      /in TASKPORT_CONFIG/,
+    );
   });
 
   it('reports invalid YAML and non-mapping documents as configuration errors', async () => {

@@ -1,18 +1,4 @@
 // Errors
-export {
-  ConfigurationError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ProviderError,
-  TaskportError,
-  type TaskportErrorCode,
-  type TaskportErrorOptions,
-  UnauthorizedError,
-  UnavailableError,
-  UnsupportedOperationError,
-  ValidationError,
-} from './errors/taskport-error.js';
 
 // Domain
 export type { Execution, ExecutionStatusUpdate } from './domain/execution.js';
@@ -49,10 +35,25 @@ export {
 export type { ImageInfo } from './domain/image-info.js';
 export { type ImageReference, parseImageReference } from './domain/image-reference.js';
 export { compareLogEvents, type LogEvent, type LogStream, makeEventId } from './domain/log-event.js';
-export { canonicalPlatform, DEFAULT_PLATFORM, type Platform, PLATFORMS } from './domain/platform.js';
+export { canonicalPlatform, DEFAULT_PLATFORM, PLATFORMS, type Platform } from './domain/platform.js';
 export type { StopCode, TaskDescription } from './domain/task-description.js';
 export { MAX_TIMEOUT_SECONDS, validateExecutionRequest } from './domain/validate-execution-request.js';
-
+export {
+  ConfigurationError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ProviderError,
+  TaskportError,
+  type TaskportErrorCode,
+  type TaskportErrorOptions,
+  UnauthorizedError,
+  UnavailableError,
+  UnsupportedOperationError,
+  ValidationError,
+} from './errors/taskport-error.js';
+// Service, logging, tokens
+export { JsonLinesLogger, nullLogger, teeLogger } from './logging/json-lines-logger.js';
 // Ports
 export type { BackendLogEntry, BackendLogger } from './ports/backend-logger.js';
 export type { BackendObservability } from './ports/backend-observability.js';
@@ -60,6 +61,7 @@ export type { ExecutionPage, ExecutionStore, ListExecutionsQuery } from './ports
 export type { ImageRegistry, RegisterImageOptions } from './ports/image-registry.js';
 export type { LogAggregator, StreamLogsOptions } from './ports/log-aggregator.js';
 export type { OperationOptions } from './ports/operation-options.js';
+export { PORT_NAMES, type PortName, type ProviderPackage } from './ports/provider-package.js';
 export type { Runner } from './ports/runner.js';
 export type {
   TaskExecutor,
@@ -67,18 +69,14 @@ export type {
   TaskStartRequest,
   TaskStartResult,
 } from './ports/task-executor.js';
-
-// Service, logging, tokens
-export { JsonLinesLogger, nullLogger, teeLogger } from './logging/json-lines-logger.js';
 export {
   type KillResult,
-  OrchestratorService,
   type OrchestratorPorts,
+  OrchestratorService,
   type RequestContext,
   type RunResult,
   type TraceResult,
 } from './service/orchestrator-service.js';
 export { isValidRequestId, newRequestId } from './service/request-id.js';
 export { runnerFromPorts } from './service/runner-from-ports.js';
-export { type Token, TOKENS } from './tokens.js';
-export { PORT_NAMES, type PortName, type ProviderPackage } from './ports/provider-package.js';
+export { TOKENS, type Token } from './tokens.js';

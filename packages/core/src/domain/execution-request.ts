@@ -37,5 +37,7 @@ export function commandArgv(command: string | readonly string[]): string[] {
 /** A one-line rendering of a command for lists and logs (arrays are shell-quoted for reading only). */
 export function displayCommand(command: string | readonly string[]): string {
   if (typeof command === 'string') return command;
-  return command.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`)).join(' ');
+  return command
+    .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`))
+    .join(' ');
 }

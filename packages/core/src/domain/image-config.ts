@@ -85,7 +85,8 @@ export function fromLegacyParams(params: LegacyImageParams): ImageConfig {
   if (params.taskRoleName !== undefined || params.taskExecutionRoleName !== undefined) {
     config.permissions = {};
     if (params.taskRoleName !== undefined) config.permissions.taskRole = params.taskRoleName;
-    if (params.taskExecutionRoleName !== undefined) config.permissions.executionRole = params.taskExecutionRoleName;
+    if (params.taskExecutionRoleName !== undefined)
+      config.permissions.executionRole = params.taskExecutionRoleName;
   }
   return config;
 }
@@ -129,7 +130,12 @@ export function canonicalImageConfig(config: ImageConfig): CanonicalImageConfig 
       details: { field: 'registeredBy' },
     });
   }
-  const cpu = positiveInteger(config.resources?.cpu, DEFAULT_CPU, 'resources.cpu', 'CPU units (1024 = 1 vCPU)');
+  const cpu = positiveInteger(
+    config.resources?.cpu,
+    DEFAULT_CPU,
+    'resources.cpu',
+    'CPU units (1024 = 1 vCPU)',
+  );
   const memory = positiveInteger(config.resources?.memory, DEFAULT_MEMORY, 'resources.memory', 'MiB');
   const rawPlatform =
     config.runtime?.platform?.trim() ||

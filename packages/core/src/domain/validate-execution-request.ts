@@ -27,7 +27,8 @@ export function validateExecutionRequest(request: ExecutionRequest): NormalisedE
     }
     for (const [index, arg] of command.entries()) {
       if (typeof arg !== 'string') invalid(`command[${index}]`, `command[${index}] must be a string`);
-      if (arg.includes('\0')) invalid(`command[${index}]`, `command[${index}] must not contain NUL characters`);
+      if (arg.includes('\0'))
+        invalid(`command[${index}]`, `command[${index}] must not contain NUL characters`);
     }
   } else {
     invalid('command', 'command is required: a command line (string) or an argv (array of strings)');
@@ -48,7 +49,10 @@ export function validateExecutionRequest(request: ExecutionRequest): NormalisedE
   if (request.timeoutSeconds !== undefined && request.timeoutSeconds !== null) {
     const t = request.timeoutSeconds;
     if (!Number.isSafeInteger(t) || t < 1 || t > MAX_TIMEOUT_SECONDS) {
-      invalid('timeoutSeconds', `timeoutSeconds must be a whole number from 1 to ${MAX_TIMEOUT_SECONDS} (7 days), got ${String(t)}`);
+      invalid(
+        'timeoutSeconds',
+        `timeoutSeconds must be a whole number from 1 to ${MAX_TIMEOUT_SECONDS} (7 days), got ${String(t)}`,
+      );
     }
     timeoutSeconds = t;
   }
@@ -56,9 +60,12 @@ export function validateExecutionRequest(request: ExecutionRequest): NormalisedE
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(request.labels ?? {})) {
     if (!LABEL_KEY.test(key)) {
-      invalid(`labels.${key}`, `label key "${key}" must be 1-63 letters, digits, '-', '_', '.' or '/', starting and ending with a letter or digit`);
+      invalid(
+        `labels.${key}`,
+        `label key "${key}" must be 1-63 letters, digits, '-', '_', '.' or '/', starting and ending with a letter or digit`,
+      );
     }
-    if (typeof value !== 'string' || value.length > 256 || /[\u0000-\u001f]/.test(value)) {
+    if (typeof value !== 'string' || value.length > 256 || hasControlCharacter(value)) {
       invalid(`labels.${key}`, `label "${key}" must have a string value of at most 256 printable characters`);
     }
     labels[key] = value;
@@ -82,17 +89,30 @@ export function validateExecutionRequest(request: ExecutionRequest): NormalisedE
 
 function variables(input: unknown, field: string, secret: boolean): Record<string, string> {
   if (input === undefined || input === null) return {};
-  if (typeof input !== 'object' || Array.isArray(input)) invalid(field, `${field} must be an object of NAME: value`);
+  if (typeof input !== 'object' || Array.isArray(input))
+    invalid(field, `${field} must be an object of NAME: value`);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(input as Record<string, unknown>)) {
     if (!ENV_NAME.test(name)) {
-      invalid(`${field}.${name}`, `${field} name "${name}" is not a valid variable name (letters, digits and _, not starting with a digit)`);
+      invalid(
+        `${field}.${name}`,
+        `${field} name "${name}" is not a valid variable name (letters, digits and _, not starting with a digit)`,
+      );
     }
     if (typeof value !== 'string') {
-      invalid(`${field}.${name}`, `${field} "${name}" must have a string value${secret ? '' : `, got ${typeof value}`}`);
+      invalid(
+        `${field}.${name}`,
+        `${field} "${name}" must have a string value${secret ? '' : `, got ${typeof value}`}`,
+      );
     }
-    if (value.includes('\0')) invalid(`${field}.${name}`, `${field} "${name}" must not contain NUL characters`);
+    if (value.includes('\0'))
+      invalid(`${field}.${name}`, `${field} "${name}" must not contain NUL characters`);
     out[name] = value;
   }
   return out;
+}
+
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) < 0x20) return true;
+  return false;
 }

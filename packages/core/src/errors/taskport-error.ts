@@ -42,7 +42,10 @@ export class TaskportError extends Error {
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: TaskportErrorCode, message: string, options: TaskportErrorOptions = {}) {
-    super(formatMessage(message, options), options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      formatMessage(message, options),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'TaskportError';
     this.code = code;
     this.retryable = options.retryable ?? code === 'UNAVAILABLE';

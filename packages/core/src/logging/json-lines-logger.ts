@@ -35,5 +35,9 @@ export const nullLogger: BackendLogger = { log() {} };
 
 /** Sends each line to every logger given. */
 export function teeLogger(...loggers: BackendLogger[]): BackendLogger {
-  return { log: (entry) => loggers.forEach((logger) => logger.log(entry)) };
+  return {
+    log(entry) {
+      for (const logger of loggers) logger.log(entry);
+    },
+  };
 }

@@ -34,7 +34,11 @@ export interface ExecutionStore {
    * @throws NotFoundError when there is no such record
    * @throws ConflictError when the current status does not allow the move (the message names it)
    */
-  updateStatus(executionId: string, update: ExecutionStatusUpdate, options?: OperationOptions): Promise<Execution>;
+  updateStatus(
+    executionId: string,
+    update: ExecutionStatusUpdate,
+    options?: OperationOptions,
+  ): Promise<Execution>;
 
   /** A page of executions, newest first. @throws ValidationError for a bad limit or cursor */
   list(query?: ListExecutionsQuery): Promise<ExecutionPage>;

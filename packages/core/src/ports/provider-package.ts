@@ -1,7 +1,12 @@
 import type { BackendLogger } from './backend-logger.js';
 
 /** The five ports a deployment chooses a provider for. */
-export type PortName = 'taskExecutor' | 'imageRegistry' | 'logAggregator' | 'backendObservability' | 'executionStore';
+export type PortName =
+  | 'taskExecutor'
+  | 'imageRegistry'
+  | 'logAggregator'
+  | 'backendObservability'
+  | 'executionStore';
 export const PORT_NAMES: readonly PortName[] = [
   'taskExecutor',
   'imageRegistry',

@@ -48,7 +48,11 @@ export interface TaskExecutor {
    * @throws UnavailableError when the provider is throttling or down after retries
    * @throws ProviderError for other provider failures
    */
-  startTask(userEmail: string, request: TaskStartRequest, options?: OperationOptions): Promise<TaskStartResult>;
+  startTask(
+    userEmail: string,
+    request: TaskStartRequest,
+    options?: OperationOptions,
+  ): Promise<TaskStartResult>;
 
   /**
    * Asks the platform to stop the task (SIGTERM, then SIGKILL after a grace period, or the platform's

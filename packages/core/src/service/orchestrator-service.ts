@@ -88,14 +88,22 @@ export class OrchestratorService {
    * used before, returns the existing execution and starts nothing.
    * @throws ValidationError for a bad request or when no image is given and there is no default
    */
-  async runCommand(userEmail: string, request: ExecutionRequest, context: RequestContext = {}): Promise<RunResult> {
+  async runCommand(
+    userEmail: string,
+    request: ExecutionRequest,
+    context: RequestContext = {},
+  ): Promise<RunResult> {
     return this.operation('runCommand', context, {}, async (requestId, signal) => {
       if (typeof userEmail !== 'string' || userEmail.trim() === '') {
-        throw new ValidationError('userEmail is required: say who runs the command', { details: { field: 'userEmail' } });
+        throw new ValidationError('userEmail is required: say who runs the command', {
+          details: { field: 'userEmail' },
+        });
       }
       const valid = validateExecutionRequest(request);
       if (valid.idempotencyKey) {
-        const existing = await this.ports.executionStore.findByIdempotencyKey(valid.idempotencyKey, { signal });
+        const existing = await this.ports.executionStore.findByIdempotencyKey(valid.idempotencyKey, {
+          signal,
+        });
         if (existing) {
           this.log('info', requestId, 'idempotency key seen before; returning the existing execution', {
             executionId: existing.executionId,
@@ -192,7 +200,10 @@ export class OrchestratorService {
   }
 
   /** A page of executions, newest first. */
-  async listExecutions(query: Omit<ListExecutionsQuery, 'signal'> = {}, context: RequestContext = {}): Promise<ExecutionPage> {
+  async listExecutions(
+    query: Omit<ListExecutionsQuery, 'signal'> = {},
+    context: RequestContext = {},
+  ): Promise<ExecutionPage> {
     return this.operation('listExecutions', context, {}, (_requestId, signal) =>
       this.ports.executionStore.list({ ...query, signal }),
     );
@@ -202,7 +213,10 @@ export class OrchestratorService {
    * All log events of an execution so far (`[]` when there are none).
    * @throws NotFoundError for an unknown execution
    */
-  async getLogs(executionId: string, context: RequestContext = {}): Promise<{ execution: Execution; events: LogEvent[] }> {
+  async getLogs(
+    executionId: string,
+    context: RequestContext = {},
+  ): Promise<{ execution: Execution; events: LogEvent[] }> {
     return this.operation('getLogs', context, { executionId }, async (requestId, signal) => {
       const record = await this.ports.executionStore.get(requiredId(executionId), { signal });
       const execution = await this.reconcile(record, requestId, signal);
@@ -223,7 +237,11 @@ export class OrchestratorService {
     const requestId = this.requestIdOf(options);
     const { signal } = options;
     await this.ports.executionStore.get(requiredId(executionId), { signal });
-    this.log('info', requestId, 'streaming logs', { operation: 'streamLogs', executionId, follow: !!options.follow });
+    this.log('info', requestId, 'streaming logs', {
+      operation: 'streamLogs',
+      executionId,
+      follow: !!options.follow,
+    });
     yield* this.ports.logAggregator.streamLogs(executionId, {
       ...(options.follow !== undefined ? { follow: options.follow } : {}),
       ...(options.since !== undefined ? { since: options.since } : {}),
@@ -284,11 +302,15 @@ export class OrchestratorService {
   }
 
   async listImages(context: RequestContext = {}): Promise<ImageInfo[]> {
-    return this.operation('listImages', context, {}, (_r, signal) => this.ports.imageRegistry.listImages({ signal }));
+    return this.operation('listImages', context, {}, (_r, signal) =>
+      this.ports.imageRegistry.listImages({ signal }),
+    );
   }
 
   async getImage(ref: string, context: RequestContext = {}): Promise<ImageInfo> {
-    return this.operation('getImage', context, { ref }, (_r, signal) => this.ports.imageRegistry.getImage(ref, { signal }));
+    return this.operation('getImage', context, { ref }, (_r, signal) =>
+      this.ports.imageRegistry.getImage(ref, { signal }),
+    );
   }
 
   async getDefaultImage(context: RequestContext = {}): Promise<ImageInfo | null> {
@@ -322,7 +344,11 @@ export class OrchestratorService {
   }
 
   /** Brings a non-final record up to date with the executor's view of the task. */
-  private async reconcile(record: Execution, requestId: string, signal: AbortSignal | undefined): Promise<Execution> {
+  private async reconcile(
+    record: Execution,
+    requestId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Execution> {
     if (isFinalStatus(record.status) || record.executor !== this.ports.taskExecutor.provider) return record;
     let truth: TaskDescription;
     try {
@@ -353,7 +379,15 @@ export class OrchestratorService {
   /** Conditional status move; when another writer got there first, returns what it wrote. */
   private async moveStatus(
     record: Execution,
-    update: { status: ExecutionStatus; exitCode?: number | null; stopCode?: StopCode; reason?: string; startedAt?: string; completedAt?: string; requestId: string },
+    update: {
+      status: ExecutionStatus;
+      exitCode?: number | null;
+      stopCode?: StopCode;
+      reason?: string;
+      startedAt?: string;
+      completedAt?: string;
+      requestId: string;
+    },
     signal: AbortSignal | undefined,
   ): Promise<Execution> {
     try {
@@ -380,15 +414,26 @@ export class OrchestratorService {
     this.log('debug', requestId, `${name} started`, { operation: name, ...fields });
     try {
       const result = await body(requestId, context.signal);
-      this.log('info', requestId, `${name} succeeded`, { operation: name, ...fields, durationMs: Date.now() - started });
-      return result;
-    } catch (error) {
-      this.log(TaskportError.hasCode(error, 'VALIDATION') || TaskportError.hasCode(error, 'NOT_FOUND') ? 'warn' : 'error', requestId, `${name} failed`, {
+      this.log('info', requestId, `${name} succeeded`, {
         operation: name,
         ...fields,
         durationMs: Date.now() - started,
-        error: describeError(error),
       });
+      return result;
+    } catch (error) {
+      this.log(
+        TaskportError.hasCode(error, 'VALIDATION') || TaskportError.hasCode(error, 'NOT_FOUND')
+          ? 'warn'
+          : 'error',
+        requestId,
+        `${name} failed`,
+        {
+          operation: name,
+          ...fields,
+          durationMs: Date.now() - started,
+          error: describeError(error),
+        },
+      );
       throw error;
     }
   }
@@ -396,12 +441,19 @@ export class OrchestratorService {
   private requestIdOf(context: RequestContext): string {
     if (context.requestId === undefined) return newRequestId();
     if (!isValidRequestId(context.requestId)) {
-      throw new ValidationError('requestId must be 1-128 letters, digits or ._:-', { details: { field: 'requestId' } });
+      throw new ValidationError('requestId must be 1-128 letters, digits or ._:-', {
+        details: { field: 'requestId' },
+      });
     }
     return context.requestId;
   }
 
-  private log(level: 'debug' | 'info' | 'warn' | 'error', requestId: string, message: string, fields: Record<string, unknown>): void {
+  private log(
+    level: 'debug' | 'info' | 'warn' | 'error',
+    requestId: string,
+    message: string,
+    fields: Record<string, unknown>,
+  ): void {
     this.logger.log({ level, message, requestId, fields });
   }
 }
