@@ -1,0 +1,313 @@
+// Unit tests of the Service's own logic (ordering, compensation, reconciliation), with small in-memory
+// ports. The same Service runs over real adapters in packages/container/test/provider-mix.test.ts.
+import { describe, expect, it } from 'vitest';
+import type { Execution, ExecutionStatusUpdate } from '../src/domain/execution.js';
+import { canTransition } from '../src/domain/execution-status.js';
+import { canonicalImageConfig, computeImageId } from '../src/domain/image-config.js';
+import type { ImageInfo } from '../src/domain/image-info.js';
+import type { TaskDescription } from '../src/domain/task-description.js';
+import {
+  ConflictError,
+  NotFoundError,
+  ProviderError,
+  ValidationError,
+} from '../src/errors/taskport-error.js';
+import type { BackendLogEntry } from '../src/ports/backend-logger.js';
+import type { ExecutionStore } from '../src/ports/execution-store.js';
+import type { ImageRegistry } from '../src/ports/image-registry.js';
+import type { TaskExecutor, TaskStartRequest } from '../src/ports/task-executor.js';
+import { OrchestratorService } from '../src/service/orchestrator-service.js';
+
+function image(ref: string, isDefault = false): ImageInfo {
+  const canonical = canonicalImageConfig({ image: ref, registeredBy: 'test' });
+  return {
+    imageId: computeImageId(canonical),
+    image: ref,
+    reference: canonical.reference.normalized,
+    registry: canonical.reference.registry,
+    repository: canonical.reference.repository,
+    isDefault,
+    cpu: canonical.cpu,
+    memory: canonical.memory,
+    platform: canonical.platform,
+    registeredBy: 'test',
+    createdAt: new Date().toISOString(),
+  };
+}
+
+class FakeExecutor implements TaskExecutor {
+  readonly provider = 'fake';
+  readonly capabilities = { killWhileStarting: true, nativeTimeout: true, runsImages: false };
+  started: { userEmail: string; request: TaskStartRequest }[] = [];
+  killed: string[] = [];
+  truth = new Map<string, TaskDescription>();
+  killConflict = false;
+  async startTask(userEmail: string, request: TaskStartRequest) {
+    const executionId = `fake-${this.started.length + 1}`;
+    this.started.push({ userEmail, request });
+    this.truth.set(executionId, { status: 'STARTING', exitCode: null });
+    return { executionId, createdAt: '2026-01-01T00:00:00.000Z' };
+  }
+  async killTask(executionId: string) {
+    if (this.killConflict) throw new ConflictError('already finished');
+    this.killed.push(executionId);
+  }
+  async describeTask(executionId: string) {
+    const truth = this.truth.get(executionId);
+    if (!truth) throw new NotFoundError(executionId);
+    return truth;
+  }
+}
+
+class FakeStore implements ExecutionStore {
+  readonly provider = 'fake';
+  rows = new Map<string, Execution>();
+  failCreate = false;
+  async create(execution: Execution) {
+    if (this.failCreate) throw new ProviderError('database is down');
+    if (this.rows.has(execution.executionId)) throw new ConflictError('exists');
+    this.rows.set(execution.executionId, structuredClone(execution));
+  }
+  async get(executionId: string) {
+    const row = this.rows.get(executionId);
+    if (!row) throw new NotFoundError(`no execution ${executionId}`);
+    return structuredClone(row);
+  }
+  async updateStatus(executionId: string, update: ExecutionStatusUpdate) {
+    const row = await this.get(executionId);
+    if (!canTransition(row.status, update.status)) throw new ConflictError(`status is ${row.status}`);
+    const { requestId, ...rest } = update;
+    const next: Execution = {
+      ...row,
+      ...rest,
+      ...(requestId ? { modifiedByRequestId: requestId } : {}),
+    } as Execution;
+    this.rows.set(executionId, next);
+    return structuredClone(next);
+  }
+  async list() {
+    return { items: [...this.rows.values()] };
+  }
+  async findByIdempotencyKey(key: string) {
+    return [...this.rows.values()].find((row) => row.idempotencyKey === key) ?? null;
+  }
+  async listByRequestId(requestId: string) {
+    return [...this.rows.values()].filter(
+      (row) => row.requestId === requestId || row.modifiedByRequestId === requestId,
+    );
+  }
+}
+
+function registryWith(...images: ImageInfo[]): ImageRegistry {
+  const find = (ref: string) => images.find((i) => i.imageId === ref || i.image === ref);
+  return {
+    provider: 'fake',
+    registerImage: async () => images[0]!,
+    listImages: async () => images,
+    getImage: async (ref) => find(ref) ?? Promise.reject(new NotFoundError(`image not found: ${ref}`)),
+    removeImage: async () => {},
+    getDefaultImage: async () => images.find((i) => i.isDefault) ?? null,
+    setDefaultImage: async (ref) => find(ref)!,
+  };
+}
+
+function setup(images: ImageInfo[] = [image('alpine', true), image('python:3.12')]) {
+  const executor = new FakeExecutor();
+  const store = new FakeStore();
+  const lines: BackendLogEntry[] = [];
+  const service = new OrchestratorService({
+    taskExecutor: executor,
+    imageRegistry: registryWith(...images),
+    logAggregator: {
+      provider: 'fake',
+      fetchLogsByExecutionId: async () => [],
+      streamLogs: async function* () {},
+    },
+    backendObservability: { provider: 'fake', fetchBackendLogs: async () => [] },
+    executionStore: store,
+    logger: { log: (entry) => lines.push(entry) },
+  });
+  return { executor, store, lines, service };
+}
+
+describe('OrchestratorService.runCommand', () => {
+  it('starts the default image with the resolved ImageInfo and records the execution', async () => {
+    const { executor, store, service } = setup();
+    const { execution, requestId, reused } = await service.runCommand('ana@example.com', {
+      command: 'echo hi',
+    });
+    expect(reused).toBe(false);
+    expect(executor.started[0]!.request.image.image).toBe('alpine');
+    expect(executor.started[0]!.request.requestId).toBe(requestId);
+    expect(store.rows.get(execution.executionId)).toMatchObject({
+      status: 'STARTING',
+      imageId: image('alpine').imageId,
+      createdBy: 'ana@example.com',
+      executor: 'fake',
+      requestId,
+      exitCode: null,
+    });
+  });
+
+  it('resolves a named image through the registry', async () => {
+    const { executor, service } = setup();
+    await service.runCommand('ana@example.com', { command: 'python -V', image: 'python:3.12' });
+    expect(executor.started[0]!.request.image.image).toBe('python:3.12');
+  });
+
+  it('fails with ValidationError and starts nothing when there is no image and no default', async () => {
+    const { executor, service } = setup([image('python:3.12')]);
+    const attempt = service.runCommand('ana@example.com', { command: 'true' });
+    await expect(attempt).rejects.toSatisfy((e) => ValidationError.isInstance(e));
+    await expect(attempt).rejects.toThrow(/no default image/);
+    expect(executor.started).toHaveLength(0);
+  });
+
+  it('fails with NotFoundError and starts nothing for an unknown image', async () => {
+    const { executor, service } = setup();
+    await expect(service.runCommand('ana@example.com', { command: 'true', image: 'nope' })).rejects.toSatisfy(
+      (e) => NotFoundError.isInstance(e),
+    );
+    expect(executor.started).toHaveLength(0);
+  });
+
+  it('returns the existing execution for a repeated idempotency key and starts nothing new', async () => {
+    const { executor, service } = setup();
+    const first = await service.runCommand('ana@example.com', {
+      command: 'true',
+      idempotencyKey: 'nightly-42',
+    });
+    const second = await service.runCommand('ana@example.com', {
+      command: 'true',
+      idempotencyKey: 'nightly-42',
+    });
+    expect(second.reused).toBe(true);
+    expect(second.execution.executionId).toBe(first.execution.executionId);
+    expect(executor.started).toHaveLength(1);
+  });
+
+  it('stops the task it started when the record cannot be written, then reports the error', async () => {
+    const { executor, store, service } = setup();
+    store.failCreate = true;
+    await expect(service.runCommand('ana@example.com', { command: 'true' })).rejects.toThrow(
+      /database is down/,
+    );
+    expect(executor.started).toHaveLength(1);
+    expect(executor.killed).toEqual(['fake-1']);
+  });
+
+  it('passes secrets to the executor but never stores or logs their values', async () => {
+    const { executor, store, lines, service } = setup();
+    const { execution } = await service.runCommand('ana@example.com', {
+      command: 'deploy',
+      env: { STAGE: 'prod' },
+      secrets: { API_TOKEN: 's3cr3t-value' },
+    });
+    expect(executor.started[0]!.request.secrets).toEqual({ API_TOKEN: 's3cr3t-value' });
+    const stored = store.rows.get(execution.executionId)!;
+    expect(stored.env).toEqual({ STAGE: 'prod' });
+    expect(stored.envKeys).toEqual(['STAGE', 'API_TOKEN']);
+    expect(JSON.stringify(stored)).not.toContain('s3cr3t-value');
+    expect(JSON.stringify(lines)).not.toContain('s3cr3t-value');
+  });
+
+  it('rejects a bad request before any provider call, naming the field', async () => {
+    const { executor, service } = setup();
+    await expect(
+      service.runCommand('ana@example.com', { command: 'x', env: { 'BAD-NAME': '1' } }),
+    ).rejects.toThrow(/env name "BAD-NAME" is not a valid variable name/);
+    await expect(service.runCommand('', { command: 'x' })).rejects.toThrow(/userEmail is required/);
+    expect(executor.started).toHaveLength(0);
+  });
+
+  it('writes structured lines carrying the request id for every operation', async () => {
+    const { lines, service } = setup();
+    await service.runCommand('ana@example.com', { command: 'true' }, { requestId: 'req-trace-me' });
+    const mine = lines.filter((line) => line.requestId === 'req-trace-me');
+    expect(mine.map((line) => line.message)).toEqual([
+      'runCommand started',
+      'execution started',
+      'runCommand succeeded',
+    ]);
+    await expect(service.listImages({ requestId: 'bad id with spaces' })).rejects.toThrow(
+      /requestId must be/,
+    );
+  });
+});
+
+describe('OrchestratorService status and kill', () => {
+  it('brings the record up to date with the provider truth, conditionally', async () => {
+    const { executor, service } = setup();
+    const { execution } = await service.runCommand('ana@example.com', { command: 'true' });
+    executor.truth.set(execution.executionId, {
+      status: 'SUCCEEDED',
+      exitCode: 0,
+      stopCode: 'EXITED',
+      stoppedAt: '2026-01-01T00:00:05.000Z',
+    });
+    const status = await service.getExecutionStatus(execution.executionId);
+    expect(status).toMatchObject({
+      status: 'SUCCEEDED',
+      exitCode: 0,
+      stopCode: 'EXITED',
+      completedAt: '2026-01-01T00:00:05.000Z',
+    });
+  });
+
+  it('records a finish that skipped RUNNING (out-of-order events)', async () => {
+    const { executor, service } = setup();
+    const { execution } = await service.runCommand('ana@example.com', { command: 'false' });
+    executor.truth.set(execution.executionId, { status: 'FAILED', exitCode: 1, stopCode: 'EXITED' });
+    expect((await service.getExecutionStatus(execution.executionId)).status).toBe('FAILED');
+  });
+
+  it('kills a running execution and marks it TERMINATING until the provider confirms', async () => {
+    const { executor, service } = setup();
+    const { execution } = await service.runCommand('ana@example.com', { command: 'sleep 60' });
+    const result = await service.killExecution(execution.executionId);
+    expect(result.alreadyFinished).toBe(false);
+    expect(result.execution.status).toBe('TERMINATING');
+    expect(executor.killed).toEqual([execution.executionId]);
+    executor.truth.set(execution.executionId, {
+      status: 'STOPPED',
+      exitCode: null,
+      stopCode: 'USER_INITIATED',
+    });
+    expect((await service.getExecutionStatus(execution.executionId)).status).toBe('STOPPED');
+  });
+
+  it('does nothing for a kill of a finished execution (idempotent)', async () => {
+    const { executor, service } = setup();
+    const { execution } = await service.runCommand('ana@example.com', { command: 'true' });
+    executor.truth.set(execution.executionId, { status: 'SUCCEEDED', exitCode: 0 });
+    await service.getExecutionStatus(execution.executionId);
+    const result = await service.killExecution(execution.executionId);
+    expect(result).toMatchObject({ alreadyFinished: true, execution: { status: 'SUCCEEDED' } });
+    expect(executor.killed).toHaveLength(0);
+  });
+
+  it('records the real end when the task finished between the read and the kill', async () => {
+    const { executor, service } = setup();
+    const { execution } = await service.runCommand('ana@example.com', { command: 'true' });
+    executor.truth.set(execution.executionId, { status: 'SUCCEEDED', exitCode: 0 });
+    executor.killConflict = true;
+    const result = await service.killExecution(execution.executionId);
+    expect(result).toMatchObject({ alreadyFinished: true, execution: { status: 'SUCCEEDED', exitCode: 0 } });
+  });
+
+  it('throws NotFoundError for an unknown execution', async () => {
+    const { service } = setup();
+    await expect(service.getExecutionStatus('nope')).rejects.toSatisfy((e) => NotFoundError.isInstance(e));
+    await expect(service.killExecution('nope')).rejects.toSatisfy((e) => NotFoundError.isInstance(e));
+  });
+});
+
+describe('OrchestratorService.trace', () => {
+  it('returns the backend lines and the executions the request created', async () => {
+    const { service } = setup();
+    const { execution, requestId } = await service.runCommand('ana@example.com', { command: 'true' });
+    const trace = await service.trace(requestId);
+    expect(trace.executions.map((e) => e.executionId)).toEqual([execution.executionId]);
+    await expect(service.trace(' ')).rejects.toSatisfy((e) => ValidationError.isInstance(e));
+  });
+});
