@@ -1,0 +1,1 @@
+export { LocalTaskExecutor } from './local-task-executor.js';

@@ -1,0 +1,146 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import type { DatabaseSync as DatabaseSyncType } from 'node:sqlite';
+import { ConfigurationError, ProviderError, TaskportError, UnavailableError } from '@taskport/core';
+import { migrate } from './local-schema.js';
+
+/** The file name of the database inside the data directory. */
+export const DATABASE_FILE = 'taskport.db';
+
+/** How long a writer waits for another process's write lock before giving up (SQLite busy handler). */
+const BUSY_TIMEOUT_MS = 15_000;
+
+type SqliteModule = typeof import('node:sqlite');
+let sqliteModule: SqliteModule | undefined;
+
+/**
+ * Loads node:sqlite. Some Node versions print an ExperimentalWarning for it on first load; that line
+ * would end up in the CLI's output, so exactly that warning is dropped while loading (every other
+ * warning still goes through). `require` rather than a static import, because a static import would be
+ * evaluated before the filter is in place.
+ */
+function loadSqlite(): SqliteModule {
+  if (sqliteModule) return sqliteModule;
+  const original = process.emitWarning;
+  process.emitWarning = function filtered(this: unknown, warning: string | Error, ...rest: unknown[]) {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    const name = typeof warning === 'string' ? type : warning.name;
+    if (name === 'ExperimentalWarning' && /sqlite/i.test(text)) return;
+    return (original as (...args: unknown[]) => void).call(process, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    sqliteModule = createRequire(import.meta.url)('node:sqlite') as SqliteModule;
+  } finally {
+    process.emitWarning = original;
+  }
+  return sqliteModule;
+}
+
+/**
+ * One SQLite connection to a data directory, shared by every local adapter of this process.
+ * Several processes (CLI invocations, supervisors) use the same file at once: WAL lets readers run
+ * beside the one writer, the busy timeout makes writers queue, and every read-modify-write runs in
+ * `BEGIN IMMEDIATE` so it takes the write lock before it reads.
+ */
+export class LocalDatabase {
+  readonly dataDir: string;
+  readonly path: string;
+  readonly db: DatabaseSyncType;
+  private open = true;
+
+  constructor(dataDir: string) {
+    this.dataDir = resolve(dataDir);
+    this.path = join(this.dataDir, DATABASE_FILE);
+    try {
+      // 0700/0600: the file holds commands, env values and output of the user's tasks.
+      mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+      closeSync(openSync(this.path, 'a', 0o600));
+    } catch (error) {
+      throw new ConfigurationError(
+        `cannot create the data directory ${this.dataDir}: ${(error as Error).message}. Set dataDir (or TASKPORT_DATA_DIR) to a writable directory`,
+        { provider: 'local', cause: error, details: { key: 'dataDir' } },
+      );
+    }
+    const { DatabaseSync } = loadSqlite();
+    this.db = new DatabaseSync(this.path);
+    try {
+      // busy_timeout first: switching to WAL itself needs a lock another process may hold.
+      this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.db.exec('PRAGMA journal_mode = WAL');
+      // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
+      this.db.exec('PRAGMA synchronous = NORMAL');
+      this.db.exec('PRAGMA foreign_keys = ON');
+      this.immediate(() => migrate(this.db, this.path));
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken before anything is read, so
+   * a read-check-write cannot interleave with another process's. `body` must be synchronous.
+   */
+  immediate<T>(body: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    let result: T;
+    try {
+      result = body();
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+    this.db.exec('COMMIT');
+    return result;
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.db.close();
+  }
+}
+
+const cache = new Map<string, LocalDatabase>();
+
+/** The shared connection for `dataDir` in this process, opened (and migrated) on first use. */
+export function openLocalDatabase(dataDir: string): LocalDatabase {
+  const key = resolve(dataDir);
+  const cached = cache.get(key);
+  if (cached?.isOpen) return cached;
+  const database = new LocalDatabase(key);
+  cache.set(key, database);
+  return database;
+}
+
+/** Closes the shared connection of `dataDir` (tests, shutdown). Adapters reopen it on next use. */
+export function closeLocalDatabase(dataDir: string): void {
+  const key = resolve(dataDir);
+  cache.get(key)?.close();
+  cache.delete(key);
+}
+
+/**
+ * Translates a SQLite failure into a TaskportError at the edge: a lock that stayed busy past the
+ * timeout is retryable (UnavailableError); anything else is a ProviderError. The original stays `cause`.
+ */
+export function sqliteError(error: unknown, operation: string): TaskportError {
+  if (TaskportError.isInstance(error)) return error;
+  const errcode = (error as { errcode?: number }).errcode;
+  const message = error instanceof Error ? error.message : String(error);
+  // 5 = SQLITE_BUSY, 6 = SQLITE_LOCKED (primary codes; extended codes keep them in the low byte).
+  if (errcode !== undefined && ((errcode & 0xff) === 5 || (errcode & 0xff) === 6)) {
+    return new UnavailableError(`the database is busy (another taskport process holds the write lock); retry`, {
+      provider: 'local',
+      operation,
+      cause: error,
+    });
+  }
+  return new ProviderError(`SQLite failed: ${message}`, { provider: 'local', operation, cause: error });
+}

@@ -1,0 +1,332 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  ConflictError,
+  isFinalStatus,
+  MAX_TIMEOUT_SECONDS,
+  NotFoundError,
+  type OperationOptions,
+  ProviderError,
+  type TaskDescription,
+  type TaskExecutor,
+  type TaskExecutorCapabilities,
+  type TaskStartRequest,
+  type TaskStartResult,
+  ValidationError,
+} from '@taskport/core';
+import { newExecutionId } from './execution-id.js';
+import { type LocalDatabase, openLocalDatabase, sqliteError } from './local-database.js';
+import { defaultDataDir } from './local-options.js';
+import { isProcessAlive, processStartToken } from './process-identity.js';
+import { readTask, reconcileTask, type TaskRow } from './task-table.js';
+
+export interface LocalTaskExecutorOptions {
+  /** Data directory (see LocalOptions.dataDir). @default the LocalOptions default */
+  dataDir?: string;
+  /** SIGTERM -> SIGKILL grace period in ms. @default 10000 */
+  killGraceMs?: number;
+  /** Pass the whole environment of this process to tasks (see LocalOptions.inheritEnv). @default false */
+  inheritEnv?: boolean;
+  /** Working directory of tasks. @default process.cwd() at startTask */
+  cwd?: string;
+  /** The compiled supervisor script. @default supervisor.js next to this module */
+  supervisorPath?: string;
+}
+
+const PROVIDER = 'local';
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What a task gets from the starting process's environment when inheritEnv is off. */
+const PASSTHROUGH_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TERM'];
+
+function resolveSupervisorPath(): string {
+  const sibling = fileURLToPath(new URL('./supervisor.js', import.meta.url));
+  if (existsSync(sibling)) return sibling;
+  // Running from the TypeScript sources (tests): the supervisor must still be compiled JavaScript,
+  // because it runs as its own plain `node` process.
+  const built = fileURLToPath(new URL('../dist/supervisor.js', import.meta.url));
+  if (existsSync(built)) return built;
+  throw new ProviderError(
+    `the supervisor script is missing (looked for ${sibling} and ${built}); build the package with \`pnpm --filter @taskport/local build\``,
+    { provider: PROVIDER, operation: 'TaskExecutor.startTask' },
+  );
+}
+
+function invalid(field: string, message: string): never {
+  throw new ValidationError(message, { provider: PROVIDER, operation: 'TaskExecutor.startTask', details: { field } });
+}
+
+function checkVariables(input: unknown, field: string): Record<string, string> {
+  if (input === undefined || input === null) return {};
+  if (typeof input !== 'object' || Array.isArray(input)) invalid(field, `${field} must be an object of NAME: value`);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input as Record<string, unknown>)) {
+    if (!ENV_NAME.test(name)) invalid(`${field}.${name}`, `${field} name "${name}" is not a valid variable name`);
+    // Never echo the value: for secrets it is the secret.
+    if (typeof value !== 'string' || value.includes('\0')) {
+      invalid(`${field}.${name}`, `${field} "${name}" must be a string without NUL characters`);
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Runs tasks as processes on this machine, each under a detached supervisor (see supervisor.ts), with
+ * state in the data directory's SQLite database, so any process can kill or describe a task that
+ * another process started. There is no container runtime: the image is recorded but not used
+ * (`capabilities.runsImages` is false).
+ */
+export class LocalTaskExecutor implements TaskExecutor {
+  readonly provider = PROVIDER;
+  readonly capabilities: TaskExecutorCapabilities = {
+    killWhileStarting: true,
+    // The supervisor enforces the deadline itself, whether or not the starting process is still there.
+    nativeTimeout: true,
+    runsImages: false,
+  };
+  private readonly dataDir: string;
+  private readonly killGraceMs: number;
+  private readonly inheritEnv: boolean;
+  private readonly cwd: string | undefined;
+  private readonly supervisorPath: string | undefined;
+
+  constructor(options: LocalTaskExecutorOptions = {}) {
+    this.dataDir = options.dataDir ?? defaultDataDir(process.env);
+    this.killGraceMs = options.killGraceMs ?? 10_000;
+    this.inheritEnv = options.inheritEnv ?? false;
+    this.cwd = options.cwd;
+    this.supervisorPath = options.supervisorPath;
+  }
+
+  private get database(): LocalDatabase {
+    return openLocalDatabase(this.dataDir);
+  }
+
+  async startTask(userEmail: string, request: TaskStartRequest, options: OperationOptions = {}): Promise<TaskStartResult> {
+    options.signal?.throwIfAborted();
+    if (typeof userEmail !== 'string' || userEmail.trim() === '') invalid('userEmail', 'userEmail is required');
+    if (typeof request !== 'object' || request === null) invalid('request', 'the start request must be an object');
+    const { command } = request;
+    if (typeof command === 'string') {
+      if (command.trim() === '' || command.includes('\0')) invalid('command', 'command must be a non-empty command line');
+    } else if (Array.isArray(command)) {
+      if (command.length === 0 || command[0] === '') invalid('command', 'command must start with the program to run');
+      command.forEach((arg, index) => {
+        if (typeof arg !== 'string' || arg.includes('\0')) invalid(`command[${index}]`, `command[${index}] must be a string`);
+      });
+    } else {
+      invalid('command', 'command must be a command line (string) or an argv (array of strings)');
+    }
+    if (typeof request.image?.imageId !== 'string' || typeof request.image.image !== 'string') {
+      invalid('image', 'image must be the resolved ImageInfo');
+    }
+    const env = checkVariables(request.env, 'env');
+    const secrets = checkVariables(request.secrets, 'secrets');
+    const { timeoutSeconds } = request;
+    if (timeoutSeconds !== undefined && timeoutSeconds !== null) {
+      if (!Number.isSafeInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+        invalid('timeoutSeconds', `timeoutSeconds must be a whole number from 1 to ${MAX_TIMEOUT_SECONDS}`);
+      }
+    }
+    if (typeof request.requestId !== 'string' || request.requestId === '') invalid('requestId', 'requestId is required');
+    const idempotencyKey = request.idempotencyKey || null;
+    if (idempotencyKey !== null && typeof idempotencyKey !== 'string') {
+      invalid('idempotencyKey', 'idempotencyKey must be a string');
+    }
+    const cwd = this.cwd ?? process.cwd();
+
+    const database = this.database;
+    const executionId = newExecutionId();
+    const createdAt = Date.now();
+    let existing: TaskRow | undefined;
+    try {
+      // Check and insert under one write lock: two processes retrying with one key start one task.
+      existing = database.immediate(() => {
+        if (idempotencyKey !== null) {
+          const found = database.db.prepare('SELECT * FROM tasks WHERE idempotency_key = ?').get(idempotencyKey) as
+            | TaskRow
+            | undefined;
+          if (found) return found;
+        }
+        database.db
+          .prepare(
+            `INSERT INTO tasks (execution_id, status, command, image, image_id, env, secret_names, labels, cwd,
+               timeout_seconds, kill_grace_ms, idempotency_key, request_id, created_by, created_at)
+             VALUES (?, 'STARTING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            executionId,
+            JSON.stringify(command),
+            request.image.image,
+            request.image.imageId,
+            JSON.stringify(env),
+            JSON.stringify(Object.keys(secrets)),
+            JSON.stringify(request.labels ?? {}),
+            cwd,
+            timeoutSeconds ?? null,
+            this.killGraceMs,
+            idempotencyKey,
+            request.requestId,
+            userEmail.trim(),
+            createdAt,
+          );
+        return undefined;
+      });
+    } catch (error) {
+      throw sqliteError(error, 'TaskExecutor.startTask');
+    }
+    if (existing) {
+      return { executionId: existing.execution_id, createdAt: new Date(existing.created_at).toISOString() };
+    }
+    await this.spawnSupervisor(database, executionId, secrets);
+    return { executionId, createdAt: new Date(createdAt).toISOString() };
+  }
+
+  /**
+   * Starts the detached supervisor and hands it the secrets through its stdin pipe: unlike argv (visible
+   * to every user in `ps`) or the environment (readable in /proc/<pid>/environ), a pipe leaves nothing
+   * behind once read. Resolves once the secrets are written, so a CLI may exit right after.
+   */
+  private async spawnSupervisor(database: LocalDatabase, executionId: string, secrets: Record<string, string>) {
+    const baseEnv: Record<string, string> = {};
+    for (const [name, value] of Object.entries(process.env)) {
+      if (value !== undefined && (this.inheritEnv || PASSTHROUGH_ENV.includes(name))) baseEnv[name] = value;
+    }
+    let supervisorPath: string;
+    try {
+      supervisorPath = this.supervisorPath ?? resolveSupervisorPath();
+    } catch (error) {
+      this.markFailedToStart(database, executionId, (error as Error).message);
+      throw error;
+    }
+    const child = spawn(process.execPath, [supervisorPath, database.dataDir, executionId], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env: baseEnv,
+      cwd: database.dataDir,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+    } catch (error) {
+      const reason = `the supervisor process could not be started: ${(error as Error).message}`;
+      this.markFailedToStart(database, executionId, reason);
+      throw new ProviderError(reason, { provider: PROVIDER, operation: 'TaskExecutor.startTask', cause: error });
+    }
+    const pid = child.pid!;
+    try {
+      database.db
+        .prepare(
+          'UPDATE tasks SET supervisor_pid = ?, supervisor_token = ? WHERE execution_id = ? AND supervisor_pid IS NULL',
+        )
+        .run(pid, processStartToken(pid), executionId);
+    } catch (error) {
+      // The supervisor records its own pid too, so the task is not lost; the caller still learns of it.
+      throw sqliteError(error, 'TaskExecutor.startTask');
+    } finally {
+      const stdin = child.stdin!;
+      // A supervisor that died at once closes the pipe (EPIPE); the liveness check then fails the task.
+      stdin.on('error', () => {});
+      await new Promise<void>((resolve) => stdin.end(JSON.stringify({ secrets }), () => resolve()));
+      child.unref();
+    }
+  }
+
+  private markFailedToStart(database: LocalDatabase, executionId: string, reason: string): void {
+    database.db
+      .prepare(
+        `UPDATE tasks SET status = 'FAILED', stop_code = 'FAILED_TO_START', reason = ?, stopped_at = ?
+         WHERE execution_id = ? AND status = 'STARTING'`,
+      )
+      .run(reason, Date.now(), executionId);
+  }
+
+  private read(executionId: string, operation: string): TaskRow {
+    if (typeof executionId !== 'string' || executionId.trim() === '') {
+      throw new ValidationError('an execution id is required', {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'executionId' },
+      });
+    }
+    let row: TaskRow | undefined;
+    try {
+      row = readTask(this.database, executionId);
+      if (row) row = reconcileTask(this.database, row);
+    } catch (error) {
+      throw sqliteError(error, operation);
+    }
+    if (!row) {
+      throw new NotFoundError(`no local task with execution id "${executionId}" in ${this.database.dataDir}`, {
+        provider: PROVIDER,
+        operation,
+        details: { executionId },
+      });
+    }
+    return row;
+  }
+
+  async killTask(executionId: string, options: OperationOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    const operation = 'TaskExecutor.killTask';
+    const row = this.read(executionId, operation);
+    const database = this.database;
+    let current: TaskRow;
+    try {
+      current = database.immediate(() => {
+        const now = readTask(database, executionId)!;
+        if (isFinalStatus(now.status)) return now;
+        database.db
+          .prepare(
+            `UPDATE tasks SET kill_requested_at = COALESCE(kill_requested_at, ?), status = 'TERMINATING'
+             WHERE execution_id = ?`,
+          )
+          .run(Date.now(), executionId);
+        return now;
+      });
+    } catch (error) {
+      throw sqliteError(error, operation);
+    }
+    if (isFinalStatus(current.status) || isFinalStatus(row.status)) {
+      throw new ConflictError(`task ${executionId} has already finished (${current.status}); there is nothing to kill`, {
+        provider: PROVIDER,
+        operation,
+        details: { executionId, status: current.status },
+      });
+    }
+    // A supervisor that is not ready yet reads the kill flag before it starts the command (see supervisor.ts).
+    if (current.supervisor_ready && current.supervisor_pid !== null) {
+      if (isProcessAlive(current.supervisor_pid, current.supervisor_token)) {
+        try {
+          process.kill(current.supervisor_pid, 'SIGTERM');
+        } catch {
+          // It exited in between: it recorded the end itself, or the next read converges the task.
+        }
+      }
+    }
+  }
+
+  async describeTask(executionId: string, options: OperationOptions = {}): Promise<TaskDescription> {
+    options.signal?.throwIfAborted();
+    const row = this.read(executionId, 'TaskExecutor.describeTask');
+    const details: Record<string, string> = {
+      runtime: 'process on this machine (no container)',
+      image: row.image,
+      imageId: row.image_id,
+      imageUsed: 'no - the local executor records the image but runs the command on the host',
+      dataDir: this.database.dataDir,
+    };
+    if (row.task_pid !== null) details.pid = String(row.task_pid);
+    if (row.supervisor_pid !== null) details.supervisorPid = String(row.supervisor_pid);
+    const description: TaskDescription = { status: row.status, exitCode: row.exit_code, details };
+    if (row.started_at !== null) description.startedAt = new Date(row.started_at).toISOString();
+    if (row.stopped_at !== null && isFinalStatus(row.status)) description.stoppedAt = new Date(row.stopped_at).toISOString();
+    if (row.stop_code !== null && isFinalStatus(row.status)) description.stopCode = row.stop_code;
+    if (row.reason !== null) description.reason = row.reason;
+    else if (row.status === 'TERMINATING') description.reason = 'a kill was requested; waiting for the task to stop';
+    return description;
+  }
+}

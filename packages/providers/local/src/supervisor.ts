@@ -1,0 +1,281 @@
+/**
+ * The detached supervisor of one local task: `node supervisor.js <dataDir> <executionId>`.
+ *
+ * The process that starts a task (often a CLI that exits at once) spawns this script detached, so the
+ * task outlives it. The supervisor reads the task from the database, receives the secrets on stdin (a
+ * pipe: they are never in argv, the database or a file), runs the command in its own process group,
+ * writes its output line by line, enforces the timeout, carries out kills (SIGTERM, then SIGKILL after
+ * the grace period) and records how the task ended. If the supervisor itself dies, the next reader of
+ * the task notices (see task-table.ts) and converges it to FAILED/RUNTIME_LOST.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { commandArgv, type ExecutionStatus, isFinalStatus, type StopCode } from '@taskport/core';
+import { LocalDatabase } from './local-database.js';
+import { LogLineWriter, STDERR, STDOUT } from './log-line-writer.js';
+import { processStartToken, signalProcessGroup } from './process-identity.js';
+import { readTask, type TaskRow } from './task-table.js';
+
+/** After the command exits, how long to wait for its pipes to close (background children may hold them). */
+const DRAIN_AFTER_EXIT_MS = 1000;
+
+const [dataDir, executionId] = process.argv.slice(2);
+
+let database: LocalDatabase | undefined;
+let writer: LogLineWriter | undefined;
+let child: ChildProcess | undefined;
+let taskToken: string | null = null;
+let killRequested = false;
+let timedOut = false;
+const stopSignalsSent: string[] = [];
+let finished = false;
+
+function signalTask(signal: NodeJS.Signals): void {
+  if (child?.pid === undefined) return;
+  if (signalProcessGroup(child.pid, taskToken, signal)) stopSignalsSent.push(signal);
+}
+
+/** SIGTERM to the task's group now, SIGKILL after the grace period if it is still there. */
+function stopTask(graceMs: number): void {
+  if (stopSignalsSent.length > 0 || child?.pid === undefined) return;
+  signalTask('SIGTERM');
+  const escalate = setTimeout(() => {
+    if (!finished) signalTask('SIGKILL');
+  }, graceMs);
+  escalate.unref();
+}
+
+let graceMs = 10_000;
+// A kill request arrives as SIGTERM to the supervisor. Installed before anything else, so a kill can never
+// hit the default handler (which would kill the supervisor and orphan the task).
+process.on('SIGTERM', () => {
+  killRequested = true;
+  stopTask(graceMs);
+});
+// Detached in its own session, so these only come from someone signalling it on purpose.
+process.on('SIGINT', () => {
+  killRequested = true;
+  stopTask(graceMs);
+});
+process.on('SIGHUP', () => {});
+
+function finish(
+  outcome: { status: ExecutionStatus; stopCode: StopCode; exitCode: number | null; reason: string },
+  exitProcess = true,
+): void {
+  if (finished) return;
+  finished = true;
+  try {
+    // Lines first, status last: whoever sees the final status can read all of the output.
+    writer?.close();
+  } catch {
+    // The status must still be written; the lines that failed are reported in the reason below.
+    outcome = { ...outcome, reason: `${outcome.reason} (some output could not be written)` };
+  }
+  const db = database;
+  if (db && executionId) {
+    db.immediate(() => {
+      const current = readTask(db, executionId);
+      if (!current || isFinalStatus(current.status)) return;
+      let final = outcome;
+      // A kill asked for in the database counts even if its signal never reached us.
+      if (current.kill_requested_at !== null && outcome.stopCode === 'EXITED') {
+        final = { ...outcome, status: 'STOPPED', stopCode: 'USER_INITIATED', reason: `stopped on request; ${outcome.reason}` };
+      }
+      db.db
+        .prepare(
+          'UPDATE tasks SET status = ?, stop_code = ?, exit_code = ?, reason = ?, stopped_at = ? WHERE execution_id = ?',
+        )
+        .run(final.status, final.stopCode, final.exitCode, final.reason, Date.now(), executionId);
+    });
+    db.close();
+  }
+  if (exitProcess) process.exit(0);
+}
+
+function describeSignals(): string {
+  if (stopSignalsSent.length === 0) return '';
+  const unique = [...new Set(stopSignalsSent)];
+  return unique.length > 1 ? ` (${unique[0]}, then ${unique.at(-1)} after ${graceMs} ms)` : ` (${unique[0]})`;
+}
+
+function onExit(row: TaskRow, code: number | null, signal: NodeJS.Signals | null): void {
+  const exitCode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null);
+  if (timedOut) {
+    finish({
+      status: 'FAILED',
+      stopCode: 'TIMED_OUT',
+      exitCode,
+      reason: `timed out after ${row.timeout_seconds} s (timeoutSeconds) and was stopped${describeSignals()}`,
+    });
+  } else if (killRequested) {
+    finish({ status: 'STOPPED', stopCode: 'USER_INITIATED', exitCode, reason: `stopped on request${describeSignals()}` });
+  } else if (code === 0) {
+    finish({ status: 'SUCCEEDED', stopCode: 'EXITED', exitCode: 0, reason: 'exited with code 0' });
+  } else {
+    finish({
+      status: 'FAILED',
+      stopCode: 'EXITED',
+      exitCode,
+      reason: code !== null ? `exited with code ${code}` : `killed by signal ${signal}`,
+    });
+  }
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', reject);
+  });
+}
+
+async function main(): Promise<void> {
+  if (!dataDir || !executionId) {
+    process.exitCode = 2;
+    return;
+  }
+  const input = await readStdin();
+  database = new LocalDatabase(dataDir);
+  const db = database;
+  const pid = process.pid;
+  const token = processStartToken(pid);
+  // Ready and the kill flag are read in one transaction with killTask's write of the flag: either the
+  // kill sees us ready and signals us, or we see its flag here.
+  const row = db.immediate(() => {
+    db.db
+      .prepare(
+        `UPDATE tasks SET supervisor_ready = 1, supervisor_pid = COALESCE(supervisor_pid, ?),
+           supervisor_token = COALESCE(supervisor_token, ?) WHERE execution_id = ?`,
+      )
+      .run(pid, token, executionId);
+    return readTask(db, executionId);
+  });
+  if (!row || isFinalStatus(row.status)) {
+    finish({ status: 'FAILED', stopCode: 'RUNTIME_LOST', exitCode: null, reason: 'task vanished' });
+    return;
+  }
+  graceMs = row.kill_grace_ms;
+  writer = new LogLineWriter(db, executionId);
+
+  let secrets: Record<string, string>;
+  try {
+    secrets = (JSON.parse(input) as { secrets: Record<string, string> }).secrets ?? {};
+  } catch {
+    finish({
+      status: 'FAILED',
+      stopCode: 'FAILED_TO_START',
+      exitCode: null,
+      reason: 'the supervisor did not receive the task secrets from the process that started it',
+    });
+    return;
+  }
+  if (killRequested || row.kill_requested_at !== null) {
+    finish({ status: 'STOPPED', stopCode: 'USER_INITIATED', exitCode: null, reason: 'stopped on request before it started' });
+    return;
+  }
+  if (!existsSync(row.cwd)) {
+    writer.note(STDERR, `taskport: working directory ${row.cwd} does not exist`);
+    finish({
+      status: 'FAILED',
+      stopCode: 'FAILED_TO_START',
+      exitCode: null,
+      reason: `working directory ${row.cwd} does not exist`,
+    });
+    return;
+  }
+
+  const argv = commandArgv(JSON.parse(row.command) as string | string[]);
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    ...(JSON.parse(row.env) as Record<string, string>),
+    ...secrets,
+    TASKPORT_EXECUTION_ID: executionId,
+  };
+  const task = spawn(argv[0]!, argv.slice(1), {
+    cwd: row.cwd,
+    env,
+    // Own process group, so a kill reaches every process the command started.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = task;
+  let spawned = false;
+  const lineWriter = writer;
+  task.stdout!.on('data', (chunk: Buffer) => lineWriter.write(STDOUT, chunk));
+  task.stderr!.on('data', (chunk: Buffer) => lineWriter.write(STDERR, chunk));
+
+  task.on('spawn', () => {
+    spawned = true;
+    taskToken = task.pid === undefined ? null : processStartToken(task.pid);
+    const killedMeanwhile = db.immediate(() => {
+      const now = Date.now();
+      db.db
+        .prepare('UPDATE tasks SET task_pid = ?, task_token = ?, started_at = ? WHERE execution_id = ?')
+        .run(task.pid ?? null, taskToken, now, executionId);
+      db.db.prepare(`UPDATE tasks SET status = 'RUNNING' WHERE execution_id = ? AND status = 'STARTING'`).run(executionId);
+      return readTask(db, executionId)?.kill_requested_at !== null;
+    });
+    if (killedMeanwhile || killRequested) {
+      killRequested = true;
+      stopTask(graceMs);
+    }
+    if (row.timeout_seconds !== null) {
+      setTimeout(() => {
+        if (finished) return;
+        timedOut = true;
+        stopTask(graceMs);
+      }, row.timeout_seconds * 1000).unref();
+    }
+  });
+
+  task.on('error', (error) => {
+    if (spawned) return;
+    lineWriter.note(STDERR, `taskport: cannot start ${JSON.stringify(argv[0])}: ${error.message}`);
+    finish({
+      status: 'FAILED',
+      stopCode: 'FAILED_TO_START',
+      exitCode: null,
+      reason: `the command could not be started: ${error.message}`,
+    });
+  });
+
+  task.on('exit', (code, signal) => {
+    const ended = [task.stdout!, task.stderr!].map(
+      (stream) => new Promise<void>((resolve) => (stream.readableEnded ? resolve() : stream.once('close', resolve))),
+    );
+    const drained = Promise.race([
+      Promise.all(ended),
+      new Promise<void>((resolve) => setTimeout(resolve, DRAIN_AFTER_EXIT_MS)),
+    ]);
+    void drained.then(() => {
+      // Like a container: when the main process ends, whatever it left running in its group goes too.
+      if (task.pid !== undefined) signalProcessGroup(task.pid, taskToken, 'SIGKILL');
+      task.stdout!.destroy();
+      task.stderr!.destroy();
+      onExit(row, code, signal);
+    });
+  });
+}
+
+function fatal(error: unknown): void {
+  try {
+    signalTask('SIGKILL');
+    finish(
+      {
+        status: 'FAILED',
+        stopCode: 'RUNTIME_LOST',
+        exitCode: null,
+        reason: `the supervisor failed: ${error instanceof Error ? error.message : String(error)}`,
+      },
+      false,
+    );
+  } finally {
+    process.exit(1);
+  }
+}
+
+process.on('uncaughtException', fatal);
+main().catch(fatal);
