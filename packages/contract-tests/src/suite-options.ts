@@ -33,6 +33,17 @@ export interface TaskExecutorFixture extends Cleanup {
   executor: TaskExecutor;
   /** An image the executor can run (from any registry); tests put it in each TaskStartRequest. */
   image: ImageInfo;
+  /**
+   * Reads the output of the tasks this executor runs. The executor port has no log read, so the tests
+   * that must see what a task printed (env reaches the task, an idempotent start runs once) read it here.
+   * Without it, those tests must be disabled with a reason (the options type requires it).
+   */
+  logs?: LogAggregator;
+  /**
+   * An execution id in this executor's own format (e.g. a task ARN) that names no task, for the
+   * NotFoundError tests. @default a random `contract-unknown-<hex>` id
+   */
+  unknownExecutionId?: () => string;
 }
 
 export interface TaskExecutorSuiteOptions<TestName extends string>
@@ -45,6 +56,11 @@ export interface LogAggregatorFixture extends Cleanup {
   /** Starts the tasks whose output is read; the driver plays them on emulated backends. */
   executor: TaskExecutor;
   image: ImageInfo;
+  /**
+   * An execution id in the format the log provider expects that no task ever had, for the "never
+   * started" tests. @default a random `contract-unknown-<hex>` id
+   */
+  unknownExecutionId?: () => string;
 }
 
 export interface LogAggregatorSuiteOptions<TestName extends string>
