@@ -1,0 +1,49 @@
+import type { Command } from './command.js';
+
+interface Entry {
+  summary: string;
+  load: () => Promise<{ command: Command }>;
+}
+
+/**
+ * Every command, loaded lazily: `taskport --version` and `--help` import none of them, and a command
+ * imports the container (and through it the providers) only when it runs.
+ */
+export const COMMANDS: Record<string, Entry> = {
+  run: {
+    summary: 'Run a command in a container, follow its logs, exit with its exit code',
+    load: () => import('./commands/run.js'),
+  },
+  status: { summary: 'Show the status of an execution', load: () => import('./commands/status.js') },
+  logs: {
+    summary: 'Print the logs of an execution (--follow to stream)',
+    load: () => import('./commands/logs.js'),
+  },
+  kill: { summary: 'Stop an execution', load: () => import('./commands/kill.js') },
+  list: { summary: 'List executions, newest first', load: () => import('./commands/list.js') },
+  trace: {
+    summary: "Show taskport's own log lines and executions for a request id",
+    load: () => import('./commands/trace.js'),
+  },
+  'images register': {
+    summary: 'Register an image with its cpu, memory, platform and roles',
+    load: () => import('./commands/images-register.js'),
+  },
+  'images list': { summary: 'List registered images', load: () => import('./commands/images-list.js') },
+  'images show': { summary: 'Show one registered image', load: () => import('./commands/images-show.js') },
+  'images rm': { summary: 'Remove a registered image', load: () => import('./commands/images-rm.js') },
+  'images default': {
+    summary: 'Show or set the default image',
+    load: () => import('./commands/images-default.js'),
+  },
+  'config show': {
+    summary: 'Show the provider of each port and where each value came from',
+    load: () => import('./commands/config-show.js'),
+  },
+};
+
+/** Commands that take a sub-command word. */
+export const GROUPS: Record<string, string> = {
+  images: 'Manage registered images',
+  config: 'Inspect the deployment configuration',
+};

@@ -1,0 +1,77 @@
+import type { ResolvedConfig } from '@taskport/container';
+import type { Command } from '../command.js';
+import { toJsonDocument } from '../output/json.js';
+import { renderTable } from '../output/table.js';
+
+export const command: Command = {
+  name: 'config show',
+  summary: 'Show the provider of each port and where each value came from (file, env, argument, default).',
+  usage: 'config show [--json]',
+  details: `Values whose names look secret (password, token, secret, credential, private key) are redacted.
+The config file comes from --config, else TASKPORT_CONFIG; without one every port uses the local provider.`,
+  options: {
+    json: {
+      type: 'boolean',
+      description:
+        'print {"configFile", "ports": {port: {provider, source}}, "providers": {name: {options, sources}}}',
+    },
+  },
+  maxPositionals: 0,
+  examples: ['taskport config show', 'taskport --config deploy/taskport.yaml config show --json'],
+  run: async ({ values }, context) => {
+    const taskport = await context.open();
+    const { describeConfig } = await import('@taskport/container');
+    const config = configJson(describeConfig(taskport.config));
+    if (values.json) {
+      context.stdout.write(toJsonDocument(config));
+      return 0;
+    }
+    const { out } = context;
+    const lines = [
+      `${out.bold('Config file:')} ${config.configFile ?? out.dim('none (every port defaults to local)')}`,
+      '',
+    ];
+    lines.push(
+      renderTable(
+        ['PORT', 'PROVIDER', 'SOURCE'].map((h) => out.bold(h)),
+        Object.entries(config.ports).map(([port, p]) => [port, p.provider, p.source]),
+      ).trimEnd(),
+    );
+    for (const [name, provider] of Object.entries(config.providers)) {
+      const rows = Object.entries(provider.options).map(([key, value]) => [
+        key,
+        typeof value === 'string' ? value : JSON.stringify(value),
+        provider.sources[key] ?? 'default',
+      ]);
+      lines.push('', `${out.bold(`Provider ${name}`)}`);
+      lines.push(
+        rows.length > 0
+          ? renderTable(
+              ['OPTION', 'VALUE', 'SOURCE'].map((h) => out.bold(h)),
+              rows,
+            ).trimEnd()
+          : out.dim('  (no options)'),
+      );
+    }
+    context.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  },
+};
+
+interface ConfigJson {
+  configFile: string | null;
+  ports: Record<string, { provider: string; source: string }>;
+  providers: Record<string, { options: Record<string, unknown>; sources: Record<string, string> }>;
+}
+
+/** The documented shape; `describeConfig` has already redacted secret-looking values. */
+function configJson(config: ResolvedConfig): ConfigJson {
+  const providers: ConfigJson['providers'] = {};
+  for (const [name, provider] of Object.entries(config.providers)) {
+    providers[name] = { options: { ...provider.options }, sources: { ...provider.sources } };
+  }
+  const ports: ConfigJson['ports'] = {};
+  for (const [port, p] of Object.entries(config.ports))
+    ports[port] = { provider: p.provider, source: p.source };
+  return { configFile: config.configFile ?? null, ports, providers };
+}

@@ -1,0 +1,240 @@
+import { type Execution, type ExecutionRequest, isFinalStatus, newRequestId } from '@taskport/core';
+import { listOption, parseDurationSeconds, parseKeyValues, stringOption } from '../args.js';
+import type { Command } from '../command.js';
+import type { CliContext } from '../context.js';
+import { EXIT, EXIT_CODES_HELP, exitCodeOfExecution } from '../exit-codes.js';
+import { messageOf, runFailureCode } from '../failure.js';
+import { styleStatus } from '../output/colour.js';
+import { durationBetween, formatDuration } from '../output/format.js';
+import { executionJson, toJsonDocument } from '../output/json.js';
+import { LineWriter } from '../output/line-writer.js';
+import { startSpinner } from '../output/spinner.js';
+import { UsageError } from '../usage-error.js';
+
+export const command: Command = {
+  name: 'run',
+  summary: 'Run a command in a container; follow its logs and exit with its exit code.',
+  usage: 'run [options] -- <command> [args...]',
+  details: `The words after "--" are the command's argv, passed as data and never through a shell (as with
+docker run). A single word containing spaces runs as /bin/sh -c '<word>', so pipes and && work.
+
+Without --detach, taskport follows the logs to the end (the task's stdout to stdout, its stderr to
+stderr) and exits with the task's exit code. Ctrl-C stops following; the task keeps running.
+The execution id and the request id are printed on stderr. With --detach, the execution id is printed
+on stdout and taskport returns at once.
+
+${EXIT_CODES_HELP}`,
+  options: {
+    image: {
+      type: 'string',
+      short: 'i',
+      value: 'REF',
+      description: 'image id or name (default: the default image)',
+    },
+    env: {
+      type: 'string',
+      short: 'e',
+      multiple: true,
+      value: 'K=V',
+      description: 'environment variable; a bare K copies its value from here',
+    },
+    secret: {
+      type: 'string',
+      multiple: true,
+      value: 'NAME',
+      description: 'secret variable, its value read from your environment; never stored or printed',
+    },
+    timeout: { type: 'string', value: 'DURATION', description: 'stop the task after 30s, 5m, 1h30m, 2d ...' },
+    label: {
+      type: 'string',
+      short: 'l',
+      multiple: true,
+      value: 'k=v',
+      description: 'label on the execution',
+    },
+    'idempotency-key': {
+      type: 'string',
+      value: 'KEY',
+      description: 'a retried run with the same key returns the first execution instead of starting again',
+    },
+    detach: { type: 'boolean', short: 'd', description: 'print the execution id and return at once' },
+    json: { type: 'boolean', description: 'with --detach: print the execution as JSON' },
+  },
+  maxPositionals: Number.POSITIVE_INFINITY,
+  examples: [
+    'taskport run -- echo "hello from taskport"',
+    "taskport run -- 'make build && make test'",
+    'taskport run --image python:3.13 --env MODE=fast --timeout 10m -- python -m mypkg',
+    'taskport run --secret API_TOKEN -- ./deploy.sh      # API_TOKEN taken from your environment',
+    'id=$(taskport run --detach -- ./nightly.sh) && taskport logs --follow "$id"',
+  ],
+  run: async ({ values, positionals }, context) => {
+    const request = buildRequest(values, positionals, context.env);
+    const detach = values.detach === true;
+    if (values.json === true && !detach) {
+      throw new UsageError("--json goes with --detach; without it the output is the task's own logs");
+    }
+    return detach ? runDetached(request, values.json === true, context) : runAttached(request, context);
+  },
+};
+
+function buildRequest(
+  values: Record<string, unknown>,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): ExecutionRequest {
+  if (argv.length === 0) {
+    throw new UsageError(
+      'no command given; put it after "--": taskport run [options] -- <command> [args...]',
+    );
+  }
+  const only = argv[0] as string;
+  const request: ExecutionRequest = { command: argv.length === 1 && /\s/.test(only) ? only : argv };
+  const v = values as Parameters<typeof stringOption>[0];
+  const image = stringOption(v, 'image');
+  if (image !== undefined) {
+    if (image.trim() === '') throw new UsageError('--image needs an image id or name');
+    request.image = image;
+  }
+  const variables = parseKeyValues('--env', listOption(v, 'env'), env);
+  if (Object.keys(variables).length > 0) request.env = variables;
+  const secrets: Record<string, string> = {};
+  for (const name of listOption(v, 'secret')) {
+    if (name.includes('=')) {
+      throw new UsageError(
+        `--secret takes a variable name, not a value: export ${name.split('=')[0]}=... and pass --secret ${name.split('=')[0]}, so the value never shows in the process list`,
+      );
+    }
+    const value = env[name];
+    if (value === undefined) throw new UsageError(`--secret ${name}: ${name} is not set in your environment`);
+    secrets[name] = value;
+  }
+  if (Object.keys(secrets).length > 0) request.secrets = secrets;
+  const labels = parseKeyValues('--label', listOption(v, 'label'));
+  if (Object.keys(labels).length > 0) request.labels = labels;
+  const timeout = stringOption(v, 'timeout');
+  if (timeout !== undefined) request.timeoutSeconds = parseDurationSeconds('--timeout', timeout);
+  const key = stringOption(v, 'idempotency-key');
+  if (key !== undefined) request.idempotencyKey = key;
+  return request;
+}
+
+async function start(request: ExecutionRequest, requestId: string, context: CliContext): Promise<Execution> {
+  const taskport = await context.open();
+  const result = await taskport.service.runCommand(context.user(), request, { requestId });
+  if (result.reused) {
+    context.stderr.write(
+      `${context.err.yellow('reused')} execution ${result.execution.executionId} (same --idempotency-key)\n`,
+    );
+  }
+  return result.execution;
+}
+
+async function runDetached(request: ExecutionRequest, json: boolean, context: CliContext): Promise<number> {
+  const requestId = newRequestId();
+  let execution: Execution;
+  try {
+    execution = await start(request, requestId, context);
+  } catch (error) {
+    return failedToStart(error, context);
+  }
+  context.stdout.write(json ? toJsonDocument(executionJson(execution)) : `${execution.executionId}\n`);
+  context.stderr.write(`${context.err.dim('request')} ${requestId}\n`);
+  return EXIT.OK;
+}
+
+async function runAttached(request: ExecutionRequest, context: CliContext): Promise<number> {
+  const requestId = newRequestId();
+  const { stderr, err } = context;
+  const controller = new AbortController();
+  let interrupted = false;
+  const onInterrupt = () => {
+    // A second Ctrl-C leaves at once, even while the start is still in flight.
+    if (interrupted) process.exit(EXIT.KILLED);
+    interrupted = true;
+    controller.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    const starting = startSpinner(stderr, 'starting');
+    let execution: Execution;
+    try {
+      execution = await start(request, requestId, context);
+    } catch (error) {
+      return failedToStart(error, context);
+    } finally {
+      starting.stop();
+    }
+    const id = execution.executionId;
+    stderr.write(`${err.dim('execution')} ${id}  ${err.dim('request')} ${requestId}\n`);
+    if (interrupted) return stoppedFollowing(id, context);
+
+    const taskport = await context.open();
+    const writer = new LineWriter();
+    const waiting = startSpinner(stderr, `waiting for output of ${id}`);
+    try {
+      const events = taskport.service.streamLogs(id, { follow: true, signal: controller.signal, requestId });
+      for await (const event of events) {
+        waiting.stop();
+        await writer.write(event.stream === 'stderr' ? stderr : context.stdout, `${event.message}\n`);
+      }
+    } catch (error) {
+      if (!interrupted) {
+        await writer.flush();
+        stderr.write(`taskport run: following the logs of ${id} failed: ${messageOf(error)}\n`);
+        stderr.write(`  the task may still be running: taskport status ${id}\n`);
+        return EXIT.INFRASTRUCTURE;
+      }
+    } finally {
+      waiting.stop();
+    }
+    await writer.flush();
+    if (interrupted) return stoppedFollowing(id, context);
+
+    const final = await waitUntilFinal(id, requestId, context, controller.signal);
+    if (!final) return stoppedFollowing(id, context);
+    const code = exitCodeOfExecution(final);
+    if (code !== EXIT.OK || stderr.isTTY) stderr.write(`${finalLine(final, context)}\n`);
+    return code;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+/** The stream ends once the task is final; this covers a store that converges a moment later. */
+async function waitUntilFinal(
+  id: string,
+  requestId: string,
+  context: CliContext,
+  signal: AbortSignal,
+): Promise<Execution | undefined> {
+  const taskport = await context.open();
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    const execution = await taskport.service.getExecutionStatus(id, { requestId });
+    if (isFinalStatus(execution.status)) return execution;
+    if (signal.aborted) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+function stoppedFollowing(id: string, context: CliContext): number {
+  context.stderr.write(
+    `taskport: stopped following ${id}; the task keeps running.\n  re-attach: taskport logs --follow ${id}\n  kill:      taskport kill ${id}\n`,
+  );
+  return EXIT.KILLED;
+}
+
+function failedToStart(error: unknown, context: CliContext): number {
+  const code = runFailureCode(error);
+  context.stderr.write(`taskport run: ${messageOf(error)}\n`);
+  return code;
+}
+
+function finalLine(execution: Execution, context: CliContext): string {
+  const duration = durationBetween(execution.startedAt ?? execution.createdAt, execution.completedAt);
+  const exit = execution.exitCode === null ? 'exit code unknown' : `exit ${execution.exitCode}`;
+  const parts = [`${execution.executionId} ${styleStatus(context.err, execution.status)} (${exit})`];
+  if (duration !== undefined) parts.push(`after ${formatDuration(duration)}`);
+  if (execution.reason) parts.push(`- ${execution.reason}`);
+  return parts.join(' ');
+}

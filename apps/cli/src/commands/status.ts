@@ -1,0 +1,25 @@
+import type { Command } from '../command.js';
+import { executionFields } from '../output/execution-view.js';
+import { executionJson, toJsonDocument } from '../output/json.js';
+import { requireId } from './shared.js';
+
+export const command: Command = {
+  name: 'status',
+  summary: 'Show the status of an execution, as the provider reports it now.',
+  usage: 'status <execution-id> [--json]',
+  details: 'Exits 0 whatever the status of the task; use --json and read "status" and "exitCode" in scripts.',
+  options: {
+    json: { type: 'boolean', description: 'print the execution as JSON (shape: see the CLI README)' },
+  },
+  maxPositionals: 1,
+  examples: ['taskport status exe-0123456789', "taskport status exe-0123456789 --json | jq -r '.status'"],
+  run: async ({ values, positionals }, context) => {
+    const id = requireId('status', positionals[0], 'execution-id');
+    const taskport = await context.open();
+    const execution = await taskport.service.getExecutionStatus(id);
+    context.stdout.write(
+      values.json ? toJsonDocument(executionJson(execution)) : executionFields(context.out, execution),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,49 @@
+import type { Command } from '../command.js';
+import { executionTable, terminalWidth } from '../output/execution-view.js';
+import { executionJson, logEventJson, toJsonDocument } from '../output/json.js';
+import { requireId } from './shared.js';
+
+export const command: Command = {
+  name: 'trace',
+  summary: "Show taskport's own log lines and the executions of one request.",
+  usage: 'trace <request-id> [--json]',
+  details: `Every taskport command has a request id ("request req-..." on stderr after run). The trace shows
+what the backend logged for it (BackendObservability) and the executions it created or changed.`,
+  options: {
+    json: {
+      type: 'boolean',
+      description: 'print {"requestId", "logs": [<log event>...], "executions": [<execution>...]} as JSON',
+    },
+  },
+  maxPositionals: 1,
+  examples: ['taskport trace req-0mh2c9x1a4f3e2d1c0b'],
+  run: async ({ values, positionals }, context) => {
+    const requestId = requireId('trace', positionals[0], 'request-id');
+    const taskport = await context.open();
+    const trace = await taskport.service.trace(requestId);
+    if (values.json) {
+      context.stdout.write(
+        toJsonDocument({
+          requestId: trace.requestId,
+          logs: trace.logs.map(logEventJson),
+          executions: trace.executions.map(executionJson),
+        }),
+      );
+      return 0;
+    }
+    if (trace.logs.length === 0 && trace.executions.length === 0) {
+      context.stderr.write(`nothing recorded for request ${requestId}\n`);
+      return 0;
+    }
+    const { out } = context;
+    const lines = trace.logs.map(
+      (event) => `${out.dim(new Date(event.timestamp).toISOString())}  ${event.message}\n`,
+    );
+    context.stdout.write(`${out.bold('Log lines')} (${trace.logs.length})\n${lines.join('')}`);
+    if (trace.executions.length > 0) {
+      context.stdout.write(`\n${out.bold('Executions')} (${trace.executions.length})\n`);
+      context.stdout.write(executionTable(out, trace.executions, terminalWidth(context.stdout)));
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,78 @@
+import { hostname, userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import type { Taskport } from '@taskport/container';
+import { type OptionValues, stringOption } from './args.js';
+import { createStyle, type Style } from './output/colour.js';
+
+/** What every command gets: the global options, the output streams and a lazy handle on taskport. */
+export interface CliContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  /** Styling for stdout (tables, fields) and for stderr (progress, errors). */
+  readonly out: Style;
+  readonly err: Style;
+  /** Opens the configured provider mix (loads the container and only the providers the config names). */
+  open(): Promise<Taskport>;
+  /** Who runs the command, for `createdBy`/`registeredBy`. */
+  user(): string;
+  /** Closes taskport if it was opened. */
+  close(): Promise<void>;
+}
+
+export interface GlobalOptions {
+  dataDir?: string;
+  config?: string;
+  noColor: boolean;
+}
+
+export function globalOptionsOf(values: OptionValues, env: NodeJS.ProcessEnv): GlobalOptions {
+  const dataDir = stringOption(values, 'data-dir');
+  const config = stringOption(values, 'config') ?? emptyToUndefined(env.TASKPORT_CONFIG);
+  return {
+    ...(dataDir ? { dataDir: resolve(dataDir) } : {}),
+    ...(config ? { config: resolve(config) } : {}),
+    noColor: values['no-color'] === true,
+  };
+}
+
+export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliContext {
+  let opened: Promise<Taskport> | undefined;
+  return {
+    env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    out: createStyle(process.stdout, env, globals.noColor),
+    err: createStyle(process.stderr, env, globals.noColor),
+    open() {
+      opened ??= import('@taskport/container').then(({ createTaskport }) =>
+        createTaskport({
+          env,
+          cwd: process.cwd(),
+          ...(globals.config ? { configPath: globals.config } : {}),
+          ...(globals.dataDir ? { overrides: { local: { dataDir: globals.dataDir } } } : {}),
+        }),
+      );
+      return opened;
+    },
+    user() {
+      const fromEnv = emptyToUndefined(env.TASKPORT_USER);
+      if (fromEnv) return fromEnv;
+      // `git config user.email` would cost a process spawn on every run; this is instant.
+      try {
+        return `${userInfo().username}@${hostname()}`;
+      } catch {
+        return `unknown@${hostname()}`;
+      }
+    },
+    async close() {
+      if (!opened) return;
+      const taskport = await opened.catch(() => undefined);
+      await taskport?.close();
+    },
+  };
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

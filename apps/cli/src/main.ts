@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { GLOBAL_OPTIONS } from './args.js';
+import { renderOptions } from './command.js';
+import { COMMANDS, GROUPS } from './command-table.js';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { UsageError } from './usage-error.js';
+
+// Start-up is benchmarked: this file imports only small local modules. Commands, the container and
+// the providers are loaded with import() once we know which command runs.
+
+const VALUE_OPTIONS = new Set(['--data-dir', '--config']);
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return `taskport ${pkg.version}`;
+}
+
+function topHelp(): string {
+  const names = [...Object.keys(COMMANDS).filter((n) => !n.includes(' ')), ...Object.keys(GROUPS)];
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const line = (name: string, text: string) => `  ${name.padEnd(width)}   ${text}`;
+  const commands = names.map((name) => {
+    const group = GROUPS[name];
+    if (!group) return line(name, COMMANDS[name]?.summary ?? '');
+    const subs = Object.entries(COMMANDS).filter(([n]) => n.startsWith(`${name} `));
+    return [line(name, group), ...subs.map(([n, e]) => line(n, e.summary))].join('\n');
+  });
+  return `taskport runs one-off commands in containers on ECS, Cloud Run, Kubernetes, or locally with no cloud.
+
+Usage:
+  taskport [global options] <command> [options]
+
+Commands:
+${commands.join('\n')}
+
+Global options:
+${renderOptions({ ...GLOBAL_OPTIONS, version: { type: 'boolean', description: 'print the version' } })}
+
+Environment:
+  TASKPORT_DATA_DIR   state directory of the local provider (default: see 'taskport config show')
+  TASKPORT_CONFIG     deployment config file choosing a provider per port (default: all local)
+  TASKPORT_USER       who you are, recorded on executions and images (default: user@host)
+  NO_COLOR            set to disable colour
+
+${EXIT_CODES_HELP}
+
+Examples:
+  taskport run -- echo "hello from taskport"
+  taskport run --image alpine:3.20 --env GREETING=hi --timeout 5m -- sh -c 'echo $GREETING'
+  taskport run --detach -- ./long-job.sh && taskport list
+  taskport logs --follow <execution-id>
+
+Run 'taskport <command> --help' for the options and examples of a command.
+`;
+}
+
+function groupHelp(group: string): string {
+  const subs = Object.entries(COMMANDS).filter(([n]) => n.startsWith(`${group} `));
+  const width = Math.max(...subs.map(([n]) => n.length));
+  return `${GROUPS[group]}\n\nUsage:\n  taskport ${group} <command> [options]\n\nCommands:\n${subs
+    .map(([n, e]) => `  ${n.padEnd(width)}   ${e.summary}`)
+    .join('\n')}\n\nRun 'taskport ${group} <command> --help' for details.\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  // Global options may come before the command; they are handed on to the command's parser.
+  const globals: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('-') || arg === '--') break;
+    if (arg === '--version') {
+      process.stdout.write(`${version()}\n`);
+      return EXIT.OK;
+    }
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(topHelp());
+      return EXIT.OK;
+    }
+    const name = arg.split('=')[0] as string;
+    if (VALUE_OPTIONS.has(name) && !arg.includes('=')) {
+      if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
+      globals.push(arg, argv[++i] as string);
+    } else if (VALUE_OPTIONS.has(name) || arg === '--no-color') {
+      globals.push(arg);
+    } else {
+      throw new UsageError(`unknown option ${arg} before the command; run 'taskport --help'`);
+    }
+  }
+
+  let word = argv[i];
+  if (word === undefined) {
+    process.stdout.write(topHelp());
+    return EXIT.OK;
+  }
+  if (word === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return EXIT.OK;
+  }
+  let helpRequested = false;
+  if (word === 'help') {
+    helpRequested = true;
+    i++;
+    word = argv[i];
+    if (word === undefined) {
+      process.stdout.write(topHelp());
+      return EXIT.OK;
+    }
+  }
+
+  let name = word;
+  if (GROUPS[word]) {
+    const sub = argv[i + 1];
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      process.stdout.write(groupHelp(word));
+      return EXIT.OK;
+    }
+    name = `${word} ${sub}`;
+    i++;
+    if (!COMMANDS[name]) {
+      throw new UsageError(`unknown command "${name}"; run 'taskport ${word} --help' for the list`);
+    }
+  }
+  const entry = COMMANDS[name];
+  if (!entry)
+    throw new UsageError(`unknown command "${word}"${suggest(word)}; run 'taskport --help' for the list`);
+
+  const rest = argv.slice(i + 1);
+  const { command } = await entry.load();
+  const { parseCommandArgs } = await import('./args.js');
+  const { createContext, globalOptionsOf } = await import('./context.js');
+  const { renderCommandHelp } = await import('./command.js');
+
+  // `run` takes its command after "--"; everything before it is options.
+  const split = command.name === 'run' ? rest.indexOf('--') : -1;
+  const optionArgs = split === -1 ? rest : rest.slice(0, split);
+  const parsed = parseCommandArgs(
+    command.name,
+    [...globals, ...optionArgs],
+    command.options,
+    command.maxPositionals,
+  );
+  if (helpRequested || parsed.values.help) {
+    process.stdout.write(renderCommandHelp(command));
+    return EXIT.OK;
+  }
+  if (split !== -1) {
+    if (parsed.positionals.length > 0) {
+      throw new UsageError(
+        `unexpected argument "${parsed.positionals[0]}" before "--"; the whole command goes after "--"`,
+      );
+    }
+    parsed.positionals = rest.slice(split + 1);
+  }
+
+  const context = createContext(globalOptionsOf(parsed.values, process.env));
+  try {
+    return await command.run(parsed, context);
+  } finally {
+    await context.close();
+  }
+}
+
+function suggest(word: string): string {
+  const known = [...Object.keys(COMMANDS).filter((n) => !n.includes(' ')), ...Object.keys(GROUPS)];
+  const close = known.find((k) => k.startsWith(word.slice(0, 2)) && Math.abs(k.length - word.length) <= 2);
+  return close ? ` (did you mean "${close}"?)` : '';
+}
+
+async function report(error: unknown): Promise<number> {
+  if (error instanceof UsageError) {
+    process.stderr.write(`taskport: ${error.message}\n`);
+    return EXIT.USAGE;
+  }
+  const { describeFailure } = await import('./failure.js');
+  const { line, code } = describeFailure(error, process.env);
+  process.stderr.write(`${line}\n`);
+  return code;
+}
+
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  // node:sqlite is still marked experimental on some Node 22 releases; that is not the user's concern.
+  if (warning.name === 'ExperimentalWarning' && /SQLite/i.test(warning.message)) return;
+  process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+// `taskport logs <id> | head` closes stdout early: that is a normal way to stop, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.OK);
+  throw error;
+});
+
+const code = await main(process.argv.slice(2)).catch(report);
+// Let stdout drain (pipes may be asynchronous), then exit without waiting for stray handles.
+process.stdout.write('', () => process.exit(code));
