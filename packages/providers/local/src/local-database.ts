@@ -136,11 +136,14 @@ export function sqliteError(error: unknown, operation: string): TaskportError {
   const message = error instanceof Error ? error.message : String(error);
   // 5 = SQLITE_BUSY, 6 = SQLITE_LOCKED (primary codes; extended codes keep them in the low byte).
   if (errcode !== undefined && ((errcode & 0xff) === 5 || (errcode & 0xff) === 6)) {
-    return new UnavailableError(`the database is busy (another taskport process holds the write lock); retry`, {
-      provider: 'local',
-      operation,
-      cause: error,
-    });
+    return new UnavailableError(
+      `the database is busy (another taskport process holds the write lock); retry`,
+      {
+        provider: 'local',
+        operation,
+        cause: error,
+      },
+    );
   }
   return new ProviderError(`SQLite failed: ${message}`, { provider: 'local', operation, cause: error });
 }

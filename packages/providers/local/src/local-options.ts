@@ -42,7 +42,14 @@ export interface LocalOptions {
   backendLogLevel: BackendLogLevel;
 }
 
-const KEYS = ['dataDir', 'killGraceMs', 'inheritEnv', 'pollIntervalMs', 'maxPollIntervalMs', 'backendLogLevel'] as const;
+const KEYS = [
+  'dataDir',
+  'killGraceMs',
+  'inheritEnv',
+  'pollIntervalMs',
+  'maxPollIntervalMs',
+  'backendLogLevel',
+] as const;
 const LEVELS: readonly BackendLogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** The default data directory: argument first, then environment, then the XDG state directory. */
@@ -60,7 +67,13 @@ function fail(key: string, message: string): never {
   throw new ConfigurationError(`option local.${key} ${message}`, { provider: 'local', details: { key } });
 }
 
-function integer(raw: Record<string, unknown>, key: string, fallback: number, min: number, max: number): number {
+function integer(
+  raw: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const value = raw[key];
   if (value === undefined || value === null) return fallback;
   // Config files and environment give strings; accept "5000" as well as 5000.
@@ -75,7 +88,10 @@ function integer(raw: Record<string, unknown>, key: string, fallback: number, mi
  * Validates the local provider's options and applies defaults and environment fallbacks.
  * @throws ConfigurationError naming the bad key
  */
-export function parseLocalOptions(raw: unknown, env: Record<string, string | undefined> = process.env): LocalOptions {
+export function parseLocalOptions(
+  raw: unknown,
+  env: Record<string, string | undefined> = process.env,
+): LocalOptions {
   if (raw === undefined || raw === null) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigurationError('the local provider options must be an object', {
@@ -103,7 +119,8 @@ export function parseLocalOptions(raw: unknown, env: Record<string, string | und
   let inheritEnv = false;
   if (input.inheritEnv !== undefined && input.inheritEnv !== null) {
     if (typeof input.inheritEnv === 'boolean') inheritEnv = input.inheritEnv;
-    else if (input.inheritEnv === 'true' || input.inheritEnv === 'false') inheritEnv = input.inheritEnv === 'true';
+    else if (input.inheritEnv === 'true' || input.inheritEnv === 'false')
+      inheritEnv = input.inheritEnv === 'true';
     else fail('inheritEnv', `must be true or false, got ${JSON.stringify(input.inheritEnv)}`);
   }
 

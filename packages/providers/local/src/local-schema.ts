@@ -59,8 +59,12 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX executions_newest ON executions (created_ms DESC, execution_id DESC);
   CREATE INDEX executions_status ON executions (status, created_ms DESC, execution_id DESC);
-  CREATE INDEX executions_request ON executions (request_id);
-  CREATE INDEX executions_modified_by ON executions (modified_by_request_id);
+  -- Every request that created or changed an execution (not only the last one), for tracing.
+  CREATE TABLE execution_requests (
+    request_id   TEXT NOT NULL,
+    execution_id TEXT NOT NULL REFERENCES executions (execution_id) ON DELETE CASCADE,
+    PRIMARY KEY (request_id, execution_id)
+  ) WITHOUT ROWID;
 
   CREATE TABLE images (
     image_id        TEXT PRIMARY KEY,

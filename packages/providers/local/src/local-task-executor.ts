@@ -37,7 +37,18 @@ export interface LocalTaskExecutorOptions {
 const PROVIDER = 'local';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** What a task gets from the starting process's environment when inheritEnv is off. */
-const PASSTHROUGH_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TERM'];
+const PASSTHROUGH_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'TERM',
+];
 
 function resolveSupervisorPath(): string {
   const sibling = fileURLToPath(new URL('./supervisor.js', import.meta.url));
@@ -53,15 +64,21 @@ function resolveSupervisorPath(): string {
 }
 
 function invalid(field: string, message: string): never {
-  throw new ValidationError(message, { provider: PROVIDER, operation: 'TaskExecutor.startTask', details: { field } });
+  throw new ValidationError(message, {
+    provider: PROVIDER,
+    operation: 'TaskExecutor.startTask',
+    details: { field },
+  });
 }
 
 function checkVariables(input: unknown, field: string): Record<string, string> {
   if (input === undefined || input === null) return {};
-  if (typeof input !== 'object' || Array.isArray(input)) invalid(field, `${field} must be an object of NAME: value`);
+  if (typeof input !== 'object' || Array.isArray(input))
+    invalid(field, `${field} must be an object of NAME: value`);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(input as Record<string, unknown>)) {
-    if (!ENV_NAME.test(name)) invalid(`${field}.${name}`, `${field} name "${name}" is not a valid variable name`);
+    if (!ENV_NAME.test(name))
+      invalid(`${field}.${name}`, `${field} name "${name}" is not a valid variable name`);
     // Never echo the value: for secrets it is the secret.
     if (typeof value !== 'string' || value.includes('\0')) {
       invalid(`${field}.${name}`, `${field} "${name}" must be a string without NUL characters`);
@@ -103,17 +120,26 @@ export class LocalTaskExecutor implements TaskExecutor {
     return openLocalDatabase(this.dataDir);
   }
 
-  async startTask(userEmail: string, request: TaskStartRequest, options: OperationOptions = {}): Promise<TaskStartResult> {
+  async startTask(
+    userEmail: string,
+    request: TaskStartRequest,
+    options: OperationOptions = {},
+  ): Promise<TaskStartResult> {
     options.signal?.throwIfAborted();
-    if (typeof userEmail !== 'string' || userEmail.trim() === '') invalid('userEmail', 'userEmail is required');
-    if (typeof request !== 'object' || request === null) invalid('request', 'the start request must be an object');
+    if (typeof userEmail !== 'string' || userEmail.trim() === '')
+      invalid('userEmail', 'userEmail is required');
+    if (typeof request !== 'object' || request === null)
+      invalid('request', 'the start request must be an object');
     const { command } = request;
     if (typeof command === 'string') {
-      if (command.trim() === '' || command.includes('\0')) invalid('command', 'command must be a non-empty command line');
+      if (command.trim() === '' || command.includes('\0'))
+        invalid('command', 'command must be a non-empty command line');
     } else if (Array.isArray(command)) {
-      if (command.length === 0 || command[0] === '') invalid('command', 'command must start with the program to run');
+      if (command.length === 0 || command[0] === '')
+        invalid('command', 'command must start with the program to run');
       command.forEach((arg, index) => {
-        if (typeof arg !== 'string' || arg.includes('\0')) invalid(`command[${index}]`, `command[${index}] must be a string`);
+        if (typeof arg !== 'string' || arg.includes('\0'))
+          invalid(`command[${index}]`, `command[${index}] must be a string`);
       });
     } else {
       invalid('command', 'command must be a command line (string) or an argv (array of strings)');
@@ -125,11 +151,16 @@ export class LocalTaskExecutor implements TaskExecutor {
     const secrets = checkVariables(request.secrets, 'secrets');
     const { timeoutSeconds } = request;
     if (timeoutSeconds !== undefined && timeoutSeconds !== null) {
-      if (!Number.isSafeInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+      if (
+        !Number.isSafeInteger(timeoutSeconds) ||
+        timeoutSeconds < 1 ||
+        timeoutSeconds > MAX_TIMEOUT_SECONDS
+      ) {
         invalid('timeoutSeconds', `timeoutSeconds must be a whole number from 1 to ${MAX_TIMEOUT_SECONDS}`);
       }
     }
-    if (typeof request.requestId !== 'string' || request.requestId === '') invalid('requestId', 'requestId is required');
+    if (typeof request.requestId !== 'string' || request.requestId === '')
+      invalid('requestId', 'requestId is required');
     const idempotencyKey = request.idempotencyKey || null;
     if (idempotencyKey !== null && typeof idempotencyKey !== 'string') {
       invalid('idempotencyKey', 'idempotencyKey must be a string');
@@ -144,9 +175,9 @@ export class LocalTaskExecutor implements TaskExecutor {
       // Check and insert under one write lock: two processes retrying with one key start one task.
       existing = database.immediate(() => {
         if (idempotencyKey !== null) {
-          const found = database.db.prepare('SELECT * FROM tasks WHERE idempotency_key = ?').get(idempotencyKey) as
-            | TaskRow
-            | undefined;
+          const found = database.db
+            .prepare('SELECT * FROM tasks WHERE idempotency_key = ?')
+            .get(idempotencyKey) as TaskRow | undefined;
           if (found) return found;
         }
         database.db
@@ -188,7 +219,11 @@ export class LocalTaskExecutor implements TaskExecutor {
    * to every user in `ps`) or the environment (readable in /proc/<pid>/environ), a pipe leaves nothing
    * behind once read. Resolves once the secrets are written, so a CLI may exit right after.
    */
-  private async spawnSupervisor(database: LocalDatabase, executionId: string, secrets: Record<string, string>) {
+  private async spawnSupervisor(
+    database: LocalDatabase,
+    executionId: string,
+    secrets: Record<string, string>,
+  ) {
     const baseEnv: Record<string, string> = {};
     for (const [name, value] of Object.entries(process.env)) {
       if (value !== undefined && (this.inheritEnv || PASSTHROUGH_ENV.includes(name))) baseEnv[name] = value;
@@ -214,7 +249,11 @@ export class LocalTaskExecutor implements TaskExecutor {
     } catch (error) {
       const reason = `the supervisor process could not be started: ${(error as Error).message}`;
       this.markFailedToStart(database, executionId, reason);
-      throw new ProviderError(reason, { provider: PROVIDER, operation: 'TaskExecutor.startTask', cause: error });
+      throw new ProviderError(reason, {
+        provider: PROVIDER,
+        operation: 'TaskExecutor.startTask',
+        cause: error,
+      });
     }
     const pid = child.pid!;
     try {
@@ -260,11 +299,14 @@ export class LocalTaskExecutor implements TaskExecutor {
       throw sqliteError(error, operation);
     }
     if (!row) {
-      throw new NotFoundError(`no local task with execution id "${executionId}" in ${this.database.dataDir}`, {
-        provider: PROVIDER,
-        operation,
-        details: { executionId },
-      });
+      throw new NotFoundError(
+        `no local task with execution id "${executionId}" in ${this.database.dataDir}`,
+        {
+          provider: PROVIDER,
+          operation,
+          details: { executionId },
+        },
+      );
     }
     return row;
   }
@@ -291,11 +333,14 @@ export class LocalTaskExecutor implements TaskExecutor {
       throw sqliteError(error, operation);
     }
     if (isFinalStatus(current.status) || isFinalStatus(row.status)) {
-      throw new ConflictError(`task ${executionId} has already finished (${current.status}); there is nothing to kill`, {
-        provider: PROVIDER,
-        operation,
-        details: { executionId, status: current.status },
-      });
+      throw new ConflictError(
+        `task ${executionId} has already finished (${current.status}); there is nothing to kill`,
+        {
+          provider: PROVIDER,
+          operation,
+          details: { executionId, status: current.status },
+        },
+      );
     }
     // A supervisor that is not ready yet reads the kill flag before it starts the command (see supervisor.ts).
     if (current.supervisor_ready && current.supervisor_pid !== null) {
@@ -323,10 +368,12 @@ export class LocalTaskExecutor implements TaskExecutor {
     if (row.supervisor_pid !== null) details.supervisorPid = String(row.supervisor_pid);
     const description: TaskDescription = { status: row.status, exitCode: row.exit_code, details };
     if (row.started_at !== null) description.startedAt = new Date(row.started_at).toISOString();
-    if (row.stopped_at !== null && isFinalStatus(row.status)) description.stoppedAt = new Date(row.stopped_at).toISOString();
+    if (row.stopped_at !== null && isFinalStatus(row.status))
+      description.stoppedAt = new Date(row.stopped_at).toISOString();
     if (row.stop_code !== null && isFinalStatus(row.status)) description.stopCode = row.stop_code;
     if (row.reason !== null) description.reason = row.reason;
-    else if (row.status === 'TERMINATING') description.reason = 'a kill was requested; waiting for the task to stop';
+    else if (row.status === 'TERMINATING')
+      description.reason = 'a kill was requested; waiting for the task to stop';
     return description;
   }
 }

@@ -117,7 +117,8 @@ export class LogLineWriter {
     if (this.batch.length === 0) return;
     const batch = this.batch;
     this.database.immediate(() => {
-      for (const line of batch) this.insert.run(this.executionId, line.seq, line.ts, line.stream, line.message);
+      for (const line of batch)
+        this.insert.run(this.executionId, line.seq, line.ts, line.stream, line.message);
     });
     // Cleared only after the commit: if the write fails, nothing is lost and the next flush retries.
     this.batch = [];

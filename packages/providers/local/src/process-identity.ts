@@ -76,7 +76,11 @@ export function isProcessAlive(pid: number, token: string | null | undefined): b
  * Sends `signal` to the process group `pgid`, unless its leader's pid now belongs to a different process
  * (then the group is not ours). Returns false when nothing was signalled.
  */
-export function signalProcessGroup(pgid: number, token: string | null | undefined, signal: NodeJS.Signals): boolean {
+export function signalProcessGroup(
+  pgid: number,
+  token: string | null | undefined,
+  signal: NodeJS.Signals,
+): boolean {
   if (!Number.isSafeInteger(pgid) || pgid <= 1) return false;
   const stat = readProcStat(pgid);
   // The leader may have exited while the rest of its group lives on; a pgid is not reused while any

@@ -81,7 +81,12 @@ function finish(
       let final = outcome;
       // A kill asked for in the database counts even if its signal never reached us.
       if (current.kill_requested_at !== null && outcome.stopCode === 'EXITED') {
-        final = { ...outcome, status: 'STOPPED', stopCode: 'USER_INITIATED', reason: `stopped on request; ${outcome.reason}` };
+        final = {
+          ...outcome,
+          status: 'STOPPED',
+          stopCode: 'USER_INITIATED',
+          reason: `stopped on request; ${outcome.reason}`,
+        };
       }
       db.db
         .prepare(
@@ -110,7 +115,12 @@ function onExit(row: TaskRow, code: number | null, signal: NodeJS.Signals | null
       reason: `timed out after ${row.timeout_seconds} s (timeoutSeconds) and was stopped${describeSignals()}`,
     });
   } else if (killRequested) {
-    finish({ status: 'STOPPED', stopCode: 'USER_INITIATED', exitCode, reason: `stopped on request${describeSignals()}` });
+    finish({
+      status: 'STOPPED',
+      stopCode: 'USER_INITIATED',
+      exitCode,
+      reason: `stopped on request${describeSignals()}`,
+    });
   } else if (code === 0) {
     finish({ status: 'SUCCEEDED', stopCode: 'EXITED', exitCode: 0, reason: 'exited with code 0' });
   } else {
@@ -173,7 +183,12 @@ async function main(): Promise<void> {
     return;
   }
   if (killRequested || row.kill_requested_at !== null) {
-    finish({ status: 'STOPPED', stopCode: 'USER_INITIATED', exitCode: null, reason: 'stopped on request before it started' });
+    finish({
+      status: 'STOPPED',
+      stopCode: 'USER_INITIATED',
+      exitCode: null,
+      reason: 'stopped on request before it started',
+    });
     return;
   }
   if (!existsSync(row.cwd)) {
@@ -215,7 +230,9 @@ async function main(): Promise<void> {
       db.db
         .prepare('UPDATE tasks SET task_pid = ?, task_token = ?, started_at = ? WHERE execution_id = ?')
         .run(task.pid ?? null, taskToken, now, executionId);
-      db.db.prepare(`UPDATE tasks SET status = 'RUNNING' WHERE execution_id = ? AND status = 'STARTING'`).run(executionId);
+      db.db
+        .prepare(`UPDATE tasks SET status = 'RUNNING' WHERE execution_id = ? AND status = 'STARTING'`)
+        .run(executionId);
       return readTask(db, executionId)?.kill_requested_at !== null;
     });
     if (killedMeanwhile || killRequested) {
@@ -244,7 +261,8 @@ async function main(): Promise<void> {
 
   task.on('exit', (code, signal) => {
     const ended = [task.stdout!, task.stderr!].map(
-      (stream) => new Promise<void>((resolve) => (stream.readableEnded ? resolve() : stream.once('close', resolve))),
+      (stream) =>
+        new Promise<void>((resolve) => (stream.readableEnded ? resolve() : stream.once('close', resolve))),
     );
     const drained = Promise.race([
       Promise.all(ended),

@@ -41,7 +41,9 @@ export interface TaskRow {
 const UNSUPERVISED_GRACE_MS = 30_000;
 
 export function readTask(database: LocalDatabase, executionId: string): TaskRow | undefined {
-  return database.db.prepare('SELECT * FROM tasks WHERE execution_id = ?').get(executionId) as TaskRow | undefined;
+  return database.db.prepare('SELECT * FROM tasks WHERE execution_id = ?').get(executionId) as
+    | TaskRow
+    | undefined;
 }
 
 /** Why a non-final task has nobody looking after it any more, or null when its supervisor is alive. */
@@ -77,7 +79,9 @@ export function reconcileTask(database: LocalDatabase, row: TaskRow): TaskRow {
     const stopCode: StopCode = killed ? 'USER_INITIATED' : 'RUNTIME_LOST';
     const reason = `${why}; ${killed ? 'it had been asked to stop' : 'its exit code is unknown'}${current.task_pid !== null ? ' and any processes it left were killed' : ''}`;
     database.db
-      .prepare('UPDATE tasks SET status = ?, stop_code = ?, reason = ?, stopped_at = ? WHERE execution_id = ?')
+      .prepare(
+        'UPDATE tasks SET status = ?, stop_code = ?, reason = ?, stopped_at = ? WHERE execution_id = ?',
+      )
       .run(status, stopCode, reason, now, current.execution_id);
     return { ...current, status, stop_code: stopCode, reason, stopped_at: now };
   });
