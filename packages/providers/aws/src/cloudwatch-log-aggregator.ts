@@ -1,0 +1,119 @@
+import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  type LogAggregator,
+  type LogEvent,
+  makeEventId,
+  NotFoundError,
+  type OperationOptions,
+  type StreamLogsOptions,
+  ValidationError,
+} from '@taskport/core';
+import { awsCall, PROVIDER, sleep } from './aws-errors.js';
+import { type AwsClients, type AwsOptions, awsClients } from './aws-options.js';
+import { taskIdOf } from './aws-task-executor.js';
+
+/** GetLogEvents returns at most 10,000 events (1 MB) per page. */
+const PAGE_LIMIT = 10_000;
+const MAX_POLL_MS = 5_000;
+
+/**
+ * The output of ECS tasks, read from the awslogs stream `<prefix>/<container>/<task id>` in the task log
+ * group. Pages follow `nextForwardToken` until it repeats (CloudWatch's end-of-stream signal). A stream that
+ * does not exist (the task never started) reads as no events. Event ids are made from the timestamp, the
+ * message and the event's position among the events of the same millisecond, so they are stable across reads.
+ */
+export class CloudWatchLogAggregator implements LogAggregator {
+  readonly provider = PROVIDER;
+  private readonly clients: AwsClients;
+
+  constructor(
+    private readonly options: AwsOptions,
+    clients?: AwsClients,
+  ) {
+    this.clients = clients ?? awsClients(options);
+  }
+
+  /** The stream the awslogs driver writes a task's output to. */
+  streamName(executionId: string): string {
+    return `${this.options.logStreamPrefix}/${this.options.containerName}/${taskIdOf(executionId)}`;
+  }
+
+  async fetchLogsByExecutionId(executionId: string, options: OperationOptions = {}): Promise<LogEvent[]> {
+    const events: LogEvent[] = [];
+    for await (const event of this.streamLogs(executionId, options.signal ? { signal: options.signal } : {})) events.push(event);
+    return events;
+  }
+
+  async *streamLogs(executionId: string, options: StreamLogsOptions = {}): AsyncGenerator<LogEvent> {
+    const operation = 'LogAggregator.streamLogs';
+    if (typeof executionId !== 'string' || executionId.trim() === '') {
+      throw new ValidationError('an execution id is required', { provider: PROVIDER, operation, details: { field: 'executionId' } });
+    }
+    const { signal, follow = false, since, isTaskDone } = options;
+    const basePoll = Math.max(50, options.pollIntervalMs ?? 1000);
+    const stream = this.streamName(executionId);
+    let token: string | undefined;
+    // Per-millisecond sequence numbers for event ids, and the ids of the newest millisecond for de-duplication.
+    let lastTimestamp = -1;
+    let sequence = 0;
+    let seenAtLast = new Set<string>();
+    let poll = basePoll;
+    let drained = false;
+
+    for (;;) {
+      signal?.throwIfAborted();
+      const page = await this.page(stream, token, since, operation, signal);
+      let yielded = 0;
+      for (const raw of page?.events ?? []) {
+        const timestamp = raw.timestamp ?? 0;
+        const message = raw.message ?? '';
+        if (timestamp !== lastTimestamp) {
+          lastTimestamp = timestamp;
+          sequence = 0;
+          seenAtLast = new Set();
+        }
+        const eventId = makeEventId(timestamp, sequence++, message);
+        if (seenAtLast.has(eventId)) continue;
+        seenAtLast.add(eventId);
+        yielded++;
+        yield { timestamp, message, eventId };
+      }
+      const next = page?.nextForwardToken;
+      const atEnd = !page || next === undefined || next === token;
+      if (page && next) token = next;
+      if (!atEnd) continue;
+      if (!follow || drained) return;
+      // At the end of what exists now. Done tasks get one more read (lines written just before the end).
+      if (isTaskDone && (await isTaskDone())) {
+        drained = true;
+        continue;
+      }
+      poll = yielded > 0 ? basePoll : Math.min(MAX_POLL_MS, Math.round(poll * 1.5));
+      await sleep(poll, signal);
+    }
+  }
+
+  /** One page, or `undefined` when the stream (or group) does not exist yet. */
+  private async page(stream: string, token: string | undefined, since: number | undefined, operation: string, signal: AbortSignal | undefined) {
+    try {
+      return await awsCall(
+        operation,
+        () =>
+          this.clients.logs.send(
+            new GetLogEventsCommand({
+              logGroupName: this.options.logGroup,
+              logStreamName: stream,
+              startFromHead: true,
+              limit: PAGE_LIMIT,
+              ...(token ? { nextToken: token } : since !== undefined ? { startTime: since } : {}),
+            }),
+            { abortSignal: signal },
+          ),
+        { policy: this.options.retry, signal, notFound: ['ResourceNotFoundException'], what: `log stream ${stream}` },
+      );
+    } catch (error) {
+      if (NotFoundError.isInstance(error)) return undefined;
+      throw error;
+    }
+  }
+}

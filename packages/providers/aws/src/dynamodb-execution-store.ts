@@ -1,0 +1,320 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  ConflictError,
+  type Execution,
+  type ExecutionPage,
+  type ExecutionStatusUpdate,
+  type ExecutionStore,
+  isExecutionStatus,
+  type ListExecutionsQuery,
+  NotFoundError,
+  type OperationOptions,
+  statusesThatMayBecome,
+  ValidationError,
+} from '@taskport/core';
+import { awsCall, errorName, PROVIDER, translateAwsError, withRetry } from './aws-errors.js';
+import { type AwsClients, type AwsOptions, awsClients } from './aws-options.js';
+import { marshal, marshalItem, unmarshalItem } from './dynamodb-codec.js';
+
+/** GSI: every execution under one constant key, sorted by `createdKey` (`<createdAt ISO>#<executionId>`). */
+export const EXECUTIONS_BY_CREATED_INDEX = 'by-created';
+export const EXECUTIONS_BY_IDEMPOTENCY_KEY_INDEX = 'by-idempotency-key';
+export const EXECUTIONS_BY_REQUEST_INDEX = 'by-request';
+export const EXECUTIONS_BY_MODIFIED_REQUEST_INDEX = 'by-modified-request';
+const ALL = 'all';
+const INTERNAL = ['_all', 'createdKey'] as const;
+
+/**
+ * Execution records in DynamoDB. Creates are conditional on the id being new; status updates are one
+ * conditional UpdateItem (`#status IN (<statuses that may become the target>)`), never read-check-write.
+ * Listing queries a GSI newest first; the cursor is the sort key of the last item returned, so rows inserted
+ * meanwhile (which are newer) never shift a page.
+ */
+export class DynamoDbExecutionStore implements ExecutionStore {
+  readonly provider = PROVIDER;
+  private readonly clients: AwsClients;
+
+  constructor(
+    private readonly options: AwsOptions,
+    clients?: AwsClients,
+  ) {
+    this.clients = clients ?? awsClients(options);
+  }
+
+  async create(execution: Execution, options: OperationOptions = {}): Promise<void> {
+    const operation = 'ExecutionStore.create';
+    if (!execution || typeof execution.executionId !== 'string' || execution.executionId === '') {
+      throw new ValidationError('an execution with an executionId is required', { provider: PROVIDER, operation, details: { field: 'executionId' } });
+    }
+    if (!isExecutionStatus(execution.status)) {
+      throw new ValidationError(`status "${String(execution.status)}" is not an execution status`, { provider: PROVIDER, operation, details: { field: 'status' } });
+    }
+    const createdAt = isoOrFail(execution.createdAt, 'createdAt', operation);
+    await this.call(operation, options.signal, (abortSignal) =>
+      this.clients.dynamodb.send(
+        new PutItemCommand({
+          TableName: this.options.executionsTable,
+          Item: marshalItem({ ...execution, _all: ALL, createdKey: `${createdAt}#${execution.executionId}` }),
+          ConditionExpression: 'attribute_not_exists(executionId)',
+        }),
+        { abortSignal },
+      ),
+    ).catch((error) => {
+      if (ConflictError.isInstance(error)) {
+        throw new ConflictError(`an execution with id ${execution.executionId} already exists`, { provider: PROVIDER, operation, cause: error });
+      }
+      throw error;
+    });
+  }
+
+  async get(executionId: string, options: OperationOptions = {}): Promise<Execution> {
+    const operation = 'ExecutionStore.get';
+    const item = await this.getItem(executionId, operation, options.signal);
+    if (!item) throw new NotFoundError(`no execution ${executionId}`, { provider: PROVIDER, operation });
+    return item;
+  }
+
+  async updateStatus(executionId: string, update: ExecutionStatusUpdate, options: OperationOptions = {}): Promise<Execution> {
+    const operation = 'ExecutionStore.updateStatus';
+    const { signal } = options;
+    if (!update || !isExecutionStatus(update.status)) {
+      throw new ValidationError(`status "${String(update?.status)}" is not an execution status`, { provider: PROVIDER, operation, details: { field: 'status' } });
+    }
+    checkId(executionId, operation);
+    const from = statusesThatMayBecome(update.status);
+    const sets: string[] = ['#status = :to'];
+    const values: Record<string, AttributeValue> = { ':to': { S: update.status } };
+    const fields: [keyof ExecutionStatusUpdate, string][] = [
+      ['exitCode', 'exitCode'],
+      ['stopCode', 'stopCode'],
+      ['reason', 'reason'],
+      ['startedAt', 'startedAt'],
+      ['completedAt', 'completedAt'],
+      ['requestId', 'modifiedByRequestId'],
+    ];
+    for (const [field, attribute] of fields) {
+      const value = update[field];
+      if (value === undefined) continue;
+      sets.push(`${attribute} = :${attribute}`);
+      values[`:${attribute}`] = marshal(value);
+    }
+    from.forEach((status, i) => {
+      values[`:from${i}`] = { S: status };
+    });
+    const condition = from.length
+      ? `attribute_exists(executionId) AND #status IN (${from.map((_, i) => `:from${i}`).join(', ')})`
+      : 'attribute_not_exists(executionId) AND attribute_exists(executionId)';
+    try {
+      const result = await withRetry(
+        () =>
+          this.clients.dynamodb.send(
+            new UpdateItemCommand({
+              TableName: this.options.executionsTable,
+              Key: { executionId: { S: executionId } },
+              UpdateExpression: `SET ${sets.join(', ')}`,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: values,
+              ReturnValues: 'ALL_NEW',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+            { abortSignal: signal },
+          ),
+        { policy: this.options.retry, signal },
+      );
+      return fromItem(result.Attributes ?? {});
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException || errorName(error) === 'ConditionalCheckFailedException')) {
+        throw translateAwsError(error, operation, { configuration: ['ResourceNotFoundException'], what: this.what() });
+      }
+      const old = (error as ConditionalCheckFailedException).Item;
+      const current = old && Object.keys(old).length ? fromItem(old) : await this.getItem(executionId, operation, signal);
+      if (!current) throw new NotFoundError(`no execution ${executionId}`, { provider: PROVIDER, operation, cause: error });
+      throw new ConflictError(`execution ${executionId} is ${current.status} and cannot move to ${update.status}`, {
+        provider: PROVIDER,
+        operation,
+        cause: error,
+        details: { current: current.status, requested: update.status },
+      });
+    }
+  }
+
+  async list(query: ListExecutionsQuery = {}): Promise<ExecutionPage> {
+    const operation = 'ExecutionStore.list';
+    const limit = query.limit ?? 50;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+      throw new ValidationError(`limit must be a whole number from 1 to 1000, got ${String(limit)}`, { provider: PROVIDER, operation, details: { field: 'limit' } });
+    }
+    const statuses = query.status ?? [];
+    if (!Array.isArray(statuses)) {
+      throw new ValidationError('status must be a list of execution statuses', { provider: PROVIDER, operation, details: { field: 'status' } });
+    }
+    for (const status of statuses) {
+      if (!isExecutionStatus(status)) {
+        throw new ValidationError(`status "${String(status)}" is not an execution status`, { provider: PROVIDER, operation, details: { field: 'status' } });
+      }
+    }
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, operation);
+    const values: Record<string, AttributeValue> = { ':all': { S: ALL } };
+    let keyCondition = '#all = :all';
+    if (after) {
+      keyCondition += ' AND createdKey < :after';
+      values[':after'] = { S: after };
+    }
+    statuses.forEach((status, i) => {
+      values[`:s${i}`] = { S: status };
+    });
+    const items: Execution[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    // One more than asked, to know whether there is a next page.
+    while (items.length <= limit) {
+      const page = await this.call(operation, query.signal, (abortSignal) =>
+        this.clients.dynamodb.send(
+          new QueryCommand({
+            TableName: this.options.executionsTable,
+            IndexName: EXECUTIONS_BY_CREATED_INDEX,
+            KeyConditionExpression: keyCondition,
+            ScanIndexForward: false,
+            Limit: Math.min(1000, limit + 1),
+            ExpressionAttributeNames: { '#all': '_all', ...(statuses.length ? { '#status': 'status' } : {}) },
+            ExpressionAttributeValues: values,
+            ...(statuses.length ? { FilterExpression: `#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})` } : {}),
+            ExclusiveStartKey: startKey,
+          }),
+          { abortSignal },
+        ),
+      );
+      for (const item of page.Items ?? []) items.push(fromItem(item));
+      startKey = page.LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    if (items.length <= limit) return { items };
+    const pageItems = items.slice(0, limit);
+    const last = pageItems[pageItems.length - 1]!;
+    return { items: pageItems, nextCursor: encodeCursor(`${new Date(last.createdAt).toISOString()}#${last.executionId}`) };
+  }
+
+  async findByIdempotencyKey(idempotencyKey: string, options: OperationOptions = {}): Promise<Execution | null> {
+    const operation = 'ExecutionStore.findByIdempotencyKey';
+    if (typeof idempotencyKey !== 'string' || idempotencyKey === '') {
+      throw new ValidationError('an idempotency key is required', { provider: PROVIDER, operation, details: { field: 'idempotencyKey' } });
+    }
+    const found = await this.queryAll(EXECUTIONS_BY_IDEMPOTENCY_KEY_INDEX, 'idempotencyKey', idempotencyKey, operation, options.signal);
+    // GSIs are eventually consistent: confirm with a consistent read of the item.
+    const first = found.sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
+    return first ? ((await this.getItem(first.executionId, operation, options.signal)) ?? first) : null;
+  }
+
+  async listByRequestId(requestId: string, options: OperationOptions = {}): Promise<Execution[]> {
+    const operation = 'ExecutionStore.listByRequestId';
+    if (typeof requestId !== 'string' || requestId === '') {
+      throw new ValidationError('a request id is required', { provider: PROVIDER, operation, details: { field: 'requestId' } });
+    }
+    const [created, modified] = await Promise.all([
+      this.queryAll(EXECUTIONS_BY_REQUEST_INDEX, 'requestId', requestId, operation, options.signal),
+      this.queryAll(EXECUTIONS_BY_MODIFIED_REQUEST_INDEX, 'modifiedByRequestId', requestId, operation, options.signal),
+    ]);
+    const byId = new Map<string, Execution>();
+    for (const execution of [...created, ...modified]) byId.set(execution.executionId, execution);
+    return [...byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || (a.executionId < b.executionId ? 1 : -1));
+  }
+
+  private async queryAll(index: string, attribute: string, value: string, operation: string, signal: AbortSignal | undefined): Promise<Execution[]> {
+    const out: Execution[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.call(operation, signal, (abortSignal) =>
+        this.clients.dynamodb.send(
+          new QueryCommand({
+            TableName: this.options.executionsTable,
+            IndexName: index,
+            KeyConditionExpression: '#k = :v',
+            ExpressionAttributeNames: { '#k': attribute },
+            ExpressionAttributeValues: { ':v': { S: value } },
+            ExclusiveStartKey: startKey,
+          }),
+          { abortSignal },
+        ),
+      );
+      for (const item of page.Items ?? []) out.push(fromItem(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return out;
+  }
+
+  private async getItem(executionId: string, operation: string, signal: AbortSignal | undefined): Promise<Execution | undefined> {
+    checkId(executionId, operation);
+    const result = await this.call(operation, signal, (abortSignal) =>
+      this.clients.dynamodb.send(
+        new GetItemCommand({ TableName: this.options.executionsTable, Key: { executionId: { S: executionId } }, ConsistentRead: true }),
+        { abortSignal },
+      ),
+    );
+    return result.Item ? fromItem(result.Item) : undefined;
+  }
+
+  private what(): string {
+    return `DynamoDB table ${this.options.executionsTable} (aws.executionsTable)`;
+  }
+
+  private call<T>(operation: string, signal: AbortSignal | undefined, send: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    return awsCall(operation, () => send(signal), {
+      policy: this.options.retry,
+      signal,
+      configuration: ['ResourceNotFoundException'],
+      conflict: ['ConditionalCheckFailedException'],
+      what: this.what(),
+    });
+  }
+}
+
+function checkId(executionId: string, operation: string): void {
+  if (typeof executionId !== 'string' || executionId === '') {
+    throw new ValidationError('an execution id is required', { provider: PROVIDER, operation, details: { field: 'executionId' } });
+  }
+}
+
+function isoOrFail(value: string, field: string, operation: string): string {
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(time)) {
+    throw new ValidationError(`${field} must be an ISO 8601 time, got ${String(value)}`, { provider: PROVIDER, operation, details: { field } });
+  }
+  return new Date(time).toISOString();
+}
+
+function fromItem(item: Record<string, AttributeValue>): Execution {
+  const record = unmarshalItem(item);
+  for (const key of INTERNAL) delete record[key];
+  if (record.exitCode === undefined) record.exitCode = null;
+  return record as unknown as Execution;
+}
+
+function encodeCursor(key: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, k: key }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string, operation: string): string {
+  const fail = (): never => {
+    throw new ValidationError('cursor is not a cursor this store returned; start again without one', {
+      provider: PROVIDER,
+      operation,
+      details: { field: 'cursor' },
+    });
+  };
+  if (typeof cursor !== 'string' || cursor === '' || !/^[A-Za-z0-9_-]+$/.test(cursor)) fail();
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; k?: unknown };
+    if (parsed.v !== 1 || typeof parsed.k !== 'string' || !/^\d{4}-\d\d-\d\dT.+#.+$/.test(parsed.k)) fail();
+    return parsed.k as string;
+  } catch (error) {
+    if (ValidationError.isInstance(error)) throw error;
+    return fail();
+  }
+}

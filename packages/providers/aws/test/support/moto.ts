@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { type ContractDriver, type TaskBehaviour } from '@taskport/contract-tests';
+import { inject } from 'vitest';
+import { type AwsClients, type AwsOptions, type AwsOptionsInput, ensureAwsResources, parseAwsOptions, taskIdOf } from '../../src/index.js';
+
+export const REGION = 'us-east-1';
+export const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+export function motoEndpoint(): string {
+  return inject('motoEndpoint');
+}
+
+export function randomName(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+/** Counts SDK commands per client (an initialize-step middleware sees every call once, retries included). */
+export class CallCounter {
+  readonly calls: string[] = [];
+
+  attach<C extends { middlewareStack: { add: (...args: never[]) => unknown } }>(client: C, service: string): C {
+    (client.middlewareStack as unknown as { add: (mw: unknown, options: unknown) => void }).add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
+        this.calls.push(`${service}:${context.commandName ?? '?'}`);
+        return next(args);
+      },
+      { step: 'initialize', name: `taskportCallCounter-${service}` },
+    );
+    return client;
+  }
+
+  count(prefix = ''): number {
+    return this.calls.filter((c) => c.startsWith(prefix)).length;
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+  }
+}
+
+const clientConfig = () => ({ region: REGION, endpoint: motoEndpoint(), credentials: CREDENTIALS, maxAttempts: 1 });
+
+/** Fresh SDK clients against moto, each counted. */
+export function motoClients(counter = new CallCounter(), endpoint = motoEndpoint()): AwsClients & { counter: CallCounter } {
+  const config = { ...clientConfig(), endpoint };
+  return {
+    ecs: counter.attach(new ECSClient(config), 'ecs'),
+    dynamodb: counter.attach(new DynamoDBClient(config), 'dynamodb'),
+    iam: counter.attach(new IAMClient(config), 'iam'),
+    logs: counter.attach(new CloudWatchLogsClient(config), 'logs'),
+    counter,
+  };
+}
+
+let network: Promise<{ subnets: string[]; securityGroups: string[]; executionRoleArn: string }> | undefined;
+
+/** moto's default VPC subnet and security group, and an execution role (created once per test file). */
+function sharedNetwork() {
+  network ??= (async () => {
+    const ec2 = new EC2Client(clientConfig());
+    const iam = new IAMClient(clientConfig());
+    const subnets = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }));
+    const groups = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }] }));
+    const roleName = randomName('taskport-exec');
+    const role = await iam.send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
+    return {
+      subnets: [subnets.Subnets![0]!.SubnetId!],
+      securityGroups: [groups.SecurityGroups![0]!.GroupId!],
+      executionRoleArn: role.Role!.Arn!,
+    };
+  })();
+  return network;
+}
+
+/** Creates an IAM role in moto and returns its name. */
+export async function createRole(name = randomName('taskport-role')): Promise<string> {
+  const iam = new IAMClient(clientConfig());
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: name,
+      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+    }),
+  );
+  return name;
+}
+
+export interface MotoEnvironment {
+  options: AwsOptions;
+  clients: AwsClients & { counter: CallCounter };
+  cleanup: () => Promise<void>;
+}
+
+/**
+ * A fresh deployment on moto: its own cluster, tables, log groups and family prefix, so tests share nothing.
+ */
+export async function motoEnvironment(overrides: AwsOptionsInput = {}, endpoint = motoEndpoint()): Promise<MotoEnvironment> {
+  const net = await sharedNetwork();
+  const id = randomBytes(4).toString('hex');
+  const options = parseAwsOptions({
+    region: REGION,
+    endpoint,
+    credentials: CREDENTIALS,
+    cluster: `taskport-${id}`,
+    subnets: net.subnets,
+    securityGroups: net.securityGroups,
+    defaultExecutionRoleArn: net.executionRoleArn,
+    logGroup: `/taskport/${id}/tasks`,
+    backendLogGroups: [`/taskport/${id}/backend`],
+    imagesTable: `taskport-images-${id}`,
+    executionsTable: `taskport-executions-${id}`,
+    familyPrefix: `tp${id}`,
+    retry: { baseDelayMs: 5, maxDelayMs: 50, budgetMs: 5000 },
+    ...overrides,
+  });
+  const clients = motoClients(new CallCounter(), endpoint);
+  await ensureAwsResources(options, clients);
+  clients.counter.reset();
+  return {
+    options,
+    clients,
+    cleanup: async () => {
+      for (const table of [options.imagesTable, options.executionsTable]) {
+        await clients.dynamodb.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** Sets what the ECS agent would report for a task (the launcher's test-only endpoint). */
+export async function setTaskState(
+  executionId: string,
+  state: { lastStatus?: string; stopCode?: string; stoppedReason?: string; exitCode?: number | null; container?: string },
+  endpoint = motoEndpoint(),
+): Promise<void> {
+  const response = await fetch(`${endpoint}/_taskport/ecs/task-state`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ task: executionId, ...state }),
+  });
+  if (!response.ok) throw new Error(`setting the state of task ${executionId} failed: ${await response.text()}`);
+}
+
+/**
+ * Plays the ECS runtime for moto: moves the task to RUNNING, writes its output where the awslogs driver would
+ * (`<prefix>/<container>/<task id>` in the task log group), and ends it with the exit code. It only does what
+ * ECS and its agent would do.
+ */
+export class MotoDriver implements ContractDriver {
+  private readonly ecs: ECSClient;
+  private readonly logs: CloudWatchLogsClient;
+
+  constructor(private readonly options: AwsOptions) {
+    this.ecs = new ECSClient(clientConfig());
+    this.logs = new CloudWatchLogsClient(clientConfig());
+  }
+
+  async play(executionId: string, behaviour: TaskBehaviour): Promise<void> {
+    await setTaskState(executionId, { lastStatus: 'RUNNING' });
+    switch (behaviour.kind) {
+      case 'exit':
+        await this.write(executionId, [...(behaviour.stdout ?? []), ...(behaviour.stderr ?? [])]);
+        await this.exit(executionId, behaviour.exitCode);
+        return;
+      case 'printEnv': {
+        const env = await this.environmentOf(executionId);
+        await this.write(executionId, behaviour.names.map((name) => `${name}=${env[name] ?? ''}`));
+        await this.exit(executionId, 0);
+        return;
+      }
+      case 'slowLines': {
+        const run = async () => {
+          for (const line of behaviour.lines) {
+            await this.write(executionId, [line]);
+            await new Promise((done) => setTimeout(done, behaviour.intervalMs));
+          }
+          await this.exit(executionId, 0);
+        };
+        void run().catch(() => undefined);
+        return;
+      }
+      case 'sleep':
+        return;
+    }
+  }
+
+  /** The environment ECS gives the container: the container override's `environment`. */
+  async environmentOf(executionId: string): Promise<Record<string, string>> {
+    const { tasks } = await this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [executionId] }));
+    const task = tasks?.find((t) => taskIdOf(t.taskArn ?? '') === executionId);
+    const override = task?.overrides?.containerOverrides?.find((o) => o.name === this.options.containerName);
+    return Object.fromEntries((override?.environment ?? []).map((e) => [e.name!, e.value ?? '']));
+  }
+
+  /** Appends lines to the task's awslogs stream, creating the stream on first use (as the driver does). */
+  async write(executionId: string, lines: readonly string[], timestamp = Date.now()): Promise<void> {
+    if (lines.length === 0) return;
+    const logStreamName = `${this.options.logStreamPrefix}/${this.options.containerName}/${executionId}`;
+    await this.logs
+      .send(new CreateLogStreamCommand({ logGroupName: this.options.logGroup, logStreamName }))
+      .catch((error: Error) => {
+        if (error.name !== 'ResourceAlreadyExistsException') throw error;
+      });
+    await this.logs.send(
+      new PutLogEventsCommand({
+        logGroupName: this.options.logGroup,
+        logStreamName,
+        logEvents: lines.map((message, i) => ({ timestamp: timestamp + i, message })),
+      }),
+    );
+  }
+
+  private exit(executionId: string, exitCode: number): Promise<void> {
+    return setTaskState(executionId, {
+      lastStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      exitCode,
+    });
+  }
+}
