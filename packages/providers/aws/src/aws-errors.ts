@@ -207,7 +207,7 @@ export async function awsCall<T>(
   try {
     return await withRetry(call, { policy: options.policy, signal: options.signal });
   } catch (error) {
-    if (options.signal?.aborted && error === options.signal.reason) throw error;
+    if (options.signal?.aborted) throw options.signal.reason;
     throw translateAwsError(error, operation, options);
   }
 }

@@ -67,6 +67,7 @@ export class CloudWatchLogAggregator implements LogAggregator {
       for (const raw of page?.events ?? []) {
         const timestamp = raw.timestamp ?? 0;
         const message = raw.message ?? '';
+        if (since !== undefined && timestamp < since) continue;
         if (timestamp !== lastTimestamp) {
           lastTimestamp = timestamp;
           sequence = 0;
@@ -76,6 +77,7 @@ export class CloudWatchLogAggregator implements LogAggregator {
         if (seenAtLast.has(eventId)) continue;
         seenAtLast.add(eventId);
         yielded++;
+        signal?.throwIfAborted();
         yield { timestamp, message, eventId };
       }
       const next = page?.nextForwardToken;
@@ -105,7 +107,9 @@ export class CloudWatchLogAggregator implements LogAggregator {
               logStreamName: stream,
               startFromHead: true,
               limit: PAGE_LIMIT,
-              ...(token ? { nextToken: token } : since !== undefined ? { startTime: since } : {}),
+              // startTime goes with every page: the token keeps the position, startTime the lower bound.
+              ...(since !== undefined ? { startTime: since } : {}),
+              ...(token ? { nextToken: token } : {}),
             }),
             { abortSignal: signal },
           ),

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  describeBackendObservabilityContract,
+  describeExecutionStoreContract,
+  describeImageRegistryContract,
+  describeLogAggregatorContract,
+  describeTaskExecutorContract,
+} from '@taskport/contract-tests';
+import { JsonLinesLogger } from '@taskport/core';
+import { beforeAll } from 'vitest';
+import {
+  AwsImageRegistry,
+  AwsTaskExecutor,
+  CloudWatchBackendObservability,
+  CloudWatchLogAggregator,
+  DynamoDbExecutionStore,
+} from '../src/index.js';
+import { foreignImage } from './support/images.js';
+import { type MotoEnvironment, MotoDriver, motoEnvironment } from './support/moto.js';
+
+/*
+ * Every contract suite against moto in server mode, through the real SDK clients. Executor and log tests
+ * share one cluster and task log group per file (the driver plays the ECS runtime for them, and ids are
+ * unique per task); every other fixture gets fresh tables and log groups.
+ */
+
+let shared: MotoEnvironment;
+let driver: MotoDriver;
+beforeAll(async () => {
+  shared = await motoEnvironment();
+  driver = new MotoDriver(shared.options);
+});
+
+const unknownTaskId = () => randomBytes(16).toString('hex');
+
+describeTaskExecutorContract({
+  name: 'aws (moto)',
+  driver: {
+    play: (id, behaviour) => driver.play(id, behaviour),
+    // moto carries out StopTask at once (the launcher adds stopCode/stoppedAt): nothing to settle.
+    settle: async () => {},
+  },
+  waitTimeoutMs: 15_000,
+  create: async () => {
+    const executor = new AwsTaskExecutor(shared.options, shared.clients);
+    return {
+      executor,
+      image: foreignImage(),
+      logs: new CloudWatchLogAggregator(shared.options, shared.clients),
+      unknownExecutionId: unknownTaskId,
+      cleanup: async () => executor.close(),
+    };
+  },
+});
+
+describeLogAggregatorContract({
+  name: 'aws (moto)',
+  driver: { play: (id, behaviour) => driver.play(id, behaviour), settle: async () => {} },
+  waitTimeoutMs: 15_000,
+  create: async () => {
+    const executor = new AwsTaskExecutor(shared.options, shared.clients);
+    return {
+      logs: new CloudWatchLogAggregator(shared.options, shared.clients),
+      executor,
+      image: foreignImage(),
+      unknownExecutionId: unknownTaskId,
+      cleanup: async () => executor.close(),
+    };
+  },
+});
+
+describeImageRegistryContract({
+  name: 'aws (moto)',
+  create: async () => {
+    const env = await motoEnvironment();
+    return { registry: new AwsImageRegistry(env.options, env.clients), cleanup: env.cleanup };
+  },
+});
+
+describeExecutionStoreContract({
+  name: 'aws (moto)',
+  create: async () => {
+    const env = await motoEnvironment();
+    return { store: new DynamoDbExecutionStore(env.options, env.clients), cleanup: env.cleanup };
+  },
+});
+
+describeBackendObservabilityContract({
+  name: 'aws (moto)',
+  waitTimeoutMs: 10_000,
+  create: async () => {
+    const env = await motoEnvironment();
+    const logGroupName = env.options.backendLogGroups[0]!;
+    // One stream per writer, as each container / Lambda instance of a deployment has its own.
+    const logStreamName = `taskport/backend/${randomBytes(4).toString('hex')}`;
+    await env.clients.logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
+    return {
+      observability: new CloudWatchBackendObservability(env.options, env.clients),
+      // What the platform's collector does with the JSON lines taskport writes to stderr.
+      emit: async (entry) => {
+        let line = '';
+        new JsonLinesLogger((text) => {
+          line = text;
+        }, 'debug').log(entry);
+        await env.clients.logs.send(
+          new PutLogEventsCommand({
+            logGroupName,
+            logStreamName,
+            logEvents: [{ timestamp: entry.timestamp ?? Date.now(), message: line.trimEnd() }],
+          }),
+        );
+      },
+      cleanup: env.cleanup,
+    };
+  },
+});
