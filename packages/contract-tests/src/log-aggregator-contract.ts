@@ -11,6 +11,7 @@ export const LOG_AGGREGATOR_TESTS = [
   'fetchLogsByExecutionId returns stdout and stderr complete and in order',
   'fetchLogsByExecutionId returns [] for a task that printed nothing',
   'fetchLogsByExecutionId returns [] for an execution id that never started',
+  'fetchLogsByExecutionId returns [] for a task that has not started running',
   'identical lines are kept as separate events with distinct eventIds',
   'streamLogs without follow yields the same events as fetchLogsByExecutionId',
   'streamLogs without follow yields nothing for an execution id that never started',
@@ -98,6 +99,17 @@ export function describeLogAggregatorContract(options: LogAggregatorContractOpti
         expect(await fixture.logs.fetchLogsByExecutionId(unknownId(fixture))).toEqual([]);
       },
 
+      'fetchLogsByExecutionId returns [] for a task that has not started running': async (scope) => {
+        // No driver.play: on emulated backends the task stays STARTING and its log stream does not
+        // exist yet (CloudWatch answers ResourceNotFound, which must not surface as an error).
+        const tasks = runs(scope);
+        const { executionId } = await tasks.startOnly({ kind: 'sleep', seconds: 60 });
+        expect(await scope.fixture.logs.fetchLogsByExecutionId(executionId)).toEqual([]);
+        expect(await collect(scope.fixture.logs.streamLogs(executionId, { signal: scope.signal }))).toEqual(
+          [],
+        );
+      },
+
       'identical lines are kept as separate events with distinct eventIds': async (scope) => {
         const line = `same ${outputToken()}`;
         const { events } = await finishedTaskWithLines(scope, [line, line, line]);
@@ -125,7 +137,11 @@ export function describeLogAggregatorContract(options: LogAggregatorContractOpti
         const token = outputToken();
         const lines = Array.from({ length: 6 }, (_, n) => `slow ${n} ${token}`);
         const tasks = runs(scope);
-        const id = await tasks.start({ kind: 'slowLines', lines, intervalMs: 500 });
+        const { executionId: id, played } = await tasks.startWhilePlaying({
+          kind: 'slowLines',
+          lines,
+          intervalMs: 500,
+        });
 
         let statusAtFirstLine: ExecutionStatus | undefined;
         const { events, endedByItself } = await follow(scope, id, tasks, async (event, received) => {
@@ -144,14 +160,20 @@ export function describeLogAggregatorContract(options: LogAggregatorContractOpti
         expect(new Set(events.map((event) => event.eventId)).size).toBe(lines.length);
         expectWellFormed(events);
         expect(await tasks.isDone(id)).toBe(true);
+        await played;
       },
 
       'streamLogs with follow repeats no event even when lines are identical': async (scope) => {
         const line = `again ${outputToken()}`;
         const lines = [line, line, line, line];
         const tasks = runs(scope);
-        const id = await tasks.start({ kind: 'slowLines', lines, intervalMs: 250 });
+        const { executionId: id, played } = await tasks.startWhilePlaying({
+          kind: 'slowLines',
+          lines,
+          intervalMs: 250,
+        });
         const { events, endedByItself } = await follow(scope, id, tasks);
+        await played;
         expect(endedByItself).toBe(true);
         expect(events.map((event) => event.message)).toEqual(lines);
         expect(new Set(events.map((event) => event.eventId)).size).toBe(lines.length);
@@ -184,7 +206,11 @@ export function describeLogAggregatorContract(options: LogAggregatorContractOpti
         const token = outputToken();
         const lines = Array.from({ length: 40 }, (_, n) => `abort ${n} ${token}`);
         const tasks = runs(scope);
-        const id = await tasks.start({ kind: 'slowLines', lines, intervalMs: 250 });
+        const { executionId: id } = await tasks.startWhilePlaying({
+          kind: 'slowLines',
+          lines,
+          intervalMs: 250,
+        });
 
         const controller = new AbortController();
         const reason = new Error('contract test aborts the stream');

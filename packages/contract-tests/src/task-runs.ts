@@ -11,6 +11,9 @@ import { randomToken } from './random-id.js';
 import { commandFor, type TaskBehaviour } from './task-behaviour.js';
 import { waitFor } from './wait-for.js';
 
+/** What a test may add to the start request. */
+export type StartExtras = Partial<Pick<TaskStartRequest, 'env' | 'timeoutSeconds' | 'idempotencyKey'>>;
+
 /** The user every contract test starts tasks as. */
 export const CONTRACT_USER = 'contract@taskport.test';
 
@@ -26,25 +29,33 @@ export class TaskRuns {
   ) {}
 
   /**
-   * Starts a task that behaves as `behaviour` (the real command for real runtimes) and, unless
-   * `play: false`, lets the driver play it. Returns the execution id.
+   * Starts a task that behaves as `behaviour` (the real command for real runtimes), lets the driver
+   * play it and returns the execution id once `play` has returned.
    */
-  async start(
-    behaviour: TaskBehaviour,
-    extra: Partial<Pick<TaskStartRequest, 'env' | 'timeoutSeconds' | 'idempotencyKey'>> & {
-      play?: boolean;
-    } = {},
-  ): Promise<string> {
+  async start(behaviour: TaskBehaviour, extra: StartExtras = {}): Promise<string> {
     const { executionId } = await this.startOnly(behaviour, extra);
-    if (extra.play !== false) await this.driver.play(executionId, behaviour);
+    await this.driver.play(executionId, behaviour);
     return executionId;
   }
 
-  /** `startTask` alone (no driver), for tests that look at the start itself. */
-  async startOnly(
+  /**
+   * Like `start`, but returns as soon as the task is accepted, with the driver playing alongside. For
+   * tests that watch output appear: a driver may write all of a 'slowLines' task before `play` returns,
+   * and the test must be reading meanwhile. Await `played` before the test ends.
+   */
+  async startWhilePlaying(
     behaviour: TaskBehaviour,
-    extra: Partial<Pick<TaskStartRequest, 'env' | 'timeoutSeconds' | 'idempotencyKey'>> = {},
-  ) {
+    extra: StartExtras = {},
+  ): Promise<{ executionId: string; played: Promise<void> }> {
+    const { executionId } = await this.startOnly(behaviour, extra);
+    const played = this.driver.play(executionId, behaviour);
+    // Surfaced when the test awaits it; never an unhandled rejection meanwhile.
+    played.catch(() => {});
+    return { executionId, played };
+  }
+
+  /** `startTask` alone (no driver), for tests that look at the start itself. */
+  async startOnly(behaviour: TaskBehaviour, extra: StartExtras = {}) {
     const request: TaskStartRequest = {
       command: commandFor(behaviour),
       image: this.image,
