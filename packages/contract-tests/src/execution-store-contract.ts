@@ -30,6 +30,7 @@ export const EXECUTION_STORE_TESTS = [
   'updateStatus on an unknown execution id throws NotFoundError',
   'concurrent conflicting final updates let exactly one win',
   'list returns executions newest first',
+  'list returns 50 executions per page by default',
   'list cursor pagination visits every execution exactly once while new ones are inserted',
   'list filters by status',
   'list rejects an invalid limit or cursor with ValidationError',
@@ -303,6 +304,14 @@ export function describeExecutionStoreContract(options: ExecutionStoreContractOp
         const listed = records.mine(await listAll(store, { limit: 1000 }));
         expect(ids(listed)).toEqual(newestFirst(made));
         expect(listed[0]).toEqual(made[4]);
+      },
+
+      'list returns 50 executions per page by default': async ({ fixture: { store } }) => {
+        const records = new Records();
+        for (let i = 0; i < 55; i++) await records.create(store);
+        const page = await store.list();
+        expect(page.items).toHaveLength(50);
+        expect(page.nextCursor).toBeDefined();
       },
 
       'list cursor pagination visits every execution exactly once while new ones are inserted': async ({

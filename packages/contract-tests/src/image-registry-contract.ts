@@ -11,6 +11,7 @@ import { defineContractSuite } from './contract-suite.js';
 import { expectTaskportError } from './expect-error.js';
 import { randomToken } from './random-id.js';
 import type { ImageRegistryFixture, SuiteOptions } from './suite-options.js';
+import { sleep } from './wait-for.js';
 
 /** Every test of the ImageRegistry suite, in the order they run. */
 export const IMAGE_REGISTRY_TESTS = [
@@ -23,6 +24,7 @@ export const IMAGE_REGISTRY_TESTS = [
   'getImage finds an image by its id and by its name',
   'getImage by a short Docker Hub name finds the normalised docker.io/library reference',
   'the first registered image becomes the default',
+  'listImages returns the default first, then the newest first',
   'registerImage with isDefault true moves the default atomically',
   'setDefaultImage moves the default',
   'registerImage with isDefault false on the current default clears the default',
@@ -182,6 +184,19 @@ export function describeImageRegistryContract(options: ImageRegistryContractOpti
         const listed = await fixture.registry.listImages();
         expect(defaults(listed)).toEqual([first.imageId]);
         expect(listed[0]?.imageId).toBe(first.imageId);
+      },
+
+      'listImages returns the default first, then the newest first': async ({ fixture, signal }) => {
+        const registered: ImageInfo[] = [];
+        for (let i = 0; i < 4; i++) {
+          registered.push(await fixture.registry.registerImage(config(uniqueImage())));
+          // Distinct createdAt (millisecond precision) whatever the clock resolution.
+          await sleep(20, signal);
+        }
+        const [a, b, c, d] = registered.map((image) => image.imageId);
+        expect((await fixture.registry.listImages()).map((image) => image.imageId)).toEqual([a, d, c, b]);
+        await fixture.registry.setDefaultImage(c!);
+        expect((await fixture.registry.listImages()).map((image) => image.imageId)).toEqual([c, d, b, a]);
       },
 
       'registerImage with isDefault true moves the default atomically': async ({ fixture }) => {

@@ -119,7 +119,8 @@ export function describeLogAggregatorContract(options: LogAggregatorContractOpti
 
       'streamLogs without follow yields the same events as fetchLogsByExecutionId': async (scope) => {
         const token = outputToken();
-        const lines = Array.from({ length: 25 }, (_, n) => `line ${n} ${token}`);
+        // Enough to cross small page sizes, small enough for a platform's command-override limit (ECS: 8 KiB).
+        const lines = Array.from({ length: 100 }, (_, n) => `l${n} ${token}`);
         const { id, events } = await finishedTaskWithLines(scope, lines);
         const streamed = await collect(scope.fixture.logs.streamLogs(id, { signal: scope.signal }));
         expect(streamed).toEqual(events);

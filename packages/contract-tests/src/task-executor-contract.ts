@@ -5,6 +5,7 @@ import {
   type LogAggregator,
   NotFoundError,
   type TaskDescription,
+  type TaskStartResult,
 } from '@taskport/core';
 import { expect } from 'vitest';
 import { type ContractTestScope, defineContractSuite, waitTimeoutMs } from './contract-suite.js';
@@ -28,6 +29,7 @@ export const TASK_EXECUTOR_TESTS = [
   'timeoutSeconds stops a task that runs too long with stopCode TIMED_OUT and a reason',
   'env reaches the task',
   'startTask twice with the same idempotencyKey returns the same execution and runs one task',
+  'concurrent startTask calls with the same idempotencyKey start one task',
 ] as const;
 export type TaskExecutorTestName = (typeof TASK_EXECUTOR_TESTS)[number];
 
@@ -62,6 +64,43 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
     new TaskRuns(fixture.executor, fixture.image, options.driver, timeoutMs, signal, defer);
   const unknownId = (fixture: TaskExecutorFixture) =>
     fixture.unknownExecutionId?.() ?? randomId('contract-unknown');
+
+  /**
+   * Starts one task several times with one idempotency key (`starts` decides how: in turn or at once)
+   * and checks that every start returned the same execution and that it ran once.
+   */
+  const expectOneTaskPerKey = async (
+    scope: Scope,
+    starts: (start: () => Promise<TaskStartResult>) => Promise<TaskStartResult[]>,
+  ) => {
+    const tasks = runs(scope);
+    const idempotencyKey = randomId('contract-key');
+    const token = outputToken();
+    const behaviour = { kind: 'exit', exitCode: 0, stdout: [token] } as const;
+    const results = await starts(() => tasks.startOnly(behaviour, { idempotencyKey }));
+    const executionId = results[0]!.executionId;
+    expect(results.map((result) => result.executionId)).toEqual(results.map(() => executionId));
+
+    // The platform runs one task, so the driver plays it once.
+    await options.driver.play(executionId, behaviour);
+    const final = await tasks.waitForFinal(executionId);
+    expect(final.status).toBe('SUCCEEDED');
+
+    const { logs } = scope.fixture;
+    if (!logs) {
+      await scope.context.annotate('fixture has no `logs`: only the execution ids were compared');
+      return;
+    }
+    // Had a second task run under the same id, its line would show up twice.
+    await waitFor(
+      () => logs.fetchLogsByExecutionId(executionId),
+      (found) => found.some((event) => event.message === token),
+      { timeoutMs, what: `the output of task ${executionId}`, signal: scope.signal },
+    );
+    await sleep(500, scope.signal);
+    const settled = await logs.fetchLogsByExecutionId(executionId);
+    expect(settled.filter((event) => event.message === token)).toHaveLength(1);
+  };
 
   defineContractSuite<TaskExecutorFixture, TaskExecutorTestName>(
     'TaskExecutor',
@@ -218,33 +257,12 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
       'startTask twice with the same idempotencyKey returns the same execution and runs one task': async (
         scope,
       ) => {
-        const tasks = runs(scope);
-        const idempotencyKey = randomId('contract-key');
-        const token = outputToken();
-        const behaviour = { kind: 'exit', exitCode: 0, stdout: [token] } as const;
-        const first = await tasks.startOnly(behaviour, { idempotencyKey });
-        const second = await tasks.startOnly(behaviour, { idempotencyKey });
-        expect(second.executionId).toBe(first.executionId);
+        await expectOneTaskPerKey(scope, async (start) => [await start(), await start()]);
+      },
 
-        // The platform runs one task, so the driver plays it once.
-        await options.driver.play(first.executionId, behaviour);
-        const final = await tasks.waitForFinal(first.executionId);
-        expect(final.status).toBe('SUCCEEDED');
-
-        const { logs } = scope.fixture;
-        if (!logs) {
-          await scope.context.annotate('fixture has no `logs`: only the execution ids were compared');
-        } else {
-          // Had a second task run under the same id, its line would show up twice.
-          await waitFor(
-            () => logs.fetchLogsByExecutionId(first.executionId),
-            (found) => found.some((event) => event.message === token),
-            { timeoutMs, what: `the output of task ${first.executionId}`, signal: scope.signal },
-          );
-          await sleep(500, scope.signal);
-          const settled = await logs.fetchLogsByExecutionId(first.executionId);
-          expect(settled.filter((event) => event.message === token)).toHaveLength(1);
-        }
+      'concurrent startTask calls with the same idempotencyKey start one task': async (scope) => {
+        // A retry sent while the first attempt is still in flight (a client-side timeout).
+        await expectOneTaskPerKey(scope, (start) => Promise.all([start(), start(), start()]));
       },
     },
   );
