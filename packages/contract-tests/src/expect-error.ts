@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { assert } from 'vitest';
 
 /** A TaskportError subclass (or the base), recognised by its `isInstance` marker check. */
 export interface TaskportErrorKind {
@@ -23,13 +23,13 @@ export async function expectTaskportError(
     outcome = { rejected: error };
   }
   if ('resolved' in outcome) {
-    expect.unreachable(
+    assert.fail(
       `${what}: expected ${kind.name}, but it resolved with ${describeValue(outcome.resolved)}`,
     );
   }
   const error = outcome.rejected;
   if (!kind.isInstance(error)) {
-    expect.unreachable(`${what}: expected ${kind.name}, but it threw ${describeValue(error)}`);
+    assert.fail(`${what}: expected ${kind.name}, but it threw ${describeValue(error)}`);
   }
   return error as Error;
 }
