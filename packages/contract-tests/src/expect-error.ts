@@ -23,9 +23,7 @@ export async function expectTaskportError(
     outcome = { rejected: error };
   }
   if ('resolved' in outcome) {
-    assert.fail(
-      `${what}: expected ${kind.name}, but it resolved with ${describeValue(outcome.resolved)}`,
-    );
+    assert.fail(`${what}: expected ${kind.name}, but it resolved with ${describeValue(outcome.resolved)}`);
   }
   const error = outcome.rejected;
   if (!kind.isInstance(error)) {
