@@ -41,7 +41,8 @@ export class TaskRuns {
   /**
    * Like `start`, but returns as soon as the task is accepted, with the driver playing alongside. For
    * tests that watch output appear: a driver may write all of a 'slowLines' task before `play` returns,
-   * and the test must be reading meanwhile. Await `played` before the test ends.
+   * and the test must be reading meanwhile. Await `played` to see the driver's own errors; a test that
+   * abandons the task (abort) need not, and the task is killed after the test like any other.
    */
   async startWhilePlaying(
     behaviour: TaskBehaviour,
