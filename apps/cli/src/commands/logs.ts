@@ -39,16 +39,21 @@ ends when the task has ended and every line is out; Ctrl-C stops following and l
     if (follow) process.on('SIGINT', onInterrupt);
     const writer = new LineWriter();
     try {
-      for await (const event of taskport.service.streamLogs(id, { follow, signal: controller.signal })) {
+      for await (const event of taskport.service.streamLogs(
+        id,
+        follow ? { follow, signal: controller.signal } : {},
+      )) {
+        let line: string;
+        let stream = context.stdout;
         if (values.json) {
-          await writer.write(context.stdout, `${JSON.stringify(logEventJson(event))}\n`);
+          line = `${JSON.stringify(logEventJson(event))}\n`;
         } else {
           const prefix = values.timestamps ? `${new Date(event.timestamp).toISOString()} ` : '';
-          await writer.write(
-            event.stream === 'stderr' ? context.stderr : context.stdout,
-            `${prefix}${event.message}\n`,
-          );
+          line = `${prefix}${event.message}\n`;
+          if (event.stream === 'stderr') stream = context.stderr;
         }
+        const wait = writer.write(stream, line);
+        if (wait) await wait;
       }
     } catch (error) {
       if (!interrupted) throw error;

@@ -176,7 +176,8 @@ async function runAttached(request: ExecutionRequest, context: CliContext): Prom
       const events = taskport.service.streamLogs(id, { follow: true, signal: controller.signal, requestId });
       for await (const event of events) {
         waiting.stop();
-        await writer.write(event.stream === 'stderr' ? stderr : context.stdout, `${event.message}\n`);
+        const wait = writer.write(event.stream === 'stderr' ? stderr : context.stdout, `${event.message}\n`);
+        if (wait) await wait;
       }
     } catch (error) {
       if (!interrupted) {

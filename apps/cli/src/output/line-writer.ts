@@ -5,6 +5,9 @@ import { once } from 'node:events';
  * a million log lines go out fast and in bounded memory. Order across the two streams is kept: a switch
  * of stream flushes what is pending on the other one first. Pending text is flushed at the latest when
  * the event loop is next idle, so followed logs still appear as they arrive.
+ *
+ * `write` returns a promise only when the caller has to wait (a chunk went out and the stream is
+ * full); the common case allocates nothing but the text itself.
  */
 export class LineWriter {
   private pending: string[] = [];
@@ -12,31 +15,35 @@ export class LineWriter {
   private current: NodeJS.WritableStream | undefined;
   private scheduled = false;
 
-  constructor(private readonly highWaterMark = 64 * 1024) {}
+  constructor(private readonly chunkSize = 64 * 1024) {}
 
-  async write(stream: NodeJS.WritableStream, text: string): Promise<void> {
-    if (this.current !== stream && this.pendingSize > 0) await this.flush();
+  write(stream: NodeJS.WritableStream, text: string): Promise<void> | undefined {
+    let wait: Promise<void> | undefined;
+    if (this.current !== stream) wait = this.flush();
     this.current = stream;
     this.pending.push(text);
     this.pendingSize += text.length;
-    if (this.pendingSize >= this.highWaterMark) {
-      await this.flush();
-    } else if (!this.scheduled) {
+    if (this.pendingSize >= this.chunkSize) {
+      const flushed = this.flush();
+      return wait && flushed ? Promise.all([wait, flushed]).then(() => undefined) : (flushed ?? wait);
+    }
+    if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
         void this.flush();
       });
     }
+    return wait;
   }
 
-  /** Writes out everything pending and waits until the stream has taken it. */
-  async flush(): Promise<void> {
+  /** Writes out everything pending; returns a promise when the stream asks to wait for 'drain'. */
+  flush(): Promise<void> | undefined {
     const stream = this.current;
-    if (!stream || this.pendingSize === 0) return;
-    const chunk = this.pending.join('');
+    if (!stream || this.pendingSize === 0) return undefined;
+    const chunk = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('');
     this.pending = [];
     this.pendingSize = 0;
-    if (!stream.write(chunk)) await once(stream, 'drain');
+    return stream.write(chunk) ? undefined : once(stream, 'drain').then(() => undefined);
   }
 }

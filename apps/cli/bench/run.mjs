@@ -1,0 +1,504 @@
+#!/usr/bin/env node
+// Benchmarks of the taskport CLI on the local provider. Plain JS, run after the build:
+//
+//   pnpm --filter @taskport/cli bench                  # print the figures
+//   pnpm --filter @taskport/cli bench --write-docs     # also rewrite "## CLI (local provider)" in docs/benchmarks.md
+//
+// Every figure that has a baseline is measured in the same run as the baseline, interleaved, and
+// reported as a ratio, so a busy or slow machine shifts both. Correctness checks (modules loaded,
+// line counts, lost or duplicated executions) make the process exit 1; performance targets are
+// reported as met or missed.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const MAIN = join(here, '..', 'dist', 'main.js');
+const PROBE = join(here, 'probe.mjs');
+const REPO = join(here, '..', '..', '..');
+const NODE = process.execPath;
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has('--quick');
+
+const STARTUP_RUNS = QUICK ? 7 : 31;
+const RUN_TRUE_RUNS = QUICK ? 5 : 21;
+const BIG = QUICK ? 200_000 : 1_000_000;
+const SMALL = BIG / 10;
+const CONCURRENT = QUICK ? 50 : 200;
+const SEEDED = 1000;
+const FORBIDDEN = [
+  '@aws-sdk/',
+  '@smithy/',
+  '@google-cloud/',
+  '@kubernetes/',
+  '@taskport/aws',
+  '@taskport/gcp',
+  '@taskport/kubernetes',
+];
+
+const failures = [];
+const results = {};
+const scratch = mkdtempSync(join(tmpdir(), 'taskport-bench-'));
+
+function say(text) {
+  process.stderr.write(`${text}\n`);
+}
+
+function check(ok, what) {
+  if (!ok) failures.push(what);
+  say(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  return ok;
+}
+
+function environment(dataDir, extra = {}) {
+  const env = {
+    ...process.env,
+    ...extra,
+    TASKPORT_DATA_DIR: dataDir,
+    TASKPORT_USER: 'bench@example.com',
+    HOME: scratch,
+  };
+  for (const key of ['TASKPORT_CONFIG', 'XDG_STATE_HOME', 'NODE_OPTIONS']) delete env[key];
+  return env;
+}
+
+/** Runs a process to its end; counts stdout lines without keeping them. */
+function exec(command, argv, { env, stdin = 'ignore', keepStdout = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, argv, { env, stdio: [stdin, 'pipe', 'pipe'], cwd: scratch });
+    let lines = 0;
+    let bytes = 0;
+    let head = '';
+    let tail = Buffer.alloc(0);
+    const kept = [];
+    child.stdout.on('data', (chunk) => {
+      bytes += chunk.length;
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+      if (head.length < 64) head += chunk.subarray(0, 64).toString();
+      tail = Buffer.concat([tail, chunk]).subarray(-64);
+      if (keepStdout) kept.push(chunk);
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      if (stderr.length < 10_000) stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({
+        code,
+        ms: performance.now() - started,
+        lines,
+        bytes,
+        head,
+        tail: tail.toString(),
+        stdout: keepStdout ? Buffer.concat(kept).toString() : '',
+        stderr,
+      }),
+    );
+  });
+}
+
+function cli(argv, dataDir, options = {}) {
+  return exec(NODE, [MAIN, ...argv], { ...options, env: environment(dataDir, options.extraEnv) });
+}
+
+/** Runs the CLI under the probe; returns the modules it resolved and its peak RSS. */
+async function probed(argv, dataDir, extraEnv = {}) {
+  const out = join(scratch, `probe-${Math.random().toString(36).slice(2)}.json`);
+  const result = await exec(NODE, ['--import', PROBE, MAIN, ...argv], {
+    env: environment(dataDir, { ...extraEnv, TASKPORT_PROBE_OUT: out }),
+  });
+  const probe = JSON.parse(readFileSync(out, 'utf8'));
+  return { ...result, modules: probe.modules, peakRssMb: probe.maxRssKb / 1024 };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))];
+}
+
+const ms = (n) => `${n.toFixed(1)} ms`;
+const sleep = (n) => new Promise((resolve) => setTimeout(resolve, n));
+
+async function openTaskport(dataDir) {
+  const { createTaskport } = await import('@taskport/container');
+  return createTaskport({ env: environment(dataDir), cwd: scratch });
+}
+
+// ---------------------------------------------------------------------------------------------------
+async function startup() {
+  say(`\n== start-up (${STARTUP_RUNS} runs each, interleaved)`);
+  const dataDir = join(scratch, 'startup');
+  // 1,000 recorded executions, written through the ExecutionStore port (running 1,000 real tasks
+  // would measure the executor, not `list`).
+  const tp = await openTaskport(dataDir);
+  const image = await tp.service.registerImage({ image: 'alpine:3.20', registeredBy: 'bench@example.com' });
+  const store = tp.service.executionStore();
+  const base = Date.now() - SEEDED * 1000;
+  for (let i = 0; i < SEEDED; i++) {
+    const createdAt = new Date(base + i * 1000).toISOString();
+    await store.create({
+      executionId: `bench-${String(i).padStart(5, '0')}`,
+      status: i % 10 === 0 ? 'FAILED' : 'SUCCEEDED',
+      command: ['sh', '-c', `echo ${i}`],
+      imageId: image.imageId,
+      image: image.image,
+      createdBy: 'bench@example.com',
+      executor: 'local',
+      createdAt,
+      startedAt: createdAt,
+      completedAt: new Date(base + i * 1000 + 250).toISOString(),
+      exitCode: i % 10 === 0 ? 1 : 0,
+      requestId: `req-bench-${i}`,
+      labels: { n: String(i) },
+      envKeys: [],
+      env: {},
+    });
+  }
+  await tp.close();
+
+  const cases = {
+    'node -e 0': () => exec(NODE, ['-e', '0']),
+    'taskport --version': () => cli(['--version'], dataDir),
+    'taskport list': () => cli(['list'], dataDir),
+  };
+  const times = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+  for (const run of Object.values(cases)) await run(); // warm the page cache
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    for (const [name, run] of Object.entries(cases)) {
+      const result = await run();
+      if (result.code !== 0) throw new Error(`${name} exited ${result.code}: ${result.stderr}`);
+      times[name].push(result.ms);
+    }
+  }
+  const baseline = median(times['node -e 0']);
+  results.startup = {};
+  for (const [name, values] of Object.entries(times)) {
+    const m = median(values);
+    results.startup[name] = { medianMs: m, p90Ms: percentile(values, 0.9), ratio: m / baseline };
+    say(
+      `  ${name.padEnd(20)} median ${ms(m)}  p90 ${ms(percentile(values, 0.9))}  x${(m / baseline).toFixed(2)} node -e 0`,
+    );
+  }
+  const listed = await cli(['list', '--limit', '1000', '--json'], dataDir, { keepStdout: true });
+  check(
+    JSON.parse(listed.stdout).executions.length === SEEDED,
+    `list --limit 1000 sees all ${SEEDED} recorded executions`,
+  );
+  for (const name of ['taskport --version', 'taskport list']) {
+    const met = results.startup[name].medianMs < 150;
+    say(`  target ${name} median < 150 ms: ${met ? 'met' : 'MISSED'}`);
+  }
+
+  say('== modules loaded');
+  const version = await probed(['--version'], dataDir);
+  const list = await probed(['list'], dataDir);
+  const files = (probe) => probe.modules.filter((url) => url.startsWith('file:'));
+  results.modules = {
+    '--version': { total: version.modules.length, files: files(version).length },
+    list: { total: list.modules.length, files: files(list).length },
+  };
+  say(`  --version: ${version.modules.length} modules resolved (${files(version).length} files)`);
+  say(`  list:      ${list.modules.length} modules resolved (${files(list).length} files)`);
+  check(
+    !version.modules.some((url) => /@taskport\/(container|local|core)|inversify|node:sqlite/.test(url)),
+    '--version loads neither the container, core, a provider nor node:sqlite',
+  );
+  check(
+    list.modules.some((url) => url.includes('/providers/local/')),
+    'list loads the local provider (the probe sees provider modules)',
+  );
+  const forbidden = list.modules.filter((url) => FORBIDDEN.some((name) => url.includes(name)));
+  check(
+    forbidden.length === 0,
+    `list in local mode loads no cloud SDK or other provider (${FORBIDDEN.join(', ')})${forbidden.length ? `: ${forbidden.slice(0, 3).join(', ')}` : ''}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+async function runTrue() {
+  say(`\n== run -- true, end to end (${RUN_TRUE_RUNS} runs each, interleaved)`);
+  const dataDir = join(scratch, 'run-true');
+  await cli(['images', 'register', 'alpine:3.20', '--default'], dataDir);
+  const cases = {
+    "spawn('sh', ['-c', 'true']) from Node": () => exec('sh', ['-c', 'true']),
+    'node -e 0': () => exec(NODE, ['-e', '0']),
+    'taskport run -- true': () => cli(['run', '--', 'true'], dataDir),
+  };
+  const times = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+  for (const run of Object.values(cases)) await run();
+  for (let i = 0; i < RUN_TRUE_RUNS; i++) {
+    for (const [name, run] of Object.entries(cases)) {
+      const result = await run();
+      if (result.code !== 0) throw new Error(`${name} exited ${result.code}: ${result.stderr}`);
+      times[name].push(result.ms);
+    }
+  }
+  const baseline = median(times["spawn('sh', ['-c', 'true']) from Node"]);
+  results.runTrue = {};
+  for (const [name, values] of Object.entries(times)) {
+    const m = median(values);
+    results.runTrue[name] = { medianMs: m, p90Ms: percentile(values, 0.9), ratio: m / baseline };
+    say(
+      `  ${name.padEnd(38)} median ${ms(m)}  p90 ${ms(percentile(values, 0.9))}  x${(m / baseline).toFixed(1)} sh -c true`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+async function waitFinal(id, dataDir) {
+  for (;;) {
+    const status = await cli(['status', id, '--json'], dataDir, { keepStdout: true });
+    const execution = JSON.parse(status.stdout);
+    if (['SUCCEEDED', 'FAILED', 'STOPPED'].includes(execution.status)) return execution;
+    await sleep(200);
+  }
+}
+
+async function bigLogs(lines) {
+  const dataDir = join(scratch, `logs-${lines}`);
+  await cli(['images', 'register', 'alpine:3.20', '--default'], dataDir);
+  const argv = ['run', '--detach', '--', 'seq', String(lines)];
+  const started = await cli(argv, dataDir, { keepStdout: true });
+  const id = started.stdout.trim();
+  // Follow while the task is still writing: starts at the first line, ends when the task has ended.
+  const follow = await probed(['logs', '--follow', id], dataDir);
+  const execution = await waitFinal(id, dataDir);
+  const fetched = await probed(['logs', id], dataDir);
+  const expectedTail = `${lines}\n`;
+  const entry = {};
+  for (const [name, r] of [
+    ['logs --follow', follow],
+    ['logs', fetched],
+  ]) {
+    check(
+      r.code === 0 &&
+        r.lines === lines &&
+        r.head.startsWith('1\n2\n') &&
+        r.tail.endsWith(`\n${expectedTail}`),
+      `${name} of a ${lines.toLocaleString('en')}-line task prints exactly ${lines.toLocaleString('en')} lines, first to last`,
+    );
+    entry[name] = {
+      ms: r.ms,
+      linesPerSecond: r.lines / (r.ms / 1000),
+      peakRssMb: r.peakRssMb,
+      mbPerSecond: r.bytes / 1e6 / (r.ms / 1000),
+    };
+  }
+  check(execution.status === 'SUCCEEDED', `the ${lines.toLocaleString('en')}-line task succeeded`);
+  return entry;
+}
+
+async function logs() {
+  say(
+    `\n== logs of a task printing ${BIG.toLocaleString('en')} lines (and ${SMALL.toLocaleString('en')} for the memory slope)`,
+  );
+  const big = await bigLogs(BIG);
+  const small = await bigLogs(SMALL);
+  results.logs = { [BIG]: big, [SMALL]: small };
+  for (const name of ['logs', 'logs --follow']) {
+    const b = big[name];
+    const s = small[name];
+    say(
+      `  ${name.padEnd(14)} ${BIG.toLocaleString('en')} lines: ${(b.ms / 1000).toFixed(2)} s, ${Math.round(b.linesPerSecond).toLocaleString('en')} lines/s, peak RSS ${b.peakRssMb.toFixed(0)} MB` +
+        ` | ${SMALL.toLocaleString('en')} lines: peak RSS ${s.peakRssMb.toFixed(0)} MB | RSS ratio x${(b.peakRssMb / s.peakRssMb).toFixed(2)} for x10 lines`,
+    );
+    say(
+      `  target ${name} peak RSS < 200 MB: ${b.peakRssMb < 200 ? 'met' : 'MISSED'}; flat in the line count (ratio < 1.25): ${b.peakRssMb / s.peakRssMb < 1.25 ? 'met' : 'MISSED'}`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+async function concurrentRuns() {
+  say(`\n== ${CONCURRENT} concurrent run --detach`);
+  const dataDir = join(scratch, 'concurrent');
+  await cli(['images', 'register', 'alpine:3.20', '--default'], dataDir);
+  const started = performance.now();
+  const runs = await Promise.all(
+    Array.from({ length: CONCURRENT }, (_, i) =>
+      cli(['run', '--detach', '--label', `n=${i}`, '--', 'sh', '-c', `echo task-${i}`], dataDir, {
+        keepStdout: true,
+      }),
+    ),
+  );
+  const startMs = performance.now() - started;
+  const ids = runs.map((r) => r.stdout.trim());
+  check(
+    runs.every((r) => r.code === 0),
+    `all ${CONCURRENT} run --detach exited 0`,
+  );
+  check(new Set(ids).size === CONCURRENT, `${CONCURRENT} distinct execution ids`);
+
+  const tp = await openTaskport(dataDir);
+  let records = [];
+  for (;;) {
+    records = [];
+    let cursor;
+    do {
+      const page = await tp.service.listExecutions({ limit: 1000, ...(cursor ? { cursor } : {}) });
+      records.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    const pending = records.filter((e) => !['SUCCEEDED', 'FAILED', 'STOPPED'].includes(e.status));
+    for (const e of pending) await tp.service.getExecutionStatus(e.executionId);
+    if (pending.length === 0) break;
+    await sleep(200);
+  }
+  const allMs = performance.now() - started;
+  check(records.length === CONCURRENT, `exactly ${CONCURRENT} executions recorded (found ${records.length})`);
+  const labels = records.map((e) => e.labels.n).sort((a, b) => a - b);
+  check(new Set(labels).size === CONCURRENT, 'each run recorded once (no label twice, none missing)');
+  check(
+    records.every((e) => ids.includes(e.executionId)),
+    'every recorded execution is one that a run printed',
+  );
+  check(
+    records.every((e) => e.status === 'SUCCEEDED' && e.exitCode === 0),
+    'every execution finished SUCCEEDED with exit 0',
+  );
+  let rightOutput = 0;
+  for (const e of records) {
+    const { events } = await tp.service.getLogs(e.executionId);
+    if (events.length === 1 && events[0].message === `task-${e.labels.n}`) rightOutput++;
+  }
+  check(
+    rightOutput === CONCURRENT,
+    `every execution has exactly its own output line (${rightOutput}/${CONCURRENT})`,
+  );
+  await tp.close();
+  results.concurrent = { count: CONCURRENT, allStartedMs: startMs, allFinishedMs: allMs };
+  say(
+    `  all ${CONCURRENT} started (CLI processes exited) after ${(startMs / 1000).toFixed(1)} s; all finished and recorded after ${(allMs / 1000).toFixed(1)} s`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+function machine() {
+  const cpu = cpus()[0]?.model?.trim() ?? 'unknown';
+  return {
+    nproc: cpus().length,
+    cpu,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}/${process.arch}`,
+  };
+}
+
+function docsSection(info, startedAt, seconds) {
+  const s = results.startup;
+  const r = results.runTrue;
+  const fmt = (n) => n.toFixed(1);
+  const lines = [
+    '## CLI (local provider)',
+    '',
+    `Measured ${startedAt.slice(0, 16).replace('T', ' ')} UTC on ${info.nproc} cores (${info.cpu}), ${info.memoryGb} GB RAM, Node ${info.node}, ${info.platform};`,
+    `the whole run took ${Math.round(seconds)} s. Command, from the repository root after \`pnpm install\` and the build:`,
+    '',
+    '```sh',
+    'pnpm --filter @taskport/cli bench              # add --write-docs to rewrite this section',
+    '```',
+    '',
+    'Every figure with a baseline was measured in the same run, interleaved with it; ratios are of medians.',
+    'The machine is shared with other builds, so absolute numbers wander; the ratios wander less.',
+    '',
+    `### Start-up (${STARTUP_RUNS} runs each; \`list\` with ${SEEDED.toLocaleString('en')} recorded executions)`,
+    '',
+    '| command | median | p90 | vs `node -e 0` | target |',
+    '|---|---|---|---|---|',
+    ...Object.entries(s).map(
+      ([name, v]) =>
+        `| \`${name}\` | ${fmt(v.medianMs)} ms | ${fmt(v.p90Ms)} ms | x${v.ratio.toFixed(2)} | ${name === 'node -e 0' ? '' : v.medianMs < 150 ? '< 150 ms: met' : '< 150 ms: **missed**'} |`,
+    ),
+    '',
+    `Modules resolved (counted by a \`module.registerHooks\` resolve hook, \`bench/probe.mjs\`): \`--version\` ${results.modules['--version'].total}` +
+      ` (${results.modules['--version'].files} files, none of core, the container or a provider); \`list\` ${results.modules.list.total}` +
+      ` (${results.modules.list.files} files). In local mode no \`@aws-sdk\`, \`@smithy\`, \`@google-cloud\`, \`@kubernetes\` or other provider module is loaded (checked, the run fails otherwise).`,
+    '',
+    `### \`run -- true\` end to end (${RUN_TRUE_RUNS} runs each)`,
+    '',
+    '| command | median | p90 | vs `sh -c true` |',
+    '|---|---|---|---|',
+    ...Object.entries(r).map(
+      ([name, v]) => `| \`${name}\` | ${fmt(v.medianMs)} ms | ${fmt(v.p90Ms)} ms | x${v.ratio.toFixed(1)} |`,
+    ),
+    '',
+    '`taskport run` starts a Node process, opens SQLite, records the execution, starts the task under a detached',
+    'supervisor, follows its (empty) output until the supervisor reports the exit, and exits with its code.',
+    '',
+    `### Logs of a task printing ${BIG.toLocaleString('en')} lines (\`seq ${BIG}\`)`,
+    '',
+    '`logs --follow` starts right after `run --detach`, while the task is still being captured; `logs` reads the finished task.',
+    "Output goes to a pipe whose reader only counts lines. Peak RSS is the CLI process's `maxRSS`.",
+    '',
+    `| command | time | lines/s | peak RSS (${BIG.toLocaleString('en')} lines) | peak RSS (${SMALL.toLocaleString('en')} lines) | RSS ratio for x10 lines |`,
+    '|---|---|---|---|---|---|',
+    ...['logs', 'logs --follow'].map((name) => {
+      const b = results.logs[BIG][name];
+      const sm = results.logs[SMALL][name];
+      return `| \`${name}\` | ${(b.ms / 1000).toFixed(2)} s | ${Math.round(b.linesPerSecond).toLocaleString('en')} | ${b.peakRssMb.toFixed(0)} MB | ${sm.peakRssMb.toFixed(0)} MB | x${(b.peakRssMb / sm.peakRssMb).toFixed(2)} |`;
+    }),
+    '',
+    'Targets: peak RSS under 200 MB, and flat in the line count (ten times the lines, about the same peak).',
+    '',
+    `### ${CONCURRENT} concurrent \`run --detach\``,
+    '',
+    `${CONCURRENT} CLI processes started at once, each \`run --detach --label n=<i> -- sh -c 'echo task-<i>'\`: all exited 0 after`,
+    `${(results.concurrent.allStartedMs / 1000).toFixed(1)} s; all ${CONCURRENT} executions were recorded once each, finished SUCCEEDED and had exactly their own`,
+    `output line after ${(results.concurrent.allFinishedMs / 1000).toFixed(1)} s. None lost, none duplicated (checked, the run fails otherwise).`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function writeDocs(section) {
+  const file = join(REPO, 'docs', 'benchmarks.md');
+  let text;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    text = '# Benchmarks\n\n';
+  }
+  const start = text.indexOf('## CLI (local provider)');
+  if (start === -1) {
+    text = `${text.trimEnd()}\n\n${section}`;
+  } else {
+    const next = text.indexOf('\n## ', start + 1);
+    text = `${text.slice(0, start)}${section}${next === -1 ? '' : `\n${text.slice(next + 1)}`}`;
+  }
+  writeFileSync(file, `${text.trimEnd()}\n`);
+  say(`\nwrote the "## CLI (local provider)" section of ${file}`);
+}
+
+const startedAt = new Date().toISOString();
+const t0 = performance.now();
+const info = machine();
+say(
+  `taskport CLI benchmarks — ${info.nproc} cores, ${info.cpu}, Node ${info.node}${QUICK ? ' (quick)' : ''}`,
+);
+try {
+  await startup();
+  await runTrue();
+  await logs();
+  await concurrentRuns();
+  const seconds = (performance.now() - t0) / 1000;
+  results.machine = info;
+  results.seconds = seconds;
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  if (args.has('--write-docs') && !QUICK) writeDocs(docsSection(info, startedAt, seconds));
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+if (failures.length > 0) {
+  say(`\n${failures.length} check(s) failed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+  process.exit(1);
+}
+say(`\nall checks passed in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
