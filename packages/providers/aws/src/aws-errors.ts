@@ -100,7 +100,12 @@ export interface RetryPolicy {
   budgetMs?: number;
 }
 
-const DEFAULT_RETRY: Required<RetryPolicy> = { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 5000, budgetMs: 30_000 };
+const DEFAULT_RETRY: Required<RetryPolicy> = {
+  maxAttempts: 8,
+  baseDelayMs: 100,
+  maxDelayMs: 5000,
+  budgetMs: 30_000,
+};
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -154,7 +159,12 @@ export async function withRetry<T>(
 export function translateAwsError(
   error: unknown,
   operation: string,
-  hints: { notFound?: readonly string[]; conflict?: readonly string[]; configuration?: readonly string[]; what?: string } = {},
+  hints: {
+    notFound?: readonly string[];
+    conflict?: readonly string[];
+    configuration?: readonly string[];
+    what?: string;
+  } = {},
 ): TaskportError {
   if (TaskportError.isInstance(error)) return error;
   const e = asSdkError(error);
@@ -174,10 +184,16 @@ export function translateAwsError(
     return new ConflictError(`${hints.what ?? 'the resource'} changed concurrently (${detail})`, options);
   }
   if (isThrottle(error)) {
-    return new UnavailableError(`AWS is throttling the calls and retries ran out; try again later (${detail})`, options);
+    return new UnavailableError(
+      `AWS is throttling the calls and retries ran out; try again later (${detail})`,
+      options,
+    );
   }
   if (isTransient(error)) {
-    return new UnavailableError(`AWS did not answer successfully after retries; try again later (${detail})`, options);
+    return new UnavailableError(
+      `AWS did not answer successfully after retries; try again later (${detail})`,
+      options,
+    );
   }
   if (/^(AccessDenied|AccessDeniedException|UnauthorizedOperation|NotAuthorized)$/.test(name)) {
     return new ForbiddenError(
@@ -185,8 +201,15 @@ export function translateAwsError(
       options,
     );
   }
-  if (/^(UnrecognizedClientException|InvalidSignatureException|ExpiredToken|ExpiredTokenException|InvalidClientTokenId|MissingAuthenticationToken|CredentialsProviderError)$/.test(name)) {
-    return new UnauthorizedError(`AWS rejected the credentials; check the AWS profile or keys in use (${detail})`, options);
+  if (
+    /^(UnrecognizedClientException|InvalidSignatureException|ExpiredToken|ExpiredTokenException|InvalidClientTokenId|MissingAuthenticationToken|CredentialsProviderError)$/.test(
+      name,
+    )
+  ) {
+    return new UnauthorizedError(
+      `AWS rejected the credentials; check the AWS profile or keys in use (${detail})`,
+      options,
+    );
   }
   return new ProviderError(`AWS call failed (${detail})`, options);
 }

@@ -5,8 +5,8 @@ import {
   QueryCommand,
   ScanCommand,
   TransactionCanceledException,
-  TransactWriteItemsCommand,
   type TransactWriteItem,
+  TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
   DeleteTaskDefinitionsCommand,
@@ -16,16 +16,16 @@ import {
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import {
   type CanonicalImageConfig,
+  ConflictError,
   canonicalImageConfig,
   computeImageId,
-  ConflictError,
   type ImageConfig,
   type ImageInfo,
   type ImageRegistry,
   NotFoundError,
   type OperationOptions,
-  parseImageReference,
   type Platform,
+  parseImageReference,
   type RegisterImageOptions,
   TaskportError,
   ValidationError,
@@ -76,7 +76,9 @@ export class AwsImageRegistry implements ImageRegistry {
     }
 
     const roles = {
-      taskRole: canonical.taskRole ? await this.checkRole(canonical.taskRole, 'permissions.taskRole', operation, signal) : undefined,
+      taskRole: canonical.taskRole
+        ? await this.checkRole(canonical.taskRole, 'permissions.taskRole', operation, signal)
+        : undefined,
       executionRole: canonical.executionRole
         ? await this.checkRole(canonical.executionRole, 'permissions.executionRole', operation, signal)
         : undefined,
@@ -125,7 +127,8 @@ export class AwsImageRegistry implements ImageRegistry {
     } catch (error) {
       if (ConflictError.isInstance(error)) {
         // The same configuration was registered concurrently: that registration won; ours is redundant.
-        if (taskDefinition.registered) await this.deregister([taskDefinition.arn], operation).catch(() => undefined);
+        if (taskDefinition.registered)
+          await this.deregister([taskDefinition.arn], operation).catch(() => undefined);
         const winner = await this.getItem(imageId, operation, signal);
         if (winner) {
           await this.applyDefaultRule(imageId, canonical.isDefault, operation, signal);
@@ -162,7 +165,9 @@ export class AwsImageRegistry implements ImageRegistry {
     } while (startKey);
     const defaultId = await this.defaultImageId(operation, signal);
     for (const image of images) image.isDefault = image.imageId === defaultId;
-    return images.sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || b.createdAt.localeCompare(a.createdAt));
+    return images.sort(
+      (a, b) => Number(b.isDefault) - Number(a.isDefault) || b.createdAt.localeCompare(a.createdAt),
+    );
   }
 
   async getImage(ref: string, options: OperationOptions = {}): Promise<ImageInfo> {
@@ -186,7 +191,10 @@ export class AwsImageRegistry implements ImageRegistry {
     await this.deregisterFamily(familyFor(this.options.familyPrefix, image.imageId), operation, signal);
     await this.db(operation, signal, (abortSignal) =>
       this.clients.dynamodb.send(
-        new DeleteItemCommand({ TableName: this.options.imagesTable, Key: { pk: { S: IMAGE_PREFIX + image.imageId } } }),
+        new DeleteItemCommand({
+          TableName: this.options.imagesTable,
+          Key: { pk: { S: IMAGE_PREFIX + image.imageId } },
+        }),
         { abortSignal },
       ),
     );
@@ -256,48 +264,80 @@ export class AwsImageRegistry implements ImageRegistry {
       const canonical = canonicalImageConfig(config);
       validateFargateSize(canonical.cpu, canonical.memory, operation);
       if (config.isDefault !== undefined && typeof config.isDefault !== 'boolean') {
-        throw new ValidationError('isDefault must be true, false or absent', { details: { field: 'isDefault' } });
+        throw new ValidationError('isDefault must be true, false or absent', {
+          details: { field: 'isDefault' },
+        });
       }
       return canonical;
     } catch (error) {
       if (ValidationError.isInstance(error) && !error.provider) {
-        throw new ValidationError(error.message, { provider: PROVIDER, operation, cause: error, details: error.details ?? {} });
-      }
-      throw error;
-    }
-  }
-
-  /** IAM GetRole: the role must exist. Returns its ARN. */
-  private async checkRole(role: string, field: string, operation: string, signal: AbortSignal | undefined): Promise<string> {
-    const name = role.startsWith('arn:') ? role.split('/').pop()! : role;
-    if (role.startsWith('arn:') && !/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(role)) {
-      throw new ValidationError(`${field} "${role}" is not an IAM role ARN`, { provider: PROVIDER, operation, details: { field } });
-    }
-    try {
-      const result = await awsCall(operation, () => this.clients.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal: signal }), {
-        policy: this.options.retry,
-        signal,
-        notFound: ['NoSuchEntityException', 'NoSuchEntity'],
-        what: `IAM role ${name}`,
-      });
-      return result.Role?.Arn ?? role;
-    } catch (error) {
-      if (NotFoundError.isInstance(error)) {
-        throw new ValidationError(`${field}: IAM role "${role}" does not exist; create it or name an existing role`, {
+        throw new ValidationError(error.message, {
           provider: PROVIDER,
           operation,
           cause: error,
-          details: { field },
+          details: error.details ?? {},
         });
       }
       throw error;
     }
   }
 
+  /** IAM GetRole: the role must exist. Returns its ARN. */
+  private async checkRole(
+    role: string,
+    field: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<string> {
+    const name = role.startsWith('arn:') ? role.split('/').pop()! : role;
+    if (role.startsWith('arn:') && !/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(role)) {
+      throw new ValidationError(`${field} "${role}" is not an IAM role ARN`, {
+        provider: PROVIDER,
+        operation,
+        details: { field },
+      });
+    }
+    try {
+      const result = await awsCall(
+        operation,
+        () => this.clients.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal: signal }),
+        {
+          policy: this.options.retry,
+          signal,
+          notFound: ['NoSuchEntityException', 'NoSuchEntity'],
+          what: `IAM role ${name}`,
+        },
+      );
+      return result.Role?.Arn ?? role;
+    } catch (error) {
+      if (NotFoundError.isInstance(error)) {
+        throw new ValidationError(
+          `${field}: IAM role "${role}" does not exist; create it or name an existing role`,
+          {
+            provider: PROVIDER,
+            operation,
+            cause: error,
+            details: { field },
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
   /** Writes a new image item, and the default pointer per the rules, in one transaction. Returns whether it is the default. */
-  private async writeNewImage(info: ImageInfo, isDefault: boolean | undefined, operation: string, signal: AbortSignal | undefined): Promise<boolean> {
+  private async writeNewImage(
+    info: ImageInfo,
+    isDefault: boolean | undefined,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
     const put: TransactWriteItem = {
-      Put: { TableName: this.options.imagesTable, Item: toItem(info), ConditionExpression: 'attribute_not_exists(pk)' },
+      Put: {
+        TableName: this.options.imagesTable,
+        Item: toItem(info),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
     };
     const pointer = (conditional: boolean): TransactWriteItem => ({
       Put: {
@@ -333,7 +373,12 @@ export class AwsImageRegistry implements ImageRegistry {
   }
 
   /** Re-registration of an existing config: true -> make it the default; false -> clear it if it is; absent -> default if none. */
-  private async applyDefaultRule(imageId: string, isDefault: boolean | undefined, operation: string, signal: AbortSignal | undefined) {
+  private async applyDefaultRule(
+    imageId: string,
+    isDefault: boolean | undefined,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ) {
     const ignoreLostCondition = (error: unknown) => {
       if (!ConflictError.isInstance(error)) throw error;
     };
@@ -380,27 +425,46 @@ export class AwsImageRegistry implements ImageRegistry {
     return marshalItem({ pk: DEFAULT_POINTER, imageId, updatedAt: new Date().toISOString() });
   }
 
-  private async defaultImageId(operation: string, signal: AbortSignal | undefined): Promise<string | undefined> {
+  private async defaultImageId(
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
     const result = await this.db(operation, signal, (abortSignal) =>
       this.clients.dynamodb.send(
-        new GetItemCommand({ TableName: this.options.imagesTable, Key: { pk: { S: DEFAULT_POINTER } }, ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: this.options.imagesTable,
+          Key: { pk: { S: DEFAULT_POINTER } },
+          ConsistentRead: true,
+        }),
         { abortSignal },
       ),
     );
     return result.Item?.imageId?.S;
   }
 
-  private async getItem(imageId: string, operation: string, signal: AbortSignal | undefined): Promise<ImageInfo | undefined> {
+  private async getItem(
+    imageId: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<ImageInfo | undefined> {
     const result = await this.db(operation, signal, (abortSignal) =>
       this.clients.dynamodb.send(
-        new GetItemCommand({ TableName: this.options.imagesTable, Key: { pk: { S: IMAGE_PREFIX + imageId } }, ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: this.options.imagesTable,
+          Key: { pk: { S: IMAGE_PREFIX + imageId } },
+          ConsistentRead: true,
+        }),
         { abortSignal },
       ),
     );
     return result.Item ? fromItem(result.Item) : undefined;
   }
 
-  private async withDefaultFlag(image: ImageInfo, operation: string, signal: AbortSignal | undefined): Promise<ImageInfo> {
+  private async withDefaultFlag(
+    image: ImageInfo,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<ImageInfo> {
     return { ...image, isDefault: (await this.defaultImageId(operation, signal)) === image.imageId };
   }
 
@@ -408,16 +472,27 @@ export class AwsImageRegistry implements ImageRegistry {
    * Every image `ref` names: an ImageID (exact, first; `id:` forces it), else the exact registered string or
    * the normalised reference, read from the GSI over all pages.
    */
-  private async resolve(ref: string, operation: string, signal: AbortSignal | undefined): Promise<ImageInfo[]> {
+  private async resolve(
+    ref: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<ImageInfo[]> {
     if (typeof ref !== 'string' || ref.trim() === '') {
-      throw new ValidationError('an image reference or ImageID is required', { provider: PROVIDER, operation, details: { field: 'ref' } });
+      throw new ValidationError('an image reference or ImageID is required', {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'ref' },
+      });
     }
     const wanted = ref.trim();
     const explicitId = wanted.startsWith('id:') ? wanted.slice(3) : undefined;
     const byId = await this.getItem(explicitId ?? wanted, operation, signal);
     if (byId) return [byId];
     const notFound = () =>
-      new NotFoundError(`no image matches "${ref}"; list images with \`taskport images list\``, { provider: PROVIDER, operation });
+      new NotFoundError(`no image matches "${ref}"; list images with \`taskport images list\``, {
+        provider: PROVIDER,
+        operation,
+      });
     if (explicitId !== undefined) throw notFound();
     let normalized: string;
     try {
@@ -449,7 +524,9 @@ export class AwsImageRegistry implements ImageRegistry {
     const candidates = exact.length ? exact : matches;
     const defaultId = await this.defaultImageId(operation, signal);
     for (const c of candidates) c.isDefault = c.imageId === defaultId;
-    return candidates.sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || b.createdAt.localeCompare(a.createdAt));
+    return candidates.sort(
+      (a, b) => Number(b.isDefault) - Number(a.isDefault) || b.createdAt.localeCompare(a.createdAt),
+    );
   }
 
   /** The default among the matches, else the newest (`resolve` sorts them that way). */
@@ -458,7 +535,11 @@ export class AwsImageRegistry implements ImageRegistry {
   }
 
   /** Deregisters every revision of the family (and of its secret variants), then deletes them, 10 per call. */
-  private async deregisterFamily(family: string, operation: string, signal: AbortSignal | undefined): Promise<void> {
+  private async deregisterFamily(
+    family: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const arns: string[] = [];
     for (const status of ['ACTIVE', 'INACTIVE'] as const) {
       let nextToken: string | undefined;
@@ -466,9 +547,12 @@ export class AwsImageRegistry implements ImageRegistry {
         const page = await awsCall(
           operation,
           () =>
-            this.clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status, nextToken, maxResults: 100 }), {
-              abortSignal: signal,
-            }),
+            this.clients.ecs.send(
+              new ListTaskDefinitionsCommand({ familyPrefix: family, status, nextToken, maxResults: 100 }),
+              {
+                abortSignal: signal,
+              },
+            ),
           { policy: this.options.retry, signal },
         );
         for (const arn of page.taskDefinitionArns ?? []) {
@@ -486,10 +570,17 @@ export class AwsImageRegistry implements ImageRegistry {
     const inactive: string[] = [];
     for (const arn of arns) {
       try {
-        await awsCall(operation, () => this.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }), { abortSignal: signal }), {
-          policy: this.options.retry,
-          signal,
-        });
+        await awsCall(
+          operation,
+          () =>
+            this.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }), {
+              abortSignal: signal,
+            }),
+          {
+            policy: this.options.retry,
+            signal,
+          },
+        );
       } catch (error) {
         // Already inactive (listed as INACTIVE): it still needs deleting.
         if (!(TaskportError.isInstance(error) && errorName(error.cause) === 'ClientException')) throw error;
@@ -498,17 +589,28 @@ export class AwsImageRegistry implements ImageRegistry {
     }
     for (let i = 0; i < inactive.length; i += DELETE_BATCH) {
       const batch = inactive.slice(i, i + DELETE_BATCH);
-      await awsCall(operation, () => this.clients.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: batch }), { abortSignal: signal }), {
-        policy: this.options.retry,
-        signal,
-      }).catch((error) => {
+      await awsCall(
+        operation,
+        () =>
+          this.clients.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: batch }), {
+            abortSignal: signal,
+          }),
+        {
+          policy: this.options.retry,
+          signal,
+        },
+      ).catch((error) => {
         // Deletion is the last, best-effort step: an inactive revision runs nothing and is not listed.
         if (!TaskportError.isInstance(error) || error.code === 'UNAVAILABLE') throw error;
       });
     }
   }
 
-  private db<T>(operation: string, signal: AbortSignal | undefined, call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  private db<T>(
+    operation: string,
+    signal: AbortSignal | undefined,
+    call: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
     return awsCall(operation, () => call(signal), {
       policy: this.options.retry,
       signal,

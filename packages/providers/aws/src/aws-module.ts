@@ -15,6 +15,7 @@ import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 export const taskportProvider: ProviderPackage<AwsOptions, ContainerModule> = {
   name: 'aws',
   parseOptions: parseAwsOptions,
+  optionEnv: { region: 'AWS_REGION', endpoint: 'TASKPORT_AWS_ENDPOINT' },
   modules: {
     taskExecutor: (options) =>
       new ContainerModule(({ bind }) => {

@@ -86,7 +86,11 @@ function fail(key: string, message: string): never {
 
 function stringList(value: unknown, key: string): string[] {
   if (value === undefined || value === null || value === '') return [];
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.trim() === '')) {
     fail(key, 'must be a list of non-empty strings (or a comma-separated string)');
   }
@@ -118,15 +122,19 @@ export function parseAwsOptions(raw: unknown, env: Record<string, string | undef
   const input = (raw ?? {}) as Record<string, unknown>;
   const region = optionalString(input.region, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) fail('region', 'is required: set aws.region in the config or AWS_REGION in the environment');
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) fail('region', `"${region}" is not an AWS region such as eu-west-1`);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    fail('region', `"${region}" is not an AWS region such as eu-west-1`);
   const startedBy = optionalString(input.startedBy, 'startedBy') ?? 'taskport';
   if (!NAME.test(startedBy)) fail('startedBy', 'must be 1-36 letters, digits, "-" or "_"');
   const familyPrefix = optionalString(input.familyPrefix, 'familyPrefix') ?? 'taskport';
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(familyPrefix)) fail('familyPrefix', 'must be 1-64 letters, digits, "-" or "_"');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(familyPrefix))
+    fail('familyPrefix', 'must be 1-64 letters, digits, "-" or "_"');
   const containerName = optionalString(input.containerName, 'containerName') ?? 'main';
-  if (!/^[A-Za-z0-9_-]{1,255}$/.test(containerName)) fail('containerName', 'must be letters, digits, "-" or "_"');
+  if (!/^[A-Za-z0-9_-]{1,255}$/.test(containerName))
+    fail('containerName', 'must be letters, digits, "-" or "_"');
   const plainSecrets = input.plainSecrets ?? 'environment';
-  if (plainSecrets !== 'environment' && plainSecrets !== 'reject') fail('plainSecrets', 'must be "environment" or "reject"');
+  if (plainSecrets !== 'environment' && plainSecrets !== 'reject')
+    fail('plainSecrets', 'must be "environment" or "reject"');
   const lookback = input.backendLogLookbackMs ?? 7 * 24 * 3600 * 1000;
   if (typeof lookback !== 'number' || !Number.isSafeInteger(lookback) || lookback <= 0) {
     fail('backendLogLookbackMs', 'must be a positive whole number of milliseconds');
@@ -140,9 +148,13 @@ export function parseAwsOptions(raw: unknown, env: Record<string, string | undef
   const accountId = optionalString(input.accountId, 'accountId');
   if (accountId !== undefined && !/^\d{12}$/.test(accountId)) fail('accountId', 'must be 12 digits');
   const endpoint = optionalString(input.endpoint, 'endpoint') ?? env.TASKPORT_AWS_ENDPOINT;
-  if (endpoint !== undefined && !/^https?:\/\/\S+$/.test(endpoint)) fail('endpoint', 'must be an http(s) URL');
+  if (endpoint !== undefined && !/^https?:\/\/\S+$/.test(endpoint))
+    fail('endpoint', 'must be an http(s) URL');
   const credentials = input.credentials as AwsStaticCredentials | undefined;
-  if (credentials !== undefined && (typeof credentials?.accessKeyId !== 'string' || typeof credentials?.secretAccessKey !== 'string')) {
+  if (
+    credentials !== undefined &&
+    (typeof credentials?.accessKeyId !== 'string' || typeof credentials?.secretAccessKey !== 'string')
+  ) {
     fail('credentials', 'must have accessKeyId and secretAccessKey');
   }
   const options: AwsOptions = {
@@ -154,7 +166,10 @@ export function parseAwsOptions(raw: unknown, env: Record<string, string | undef
     logGroup: optionalString(input.logGroup, 'logGroup') ?? '/taskport/tasks',
     logStreamPrefix: optionalString(input.logStreamPrefix, 'logStreamPrefix') ?? 'taskport',
     containerName,
-    backendLogGroups: input.backendLogGroups === undefined ? ['/taskport/backend'] : stringList(input.backendLogGroups, 'backendLogGroups'),
+    backendLogGroups:
+      input.backendLogGroups === undefined
+        ? ['/taskport/backend']
+        : stringList(input.backendLogGroups, 'backendLogGroups'),
     backendLogLookbackMs: lookback as number,
     imagesTable: optionalString(input.imagesTable, 'imagesTable') ?? 'taskport-images',
     executionsTable: optionalString(input.executionsTable, 'executionsTable') ?? 'taskport-executions',

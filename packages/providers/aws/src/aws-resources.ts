@@ -1,5 +1,9 @@
 import { CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { type CreateTableCommandInput, CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import { CreateClusterCommand } from '@aws-sdk/client-ecs';
 import { errorName, withRetry } from './aws-errors.js';
 import { IMAGES_BY_REFERENCE_INDEX } from './aws-image-registry.js';
@@ -13,7 +17,10 @@ import {
 
 const keysOnly = (name: string, hash: string, range?: string) => ({
   IndexName: name,
-  KeySchema: [{ AttributeName: hash, KeyType: 'HASH' as const }, ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : [])],
+  KeySchema: [
+    { AttributeName: hash, KeyType: 'HASH' as const },
+    ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : []),
+  ],
   Projection: { ProjectionType: 'ALL' as const },
 });
 
@@ -63,14 +70,21 @@ export function executionsTableDefinition(tableName: string): CreateTableCommand
 export async function ensureAwsResources(
   options: AwsOptions,
   clients: AwsClients = awsClients(options),
-  what: { tables?: boolean; logGroups?: boolean; cluster?: boolean } = { tables: true, logGroups: true, cluster: true },
+  what: { tables?: boolean; logGroups?: boolean; cluster?: boolean } = {
+    tables: true,
+    logGroups: true,
+    cluster: true,
+  },
 ): Promise<void> {
   const ignoreExisting = (names: string[]) => (error: unknown) => {
     if (!names.includes(errorName(error) ?? '')) throw error;
   };
   const tasks: Promise<unknown>[] = [];
   if (what.tables) {
-    for (const definition of [imagesTableDefinition(options.imagesTable), executionsTableDefinition(options.executionsTable)]) {
+    for (const definition of [
+      imagesTableDefinition(options.imagesTable),
+      executionsTableDefinition(options.executionsTable),
+    ]) {
       tasks.push(
         withRetry(() => clients.dynamodb.send(new CreateTableCommand(definition)), { policy: options.retry })
           .catch(ignoreExisting(['ResourceInUseException']))
@@ -81,14 +95,18 @@ export async function ensureAwsResources(
   if (what.logGroups) {
     for (const logGroupName of [options.logGroup, ...options.backendLogGroups]) {
       tasks.push(
-        withRetry(() => clients.logs.send(new CreateLogGroupCommand({ logGroupName })), { policy: options.retry }).catch(
-          ignoreExisting(['ResourceAlreadyExistsException']),
-        ),
+        withRetry(() => clients.logs.send(new CreateLogGroupCommand({ logGroupName })), {
+          policy: options.retry,
+        }).catch(ignoreExisting(['ResourceAlreadyExistsException'])),
       );
     }
   }
   if (what.cluster) {
-    tasks.push(withRetry(() => clients.ecs.send(new CreateClusterCommand({ clusterName: options.cluster })), { policy: options.retry }));
+    tasks.push(
+      withRetry(() => clients.ecs.send(new CreateClusterCommand({ clusterName: options.cluster })), {
+        policy: options.retry,
+      }),
+    );
   }
   await Promise.all(tasks);
 }

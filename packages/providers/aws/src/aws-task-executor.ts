@@ -8,14 +8,14 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import {
-  type ImageInfo,
-  commandArgv,
   ConfigurationError,
   ConflictError,
+  commandArgv,
+  type ImageInfo,
   MAX_TIMEOUT_SECONDS,
   NotFoundError,
-  ProviderError,
   type OperationOptions,
+  ProviderError,
   type StopCode,
   type TaskDescription,
   type TaskExecutor,
@@ -64,7 +64,11 @@ const WINDING_DOWN = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING']);
  */
 export class AwsTaskExecutor implements TaskExecutor {
   readonly provider = PROVIDER;
-  readonly capabilities: TaskExecutorCapabilities = { killWhileStarting: true, nativeTimeout: false, runsImages: true };
+  readonly capabilities: TaskExecutorCapabilities = {
+    killWhileStarting: true,
+    nativeTimeout: false,
+    runsImages: true,
+  };
   private readonly clients: AwsClients;
   private readonly taskDefinitions = new Map<string, Promise<string>>();
   private readonly watchdogs = new Map<string, NodeJS.Timeout>();
@@ -76,20 +80,35 @@ export class AwsTaskExecutor implements TaskExecutor {
     this.clients = clients ?? awsClients(options);
   }
 
-  async startTask(userEmail: string, request: TaskStartRequest, options: OperationOptions = {}): Promise<TaskStartResult> {
+  async startTask(
+    userEmail: string,
+    request: TaskStartRequest,
+    options: OperationOptions = {},
+  ): Promise<TaskStartResult> {
     const operation = 'TaskExecutor.startTask';
     const { signal } = options;
     const prepared = this.prepare(userEmail, request, operation);
     const run = async (): Promise<Task[]> => {
-      const taskDefinition = await this.taskDefinitionFor(request.image, prepared.secretRefs, operation, signal);
+      const taskDefinition = await this.taskDefinitionFor(
+        request.image,
+        prepared.secretRefs,
+        operation,
+        signal,
+      );
       const input: RunTaskCommandInput = { ...prepared.input, taskDefinition };
       try {
-        const result = await awsCall(operation, () => this.clients.ecs.send(new RunTaskCommand(input), { abortSignal: signal }), {
-          policy: this.options.retry,
-          signal,
-        });
+        const result = await awsCall(
+          operation,
+          () => this.clients.ecs.send(new RunTaskCommand(input), { abortSignal: signal }),
+          {
+            policy: this.options.retry,
+            signal,
+          },
+        );
         if (result.tasks?.length) return result.tasks;
-        const failures = (result.failures ?? []).map((f) => `${f.arn ?? ''} ${f.reason ?? ''} ${f.detail ?? ''}`.trim());
+        const failures = (result.failures ?? []).map((f) =>
+          `${f.arn ?? ''} ${f.reason ?? ''} ${f.detail ?? ''}`.trim(),
+        );
         const capacity = failures.some((f) => /RESOURCE|capacity|AGENT/i.test(f));
         const message = `ECS started no task (${failures.join('; ') || 'no reason given'})`;
         throw capacity
@@ -97,13 +116,23 @@ export class AwsTaskExecutor implements TaskExecutor {
           : new ProviderError(message, { provider: PROVIDER, operation });
       } catch (error) {
         // A cached revision that was deregistered since: look it up again, once.
-        if (/inactive/i.test(String((error as Error)?.message)) && errorName((error as { cause?: unknown }).cause) === 'ClientException') {
+        if (
+          /inactive/i.test(String((error as Error)?.message)) &&
+          errorName((error as { cause?: unknown }).cause) === 'ClientException'
+        ) {
           this.taskDefinitions.delete(prepared.cacheKey);
           const fresh = await this.taskDefinitionFor(request.image, prepared.secretRefs, operation, signal);
-          const retried = await awsCall(operation, () => this.clients.ecs.send(new RunTaskCommand({ ...input, taskDefinition: fresh }), { abortSignal: signal }), {
-            policy: this.options.retry,
-            signal,
-          });
+          const retried = await awsCall(
+            operation,
+            () =>
+              this.clients.ecs.send(new RunTaskCommand({ ...input, taskDefinition: fresh }), {
+                abortSignal: signal,
+              }),
+            {
+              policy: this.options.retry,
+              signal,
+            },
+          );
           if (retried.tasks?.length) return retried.tasks;
         }
         throw error;
@@ -120,10 +149,13 @@ export class AwsTaskExecutor implements TaskExecutor {
     const operation = 'TaskExecutor.killTask';
     const task = await this.describe(executionId, operation, options.signal);
     if (FINISHED.has(task.lastStatus ?? '')) {
-      throw new ConflictError(`task ${executionId} has already finished (${describeEnd(task)}); there is nothing to kill`, {
-        provider: PROVIDER,
-        operation,
-      });
+      throw new ConflictError(
+        `task ${executionId} has already finished (${describeEnd(task)}); there is nothing to kill`,
+        {
+          provider: PROVIDER,
+          operation,
+        },
+      );
     }
     if (task.desiredStatus === 'STOPPED' && task.stopCode === 'UserInitiated') return;
     await this.stop(task, KILL_REASON, operation, options.signal);
@@ -153,7 +185,12 @@ export class AwsTaskExecutor implements TaskExecutor {
         operation,
         () =>
           this.clients.ecs.send(
-            new ListTasksCommand({ cluster: this.options.cluster, startedBy: this.options.startedBy, desiredStatus: 'RUNNING', nextToken }),
+            new ListTasksCommand({
+              cluster: this.options.cluster,
+              startedBy: this.options.startedBy,
+              desiredStatus: 'RUNNING',
+              nextToken,
+            }),
             { abortSignal: signal },
           ),
         { policy: this.options.retry, signal },
@@ -162,7 +199,11 @@ export class AwsTaskExecutor implements TaskExecutor {
       if (arns.length) {
         const described = await awsCall(
           operation,
-          () => this.clients.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: arns, include: ['TAGS'] }), { abortSignal: signal }),
+          () =>
+            this.clients.ecs.send(
+              new DescribeTasksCommand({ cluster: this.options.cluster, tasks: arns, include: ['TAGS'] }),
+              { abortSignal: signal },
+            ),
           { policy: this.options.retry, signal },
         );
         for (const task of described.tasks ?? []) {
@@ -188,18 +229,24 @@ export class AwsTaskExecutor implements TaskExecutor {
     const invalid = (field: string, message: string): never => {
       throw new ValidationError(message, { provider: PROVIDER, operation, details: { field } });
     };
-    if (typeof userEmail !== 'string' || userEmail.trim() === '') invalid('userEmail', 'userEmail is required');
+    if (typeof userEmail !== 'string' || userEmail.trim() === '')
+      invalid('userEmail', 'userEmail is required');
     if (!request || typeof request !== 'object') invalid('request', 'the start request must be an object');
     const { image } = request;
     if (!image || typeof image.imageId !== 'string' || typeof image.reference !== 'string') {
       invalid('image', 'the request needs the resolved image (an ImageInfo from an ImageRegistry)');
     }
     validateFargateSize(image.cpu, image.memory, operation);
-    if (typeof request.command === 'string' ? request.command.trim() === '' : !Array.isArray(request.command) || request.command.length === 0) {
+    if (
+      typeof request.command === 'string'
+        ? request.command.trim() === ''
+        : !Array.isArray(request.command) || request.command.length === 0
+    ) {
       invalid('command', 'command is required');
     }
     const argv = commandArgv(request.command);
-    if (argv.some((arg) => typeof arg !== 'string')) invalid('command', 'every argument of the command must be a string');
+    if (argv.some((arg) => typeof arg !== 'string'))
+      invalid('command', 'every argument of the command must be a string');
     if (this.options.subnets.length === 0) {
       throw new ConfigurationError('aws.subnets: Fargate tasks need at least one subnet; set aws.subnets', {
         provider: PROVIDER,
@@ -215,7 +262,8 @@ export class AwsTaskExecutor implements TaskExecutor {
     }
     const secretRefs: SecretRef[] = [];
     for (const [name, value] of Object.entries(request.secrets ?? {})) {
-      if (!ENV_NAME.test(name)) invalid(`secrets.${name}`, `secret name "${name}" is not a valid variable name`);
+      if (!ENV_NAME.test(name))
+        invalid(`secrets.${name}`, `secret name "${name}" is not a valid variable name`);
       if (typeof value !== 'string') invalid(`secrets.${name}`, `secret "${name}" must be a string`);
       if (isSecretReference(value)) {
         secretRefs.push({ name, valueFrom: value });
@@ -231,14 +279,21 @@ export class AwsTaskExecutor implements TaskExecutor {
     secretRefs.sort((a, b) => (a.name < b.name ? -1 : 1));
 
     const labels = Object.entries(request.labels ?? {});
-    if (labels.length > MAX_LABELS) invalid('labels', `ECS allows at most ${MAX_LABELS} labels per task (as tags), got ${labels.length}`);
+    if (labels.length > MAX_LABELS)
+      invalid('labels', `ECS allows at most ${MAX_LABELS} labels per task (as tags), got ${labels.length}`);
     const tags: { key: string; value: string }[] = [];
     for (const [key, value] of labels) {
       if (key.length > 128 || key.toLowerCase().startsWith('aws:') || !TAG_TEXT.test(key)) {
-        invalid(`labels.${key}`, `label key "${key}" cannot be an ECS tag key (max 128 of letters, digits, spaces, + - = . _ : / @; no "aws:" prefix)`);
+        invalid(
+          `labels.${key}`,
+          `label key "${key}" cannot be an ECS tag key (max 128 of letters, digits, spaces, + - = . _ : / @; no "aws:" prefix)`,
+        );
       }
       if (typeof value !== 'string' || value.length > 256 || !TAG_TEXT.test(value)) {
-        invalid(`labels.${key}`, `label "${key}" must be at most 256 letters, digits, spaces or + - = . _ : / @ to be an ECS tag value`);
+        invalid(
+          `labels.${key}`,
+          `label "${key}" must be at most 256 letters, digits, spaces or + - = . _ : / @ to be an ECS tag value`,
+        );
       }
       tags.push({ key, value });
     }
@@ -252,11 +307,18 @@ export class AwsTaskExecutor implements TaskExecutor {
       tags.push({ key: DEADLINE_TAG, value: String(deadline) });
       tags.push({ key: 'taskport:timeoutSeconds', value: String(t) });
     }
-    tags.push({ key: 'taskport:imageId', value: image.imageId.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_') });
-    if (typeof request.requestId === 'string' && TAG_TEXT.test(request.requestId)) tags.push({ key: 'taskport:requestId', value: request.requestId });
-    if (TAG_TEXT.test(userEmail) && userEmail.length <= 256) tags.push({ key: 'taskport:user', value: userEmail.trim() });
+    tags.push({
+      key: 'taskport:imageId',
+      value: image.imageId.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_'),
+    });
+    if (typeof request.requestId === 'string' && TAG_TEXT.test(request.requestId))
+      tags.push({ key: 'taskport:requestId', value: request.requestId });
+    if (TAG_TEXT.test(userEmail) && userEmail.length <= 256)
+      tags.push({ key: 'taskport:user', value: userEmail.trim() });
 
-    const overrides = { containerOverrides: [{ name: this.options.containerName, command: argv, environment }] };
+    const overrides = {
+      containerOverrides: [{ name: this.options.containerName, command: argv, environment }],
+    };
     const size = JSON.stringify(overrides).length;
     if (size > MAX_OVERRIDE_CHARS) {
       invalid(
@@ -265,10 +327,15 @@ export class AwsTaskExecutor implements TaskExecutor {
       );
     }
     const idempotencyKey = request.idempotencyKey;
-    if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(idempotencyKey))) {
+    if (
+      idempotencyKey !== undefined &&
+      (typeof idempotencyKey !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(idempotencyKey))
+    ) {
       invalid('idempotencyKey', 'idempotencyKey must be 1-64 letters, digits, "-" or "_"');
     }
-    const secretsVariant = secretRefs.length ? `s${hash(secretRefs.map((s) => `${s.name}=${s.valueFrom}`).join('\n'))}` : undefined;
+    const secretsVariant = secretRefs.length
+      ? `s${hash(secretRefs.map((s) => `${s.name}=${s.valueFrom}`).join('\n'))}`
+      : undefined;
     const cacheKey = familyFor(this.options.familyPrefix, image.imageId, secretsVariant);
     const input: Omit<RunTaskCommandInput, 'taskDefinition'> = {
       cluster: this.options.cluster,
@@ -277,7 +344,9 @@ export class AwsTaskExecutor implements TaskExecutor {
       startedBy: this.options.startedBy,
       // Same key -> same token -> ECS returns the task it started the first time. Without a key the token is
       // still fixed for this call, so a retry after a lost response never starts a second task.
-      clientToken: idempotencyKey ? `tp-${hash(`${this.options.cluster}\n${idempotencyKey}`, 40)}` : randomUUID(),
+      clientToken: idempotencyKey
+        ? `tp-${hash(`${this.options.cluster}\n${idempotencyKey}`, 40)}`
+        : randomUUID(),
       networkConfiguration: {
         awsvpcConfiguration: {
           subnets: this.options.subnets,
@@ -293,8 +362,15 @@ export class AwsTaskExecutor implements TaskExecutor {
   }
 
   /** The task definition ARN for an image (and secret set): cached, looked up or registered once per process. */
-  private taskDefinitionFor(image: ImageInfo, secrets: SecretRef[], operation: string, signal: AbortSignal | undefined): Promise<string> {
-    const variant = secrets.length ? `s${hash(secrets.map((s) => `${s.name}=${s.valueFrom}`).join('\n'))}` : undefined;
+  private taskDefinitionFor(
+    image: ImageInfo,
+    secrets: SecretRef[],
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<string> {
+    const variant = secrets.length
+      ? `s${hash(secrets.map((s) => `${s.name}=${s.valueFrom}`).join('\n'))}`
+      : undefined;
     const family = familyFor(this.options.familyPrefix, image.imageId, variant);
     const cached = this.taskDefinitions.get(family);
     if (cached) return cached;
@@ -321,25 +397,50 @@ export class AwsTaskExecutor implements TaskExecutor {
     return pending;
   }
 
-  private async describe(executionId: string, operation: string, signal: AbortSignal | undefined): Promise<Task> {
+  private async describe(
+    executionId: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Task> {
     const id = checkExecutionId(executionId, operation);
     const result = await awsCall(
       operation,
-      () => this.clients.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [id], include: ['TAGS'] }), { abortSignal: signal }),
-      { policy: this.options.retry, signal, notFound: ['ClusterNotFoundException'], what: `cluster ${this.options.cluster}` },
+      () =>
+        this.clients.ecs.send(
+          new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [id], include: ['TAGS'] }),
+          { abortSignal: signal },
+        ),
+      {
+        policy: this.options.retry,
+        signal,
+        notFound: ['ClusterNotFoundException'],
+        what: `cluster ${this.options.cluster}`,
+      },
     );
     // Match the id exactly: never accept a task whose id merely contains it.
     const task = result.tasks?.find((t) => taskIdOf(t.taskArn ?? '') === taskIdOf(id));
     if (!task) {
-      throw new NotFoundError(`no task ${executionId} in cluster ${this.options.cluster}`, { provider: PROVIDER, operation });
+      throw new NotFoundError(`no task ${executionId} in cluster ${this.options.cluster}`, {
+        provider: PROVIDER,
+        operation,
+      });
     }
     return task;
   }
 
-  private async stop(task: Task, reason: string, operation: string, signal: AbortSignal | undefined): Promise<Task> {
+  private async stop(
+    task: Task,
+    reason: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Task> {
     const result = await awsCall(
       operation,
-      () => this.clients.ecs.send(new StopTaskCommand({ cluster: this.options.cluster, task: task.taskArn, reason }), { abortSignal: signal }),
+      () =>
+        this.clients.ecs.send(
+          new StopTaskCommand({ cluster: this.options.cluster, task: task.taskArn, reason }),
+          { abortSignal: signal },
+        ),
       { policy: this.options.retry, signal },
     );
     this.unwatch(taskIdOf(task.taskArn ?? ''));
@@ -377,11 +478,18 @@ export function taskIdOf(arnOrId: string): string {
 
 function checkExecutionId(executionId: string, operation: string): string {
   if (typeof executionId !== 'string' || executionId.trim() === '') {
-    throw new ValidationError('an execution id is required', { provider: PROVIDER, operation, details: { field: 'executionId' } });
+    throw new ValidationError('an execution id is required', {
+      provider: PROVIDER,
+      operation,
+      details: { field: 'executionId' },
+    });
   }
   const id = executionId.trim();
   if (!/^[A-Za-z0-9-]{1,64}$/.test(taskIdOf(id)) || (id.includes('/') && !id.startsWith('arn:'))) {
-    throw new NotFoundError(`"${executionId}" is not an ECS task id, so no such task exists`, { provider: PROVIDER, operation });
+    throw new NotFoundError(`"${executionId}" is not an ECS task id, so no such task exists`, {
+      provider: PROVIDER,
+      operation,
+    });
   }
   return id;
 }
@@ -414,7 +522,8 @@ export function toTaskDescription(task: Task, containerName: string): TaskDescri
     ...(task.startedAt ? { startedAt: task.startedAt.toISOString() } : {}),
     ...(task.stoppedAt ? { stoppedAt: task.stoppedAt.toISOString() } : {}),
   };
-  const reason = [task.stopCode, task.stoppedReason, container?.reason].filter(Boolean).join(': ') || undefined;
+  const reason =
+    [task.stopCode, task.stoppedReason, container?.reason].filter(Boolean).join(': ') || undefined;
   if (FINISHED.has(last)) {
     const exitCode = typeof container?.exitCode === 'number' ? container.exitCode : null;
     let status: TaskDescription['status'];
@@ -444,12 +553,19 @@ export function toTaskDescription(task: Task, containerName: string): TaskDescri
       exitCode,
       stopCode,
       ...times,
-      reason: reason ?? (exitCode === null ? 'the task stopped without an exit code' : `exited with code ${exitCode}`),
+      reason:
+        reason ??
+        (exitCode === null ? 'the task stopped without an exit code' : `exited with code ${exitCode}`),
       details,
     };
   }
   const stopping = task.desiredStatus === 'STOPPED' || WINDING_DOWN.has(last);
   const userStop = task.stopCode === 'UserInitiated' || (task.desiredStatus === 'STOPPED' && !task.stopCode);
-  const status = stopping && userStop ? 'TERMINATING' : last === 'RUNNING' || WINDING_DOWN.has(last) ? 'RUNNING' : 'STARTING';
+  const status =
+    stopping && userStop
+      ? 'TERMINATING'
+      : last === 'RUNNING' || WINDING_DOWN.has(last)
+        ? 'RUNNING'
+        : 'STARTING';
   return { status, exitCode: null, ...times, ...(reason ? { reason } : {}), details };
 }

@@ -40,11 +40,18 @@ export class CloudWatchBackendObservability implements BackendObservability {
   async fetchBackendLogs(requestId: string, options: OperationOptions = {}): Promise<LogEvent[]> {
     const operation = 'BackendObservability.fetchBackendLogs';
     if (typeof requestId !== 'string' || requestId === '') {
-      throw new ValidationError('a request id is required', { provider: PROVIDER, operation, details: { field: 'requestId' } });
+      throw new ValidationError('a request id is required', {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'requestId' },
+      });
     }
     const { signal } = options;
     const now = Date.now();
-    const startTime = Math.max(0, (timeOfRequestId(requestId, now) ?? now - this.options.backendLogLookbackMs + SKEW_MS) - SKEW_MS);
+    const startTime = Math.max(
+      0,
+      (timeOfRequestId(requestId, now) ?? now - this.options.backendLogLookbackMs + SKEW_MS) - SKEW_MS,
+    );
     const endTime = now + 60_000;
     const filterPattern = filterPatternFor(requestId);
     const events: LogEvent[] = [];
@@ -65,7 +72,12 @@ export class CloudWatchBackendObservability implements BackendObservability {
                 }),
                 { abortSignal: signal },
               ),
-            { policy: this.options.retry, signal, notFound: ['ResourceNotFoundException'], what: `log group ${logGroupName}` },
+            {
+              policy: this.options.retry,
+              signal,
+              notFound: ['ResourceNotFoundException'],
+              what: `log group ${logGroupName}`,
+            },
           );
           for (const raw of page.events ?? []) {
             const event = toEvent(raw.message ?? '', raw.timestamp ?? 0, raw.eventId, requestId);
@@ -101,7 +113,12 @@ export function filterPatternFor(requestId: string): string | undefined {
   return longest.length >= 3 ? `"${longest}"` : undefined;
 }
 
-function toEvent(message: string, timestamp: number, eventId: string | undefined, requestId: string): LogEvent | undefined {
+function toEvent(
+  message: string,
+  timestamp: number,
+  eventId: string | undefined,
+  requestId: string,
+): LogEvent | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(message);

@@ -40,14 +40,19 @@ export class CloudWatchLogAggregator implements LogAggregator {
 
   async fetchLogsByExecutionId(executionId: string, options: OperationOptions = {}): Promise<LogEvent[]> {
     const events: LogEvent[] = [];
-    for await (const event of this.streamLogs(executionId, options.signal ? { signal: options.signal } : {})) events.push(event);
+    for await (const event of this.streamLogs(executionId, options.signal ? { signal: options.signal } : {}))
+      events.push(event);
     return events;
   }
 
   async *streamLogs(executionId: string, options: StreamLogsOptions = {}): AsyncGenerator<LogEvent> {
     const operation = 'LogAggregator.streamLogs';
     if (typeof executionId !== 'string' || executionId.trim() === '') {
-      throw new ValidationError('an execution id is required', { provider: PROVIDER, operation, details: { field: 'executionId' } });
+      throw new ValidationError('an execution id is required', {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'executionId' },
+      });
     }
     const { signal, follow = false, since, isTaskDone } = options;
     const basePoll = Math.max(50, options.pollIntervalMs ?? 1000);
@@ -96,7 +101,13 @@ export class CloudWatchLogAggregator implements LogAggregator {
   }
 
   /** One page, or `undefined` when the stream (or group) does not exist yet. */
-  private async page(stream: string, token: string | undefined, since: number | undefined, operation: string, signal: AbortSignal | undefined) {
+  private async page(
+    stream: string,
+    token: string | undefined,
+    since: number | undefined,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ) {
     try {
       return await awsCall(
         operation,
@@ -113,7 +124,12 @@ export class CloudWatchLogAggregator implements LogAggregator {
             }),
             { abortSignal: signal },
           ),
-        { policy: this.options.retry, signal, notFound: ['ResourceNotFoundException'], what: `log stream ${stream}` },
+        {
+          policy: this.options.retry,
+          signal,
+          notFound: ['ResourceNotFoundException'],
+          what: `log stream ${stream}`,
+        },
       );
     } catch (error) {
       if (NotFoundError.isInstance(error)) return undefined;

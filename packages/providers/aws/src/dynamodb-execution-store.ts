@@ -51,10 +51,18 @@ export class DynamoDbExecutionStore implements ExecutionStore {
   async create(execution: Execution, options: OperationOptions = {}): Promise<void> {
     const operation = 'ExecutionStore.create';
     if (!execution || typeof execution.executionId !== 'string' || execution.executionId === '') {
-      throw new ValidationError('an execution with an executionId is required', { provider: PROVIDER, operation, details: { field: 'executionId' } });
+      throw new ValidationError('an execution with an executionId is required', {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'executionId' },
+      });
     }
     if (!isExecutionStatus(execution.status)) {
-      throw new ValidationError(`status "${String(execution.status)}" is not an execution status`, { provider: PROVIDER, operation, details: { field: 'status' } });
+      throw new ValidationError(`status "${String(execution.status)}" is not an execution status`, {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'status' },
+      });
     }
     const createdAt = isoOrFail(execution.createdAt, 'createdAt', operation);
     await this.call(operation, options.signal, (abortSignal) =>
@@ -68,7 +76,11 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       ),
     ).catch((error) => {
       if (ConflictError.isInstance(error)) {
-        throw new ConflictError(`an execution with id ${execution.executionId} already exists`, { provider: PROVIDER, operation, cause: error });
+        throw new ConflictError(`an execution with id ${execution.executionId} already exists`, {
+          provider: PROVIDER,
+          operation,
+          cause: error,
+        });
       }
       throw error;
     });
@@ -81,11 +93,19 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     return item;
   }
 
-  async updateStatus(executionId: string, update: ExecutionStatusUpdate, options: OperationOptions = {}): Promise<Execution> {
+  async updateStatus(
+    executionId: string,
+    update: ExecutionStatusUpdate,
+    options: OperationOptions = {},
+  ): Promise<Execution> {
     const operation = 'ExecutionStore.updateStatus';
     const { signal } = options;
     if (!update || !isExecutionStatus(update.status)) {
-      throw new ValidationError(`status "${String(update?.status)}" is not an execution status`, { provider: PROVIDER, operation, details: { field: 'status' } });
+      throw new ValidationError(`status "${String(update?.status)}" is not an execution status`, {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'status' },
+      });
     }
     checkId(executionId, operation);
     const from = statusesThatMayBecome(update.status);
@@ -131,18 +151,35 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       );
       return fromItem(result.Attributes ?? {});
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException || errorName(error) === 'ConditionalCheckFailedException')) {
-        throw translateAwsError(error, operation, { configuration: ['ResourceNotFoundException'], what: this.what() });
+      if (
+        !(
+          error instanceof ConditionalCheckFailedException ||
+          errorName(error) === 'ConditionalCheckFailedException'
+        )
+      ) {
+        throw translateAwsError(error, operation, {
+          configuration: ['ResourceNotFoundException'],
+          what: this.what(),
+        });
       }
       const old = (error as ConditionalCheckFailedException).Item;
-      const current = old && Object.keys(old).length ? fromItem(old) : await this.getItem(executionId, operation, signal);
-      if (!current) throw new NotFoundError(`no execution ${executionId}`, { provider: PROVIDER, operation, cause: error });
-      throw new ConflictError(`execution ${executionId} is ${current.status} and cannot move to ${update.status}`, {
-        provider: PROVIDER,
-        operation,
-        cause: error,
-        details: { current: current.status, requested: update.status },
-      });
+      const current =
+        old && Object.keys(old).length ? fromItem(old) : await this.getItem(executionId, operation, signal);
+      if (!current)
+        throw new NotFoundError(`no execution ${executionId}`, {
+          provider: PROVIDER,
+          operation,
+          cause: error,
+        });
+      throw new ConflictError(
+        `execution ${executionId} is ${current.status} and cannot move to ${update.status}`,
+        {
+          provider: PROVIDER,
+          operation,
+          cause: error,
+          details: { current: current.status, requested: update.status },
+        },
+      );
     }
   }
 
@@ -150,15 +187,27 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     const operation = 'ExecutionStore.list';
     const limit = query.limit ?? 50;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
-      throw new ValidationError(`limit must be a whole number from 1 to 1000, got ${String(limit)}`, { provider: PROVIDER, operation, details: { field: 'limit' } });
+      throw new ValidationError(`limit must be a whole number from 1 to 1000, got ${String(limit)}`, {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'limit' },
+      });
     }
     const statuses = query.status ?? [];
     if (!Array.isArray(statuses)) {
-      throw new ValidationError('status must be a list of execution statuses', { provider: PROVIDER, operation, details: { field: 'status' } });
+      throw new ValidationError('status must be a list of execution statuses', {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'status' },
+      });
     }
     for (const status of statuses) {
       if (!isExecutionStatus(status)) {
-        throw new ValidationError(`status "${String(status)}" is not an execution status`, { provider: PROVIDER, operation, details: { field: 'status' } });
+        throw new ValidationError(`status "${String(status)}" is not an execution status`, {
+          provider: PROVIDER,
+          operation,
+          details: { field: 'status' },
+        });
       }
     }
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, operation);
@@ -185,7 +234,9 @@ export class DynamoDbExecutionStore implements ExecutionStore {
             Limit: Math.min(1000, limit + 1),
             ExpressionAttributeNames: { '#all': '_all', ...(statuses.length ? { '#status': 'status' } : {}) },
             ExpressionAttributeValues: values,
-            ...(statuses.length ? { FilterExpression: `#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})` } : {}),
+            ...(statuses.length
+              ? { FilterExpression: `#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})` }
+              : {}),
             ExclusiveStartKey: startKey,
           }),
           { abortSignal },
@@ -198,15 +249,31 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     if (items.length <= limit) return { items };
     const pageItems = items.slice(0, limit);
     const last = pageItems[pageItems.length - 1]!;
-    return { items: pageItems, nextCursor: encodeCursor(`${new Date(last.createdAt).toISOString()}#${last.executionId}`) };
+    return {
+      items: pageItems,
+      nextCursor: encodeCursor(`${new Date(last.createdAt).toISOString()}#${last.executionId}`),
+    };
   }
 
-  async findByIdempotencyKey(idempotencyKey: string, options: OperationOptions = {}): Promise<Execution | null> {
+  async findByIdempotencyKey(
+    idempotencyKey: string,
+    options: OperationOptions = {},
+  ): Promise<Execution | null> {
     const operation = 'ExecutionStore.findByIdempotencyKey';
     if (typeof idempotencyKey !== 'string' || idempotencyKey === '') {
-      throw new ValidationError('an idempotency key is required', { provider: PROVIDER, operation, details: { field: 'idempotencyKey' } });
+      throw new ValidationError('an idempotency key is required', {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'idempotencyKey' },
+      });
     }
-    const found = await this.queryAll(EXECUTIONS_BY_IDEMPOTENCY_KEY_INDEX, 'idempotencyKey', idempotencyKey, operation, options.signal);
+    const found = await this.queryAll(
+      EXECUTIONS_BY_IDEMPOTENCY_KEY_INDEX,
+      'idempotencyKey',
+      idempotencyKey,
+      operation,
+      options.signal,
+    );
     // GSIs are eventually consistent: confirm with a consistent read of the item.
     const first = found.sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
     return first ? ((await this.getItem(first.executionId, operation, options.signal)) ?? first) : null;
@@ -215,18 +282,36 @@ export class DynamoDbExecutionStore implements ExecutionStore {
   async listByRequestId(requestId: string, options: OperationOptions = {}): Promise<Execution[]> {
     const operation = 'ExecutionStore.listByRequestId';
     if (typeof requestId !== 'string' || requestId === '') {
-      throw new ValidationError('a request id is required', { provider: PROVIDER, operation, details: { field: 'requestId' } });
+      throw new ValidationError('a request id is required', {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'requestId' },
+      });
     }
     const [created, modified] = await Promise.all([
       this.queryAll(EXECUTIONS_BY_REQUEST_INDEX, 'requestId', requestId, operation, options.signal),
-      this.queryAll(EXECUTIONS_BY_MODIFIED_REQUEST_INDEX, 'modifiedByRequestId', requestId, operation, options.signal),
+      this.queryAll(
+        EXECUTIONS_BY_MODIFIED_REQUEST_INDEX,
+        'modifiedByRequestId',
+        requestId,
+        operation,
+        options.signal,
+      ),
     ]);
     const byId = new Map<string, Execution>();
     for (const execution of [...created, ...modified]) byId.set(execution.executionId, execution);
-    return [...byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || (a.executionId < b.executionId ? 1 : -1));
+    return [...byId.values()].sort(
+      (a, b) => b.createdAt.localeCompare(a.createdAt) || (a.executionId < b.executionId ? 1 : -1),
+    );
   }
 
-  private async queryAll(index: string, attribute: string, value: string, operation: string, signal: AbortSignal | undefined): Promise<Execution[]> {
+  private async queryAll(
+    index: string,
+    attribute: string,
+    value: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Execution[]> {
     const out: Execution[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
@@ -249,11 +334,19 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     return out;
   }
 
-  private async getItem(executionId: string, operation: string, signal: AbortSignal | undefined): Promise<Execution | undefined> {
+  private async getItem(
+    executionId: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Execution | undefined> {
     checkId(executionId, operation);
     const result = await this.call(operation, signal, (abortSignal) =>
       this.clients.dynamodb.send(
-        new GetItemCommand({ TableName: this.options.executionsTable, Key: { executionId: { S: executionId } }, ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: this.options.executionsTable,
+          Key: { executionId: { S: executionId } },
+          ConsistentRead: true,
+        }),
         { abortSignal },
       ),
     );
@@ -264,7 +357,11 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     return `DynamoDB table ${this.options.executionsTable} (aws.executionsTable)`;
   }
 
-  private call<T>(operation: string, signal: AbortSignal | undefined, send: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  private call<T>(
+    operation: string,
+    signal: AbortSignal | undefined,
+    send: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
     return awsCall(operation, () => send(signal), {
       policy: this.options.retry,
       signal,
@@ -277,14 +374,22 @@ export class DynamoDbExecutionStore implements ExecutionStore {
 
 function checkId(executionId: string, operation: string): void {
   if (typeof executionId !== 'string' || executionId === '') {
-    throw new ValidationError('an execution id is required', { provider: PROVIDER, operation, details: { field: 'executionId' } });
+    throw new ValidationError('an execution id is required', {
+      provider: PROVIDER,
+      operation,
+      details: { field: 'executionId' },
+    });
   }
 }
 
 function isoOrFail(value: string, field: string, operation: string): string {
   const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   if (!Number.isFinite(time)) {
-    throw new ValidationError(`${field} must be an ISO 8601 time, got ${String(value)}`, { provider: PROVIDER, operation, details: { field } });
+    throw new ValidationError(`${field} must be an ISO 8601 time, got ${String(value)}`, {
+      provider: PROVIDER,
+      operation,
+      details: { field },
+    });
   }
   return new Date(time).toISOString();
 }
@@ -310,7 +415,10 @@ function decodeCursor(cursor: string, operation: string): string {
   };
   if (typeof cursor !== 'string' || cursor === '' || !/^[A-Za-z0-9_-]+$/.test(cursor)) fail();
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; k?: unknown };
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      v?: unknown;
+      k?: unknown;
+    };
     if (parsed.v !== 1 || typeof parsed.k !== 'string' || !/^\d{4}-\d\d-\d\dT.+#.+$/.test(parsed.k)) fail();
     return parsed.k as string;
   } catch (error) {

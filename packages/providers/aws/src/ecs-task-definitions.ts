@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import {
-  type ECSClient,
   DescribeTaskDefinitionCommand,
-  type RegisterTaskDefinitionCommandInput,
+  type ECSClient,
   RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { type Platform, ProviderError, ValidationError } from '@taskport/core';
@@ -33,7 +33,11 @@ export function validateFargateSize(cpu: number, memory: number, operation: stri
   if (!allowed) {
     throw new ValidationError(
       `cpu ${cpu} is not a Fargate task size; use one of ${[...FARGATE_SIZES.keys()].join(', ')} CPU units (1024 = 1 vCPU)`,
-      { provider: PROVIDER, operation, details: { field: 'resources.cpu', allowed: [...FARGATE_SIZES.keys()] } },
+      {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'resources.cpu', allowed: [...FARGATE_SIZES.keys()] },
+      },
     );
   }
   if (!allowed.includes(memory)) {
@@ -48,13 +52,19 @@ export function validateFargateSize(cpu: number, memory: number, operation: stri
 }
 
 /** ECS spelling of a canonical platform. */
-export function ecsRuntimePlatform(platform: Platform): { operatingSystemFamily: 'LINUX'; cpuArchitecture: 'X86_64' | 'ARM64' } {
+export function ecsRuntimePlatform(platform: Platform): {
+  operatingSystemFamily: 'LINUX';
+  cpuArchitecture: 'X86_64' | 'ARM64';
+} {
   return { operatingSystemFamily: 'LINUX', cpuArchitecture: platform === 'linux/arm64' ? 'ARM64' : 'X86_64' };
 }
 
 /** The deterministic task-definition family of an ImageID (plus a variant for secret references). */
 export function familyFor(prefix: string, imageId: string, variant?: string): string {
-  const sanitized = imageId.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  const sanitized = imageId
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
   const suffix = variant ? `-${variant}` : '';
   const full = `${prefix}-${sanitized}${suffix}`;
   if (full.length <= 255) return full;
@@ -133,7 +143,9 @@ export function registerInput(
             'awslogs-stream-prefix': options.logStreamPrefix,
           },
         },
-        ...(spec.secrets.length ? { secrets: spec.secrets.map((s) => ({ name: s.name, valueFrom: s.valueFrom })) } : {}),
+        ...(spec.secrets.length
+          ? { secrets: spec.secrets.map((s) => ({ name: s.name, valueFrom: s.valueFrom })) }
+          : {}),
       },
     ],
     tags: [
@@ -144,11 +156,19 @@ export function registerInput(
 }
 
 /** True when a registered revision runs exactly what `spec` asks for with these options. */
-export function taskDefinitionMatches(td: TaskDefinition, spec: TaskDefinitionSpec, options: AwsOptions, roles: { taskRole: string | undefined; executionRole: string | undefined }): boolean {
+export function taskDefinitionMatches(
+  td: TaskDefinition,
+  spec: TaskDefinitionSpec,
+  options: AwsOptions,
+  roles: { taskRole: string | undefined; executionRole: string | undefined },
+): boolean {
   const container = td.containerDefinitions?.find((c) => c.name === options.containerName);
   if (!container || td.status !== 'ACTIVE') return false;
   const log = container.logConfiguration;
-  const secrets = [...(container.secrets ?? [])].map((s) => `${s.name}=${s.valueFrom}`).sort().join(',');
+  const secrets = [...(container.secrets ?? [])]
+    .map((s) => `${s.name}=${s.valueFrom}`)
+    .sort()
+    .join(',');
   const platform = ecsRuntimePlatform(spec.platform);
   return (
     container.image === spec.image &&
@@ -160,7 +180,11 @@ export function taskDefinitionMatches(td: TaskDefinition, spec: TaskDefinitionSp
     log.options?.['awslogs-stream-prefix'] === options.logStreamPrefix &&
     roleName(td.taskRoleArn) === roleName(roles.taskRole) &&
     roleName(td.executionRoleArn) === roleName(roles.executionRole) &&
-    secrets === spec.secrets.map((s) => `${s.name}=${s.valueFrom}`).sort().join(',')
+    secrets ===
+      spec.secrets
+        .map((s) => `${s.name}=${s.valueFrom}`)
+        .sort()
+        .join(',')
   );
 }
 
@@ -173,7 +197,11 @@ export async function ensureTaskDefinition(
   spec: TaskDefinitionSpec,
   options: AwsOptions,
   operation: string,
-  context: { signal?: AbortSignal | undefined; retry?: RetryPolicy | undefined; accountId: string | undefined },
+  context: {
+    signal?: AbortSignal | undefined;
+    retry?: RetryPolicy | undefined;
+    accountId: string | undefined;
+  },
 ): Promise<{ arn: string; registered: boolean }> {
   const taskRole = spec.taskRole ?? options.defaultTaskRoleArn;
   const executionRole = spec.executionRole ?? options.defaultExecutionRoleArn;
@@ -181,16 +209,27 @@ export async function ensureTaskDefinition(
     operation,
     async () => {
       try {
-        return (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: spec.family }), { abortSignal: context.signal })).taskDefinition;
+        return (
+          await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: spec.family }), {
+            abortSignal: context.signal,
+          })
+        ).taskDefinition;
       } catch (error) {
         // ECS answers ClientException for an unknown family.
-        if (errorName(error) === 'ClientException' && !/rate exceeded/i.test(String((error as Error).message))) return undefined;
+        if (
+          errorName(error) === 'ClientException' &&
+          !/rate exceeded/i.test(String((error as Error).message))
+        )
+          return undefined;
         throw error;
       }
     },
     { policy: context.retry, signal: context.signal },
   );
-  if (existing?.taskDefinitionArn && taskDefinitionMatches(existing, spec, options, { taskRole, executionRole })) {
+  if (
+    existing?.taskDefinitionArn &&
+    taskDefinitionMatches(existing, spec, options, { taskRole, executionRole })
+  ) {
     return { arn: existing.taskDefinitionArn, registered: false };
   }
   if (!executionRole) {
@@ -213,6 +252,10 @@ export async function ensureTaskDefinition(
     { policy: context.retry, signal: context.signal },
   );
   const arn = registered.taskDefinition?.taskDefinitionArn;
-  if (!arn) throw new ProviderError('ECS answered RegisterTaskDefinition without a task definition', { provider: PROVIDER, operation });
+  if (!arn)
+    throw new ProviderError('ECS answered RegisterTaskDefinition without a task definition', {
+      provider: PROVIDER,
+      operation,
+    });
   return { arn, registered: true };
 }

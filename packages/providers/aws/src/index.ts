@@ -1,4 +1,13 @@
+export {
+  awsCall,
+  isThrottle,
+  isTransient,
+  type RetryPolicy,
+  translateAwsError,
+  withRetry,
+} from './aws-errors.js';
 export { AwsImageRegistry, IMAGES_BY_REFERENCE_INDEX } from './aws-image-registry.js';
+export { taskportProvider } from './aws-module.js';
 export {
   type AwsClients,
   type AwsOptions,
@@ -7,10 +16,14 @@ export {
   awsClients,
   parseAwsOptions,
 } from './aws-options.js';
-export { awsCall, isThrottle, isTransient, type RetryPolicy, translateAwsError, withRetry } from './aws-errors.js';
-export { taskportProvider } from './aws-module.js';
 export { ensureAwsResources, executionsTableDefinition, imagesTableDefinition } from './aws-resources.js';
-export { AwsTaskExecutor, MAX_OVERRIDE_CHARS, TIMEOUT_REASON_PREFIX, taskIdOf, toTaskDescription } from './aws-task-executor.js';
+export {
+  AwsTaskExecutor,
+  MAX_OVERRIDE_CHARS,
+  TIMEOUT_REASON_PREFIX,
+  taskIdOf,
+  toTaskDescription,
+} from './aws-task-executor.js';
 export { CloudWatchBackendObservability, filterPatternFor } from './cloudwatch-backend-observability.js';
 export { CloudWatchLogAggregator } from './cloudwatch-log-aggregator.js';
 export { DynamoDbExecutionStore } from './dynamodb-execution-store.js';

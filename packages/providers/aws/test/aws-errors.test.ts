@@ -21,7 +21,10 @@ describe('throttle and 5xx classification', () => {
     ['ECS InvalidParameterException "Rate exceeded"', sdkError('InvalidParameterException', 'Rate exceeded')],
     ['ECS ClientException "Rate exceeded"', sdkError('ClientException', 'Rate exceeded')],
     ['ThrottlingException', sdkError('ThrottlingException', 'slow down please')],
-    ['DynamoDB ProvisionedThroughputExceededException', sdkError('ProvisionedThroughputExceededException', 'x')],
+    [
+      'DynamoDB ProvisionedThroughputExceededException',
+      sdkError('ProvisionedThroughputExceededException', 'x'),
+    ],
     ['an HTTP 429', sdkError('Unknown', 'x', 429)],
   ])('%s is a throttle', (_name, error) => {
     expect(isThrottle(error)).toBe(true);
@@ -39,7 +42,10 @@ describe('throttle and 5xx classification', () => {
   });
 
   it('an invalid parameter that is not about rate is neither, and is not retried', async () => {
-    const error = sdkError('InvalidParameterException', 'Task definition does not support launch_type FARGATE.');
+    const error = sdkError(
+      'InvalidParameterException',
+      'Task definition does not support launch_type FARGATE.',
+    );
     expect(isThrottle(error) || isTransient(error)).toBe(false);
     let calls = 0;
     await expect(
@@ -116,13 +122,29 @@ describe('throttle and 5xx classification', () => {
     expect(ForbiddenError.isInstance(translated)).toBe(true);
     expect(translated.cause).toBe(denied);
     expect(translated.message).toMatch(/^\[aws\] TaskExecutor\.startTask: /);
-    expect(UnauthorizedError.isInstance(translateAwsError(sdkError('UnrecognizedClientException', 'bad key'), 'op'))).toBe(true);
-    expect(NotFoundError.isInstance(translateAwsError(sdkError('NoSuchEntity', 'x'), 'op', { notFound: ['NoSuchEntity'] }))).toBe(true);
     expect(
-      ConflictError.isInstance(translateAwsError(sdkError('ConditionalCheckFailedException', 'x'), 'op', { conflict: ['ConditionalCheckFailedException'] })),
+      UnauthorizedError.isInstance(
+        translateAwsError(sdkError('UnrecognizedClientException', 'bad key'), 'op'),
+      ),
     ).toBe(true);
     expect(
-      ConfigurationError.isInstance(translateAwsError(sdkError('ResourceNotFoundException', 'x'), 'op', { configuration: ['ResourceNotFoundException'] })),
+      NotFoundError.isInstance(
+        translateAwsError(sdkError('NoSuchEntity', 'x'), 'op', { notFound: ['NoSuchEntity'] }),
+      ),
+    ).toBe(true);
+    expect(
+      ConflictError.isInstance(
+        translateAwsError(sdkError('ConditionalCheckFailedException', 'x'), 'op', {
+          conflict: ['ConditionalCheckFailedException'],
+        }),
+      ),
+    ).toBe(true);
+    expect(
+      ConfigurationError.isInstance(
+        translateAwsError(sdkError('ResourceNotFoundException', 'x'), 'op', {
+          configuration: ['ResourceNotFoundException'],
+        }),
+      ),
     ).toBe(true);
   });
 });

@@ -1,4 +1,8 @@
-import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
 import { ConflictError, ProviderError, ValidationError } from '@taskport/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsImageRegistry, familyFor } from '../src/index.js';
@@ -16,7 +20,8 @@ describe('AwsImageRegistry (moto)', () => {
   afterEach(async () => env?.cleanup());
 
   const activeRevisions = async (family: string) =>
-    (await env.clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE' }))).taskDefinitionArns ?? [];
+    (await env.clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE' })))
+      .taskDefinitionArns ?? [];
 
   it.each([
     ['a cpu that is no Fargate size', { resources: { cpu: 100 } }],
@@ -27,7 +32,9 @@ describe('AwsImageRegistry (moto)', () => {
     ['an invalid image reference', { image: 'Not An Image' }],
   ])('registerImage with %s throws ValidationError before any AWS call', async (_name, overrides) => {
     await setup();
-    const error = await registry.registerImage({ image: 'alpine:3.20', registeredBy: BY, ...overrides }).catch((e) => e);
+    const error = await registry
+      .registerImage({ image: 'alpine:3.20', registeredBy: BY, ...overrides })
+      .catch((e) => e);
     expect(ValidationError.isInstance(error), String(error)).toBe(true);
     expect(env.clients.counter.count()).toBe(0);
   });
@@ -53,10 +60,18 @@ describe('AwsImageRegistry (moto)', () => {
       runtime: { platform: 'Linux/ARM64' },
       permissions: { taskRole },
     });
-    expect(info).toMatchObject({ platform: 'linux/arm64', cpu: 2048, memory: 8192, taskRole, isDefault: true });
+    expect(info).toMatchObject({
+      platform: 'linux/arm64',
+      cpu: 2048,
+      memory: 8192,
+      taskRole,
+      isDefault: true,
+    });
     const family = familyFor(env.options.familyPrefix, info.imageId);
     expect(info.providerRef).toMatch(new RegExp(`task-definition/${family}:1$`));
-    const { taskDefinition } = await env.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }));
+    const { taskDefinition } = await env.clients.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: family }),
+    );
     expect(taskDefinition).toMatchObject({
       cpu: '2048',
       memory: '8192',
@@ -82,12 +97,16 @@ describe('AwsImageRegistry (moto)', () => {
   it('a failed item write deregisters the task definition it registered (compensation)', async () => {
     await setup();
     (env.clients.dynamodb.middlewareStack as unknown as { add: (mw: unknown, o: unknown) => void }).add(
-      (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
-        if (context.commandName === 'TransactWriteItemsCommand') {
-          throw Object.assign(new Error('injected: the table is being deleted'), { name: 'ValidationException', $metadata: {} });
-        }
-        return next(args);
-      },
+      (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+        async (args: unknown) => {
+          if (context.commandName === 'TransactWriteItemsCommand') {
+            throw Object.assign(new Error('injected: the table is being deleted'), {
+              name: 'ValidationException',
+              $metadata: {},
+            });
+          }
+          return next(args);
+        },
       { step: 'initialize', name: 'failTransactions' },
     );
     const error = await registry.registerImage({ image: 'alpine:3.21', registeredBy: BY }).catch((e) => e);
@@ -102,9 +121,13 @@ describe('AwsImageRegistry (moto)', () => {
     await setup();
     // Force one item per page, as a table with many images would have many 1 MB pages.
     (env.clients.dynamodb.middlewareStack as unknown as { add: (mw: unknown, o: unknown) => void }).add(
-      (next: (a: { input: Record<string, unknown> }) => Promise<unknown>, context: { commandName?: string }) =>
+      (
+        next: (a: { input: Record<string, unknown> }) => Promise<unknown>,
+        context: { commandName?: string },
+      ) =>
         async (args: { input: Record<string, unknown> }) => {
-          if (context.commandName === 'QueryCommand' || context.commandName === 'ScanCommand') args.input.Limit = 1;
+          if (context.commandName === 'QueryCommand' || context.commandName === 'ScanCommand')
+            args.input.Limit = 1;
           return next(args);
         },
       { step: 'initialize', name: 'tinyPages' },
@@ -112,7 +135,16 @@ describe('AwsImageRegistry (moto)', () => {
     const sizes = [512, 1024, 2048];
     const ids: string[] = [];
     for (const memory of sizes) {
-      ids.push((await registry.registerImage({ image: 'busybox:1.36', registeredBy: BY, isDefault: false, resources: { cpu: 256, memory } })).imageId);
+      ids.push(
+        (
+          await registry.registerImage({
+            image: 'busybox:1.36',
+            registeredBy: BY,
+            isDefault: false,
+            resources: { cpu: 256, memory },
+          })
+        ).imageId,
+      );
     }
     const chosen = await registry.setDefaultImage(ids[0]!);
     expect((await registry.getImage('busybox:1.36')).imageId).toBe(chosen.imageId);
@@ -127,7 +159,9 @@ describe('AwsImageRegistry (moto)', () => {
     await setup();
     const info = await registry.registerImage({ image: 'alpine:3.19', registeredBy: BY });
     const family = familyFor(env.options.familyPrefix, info.imageId);
-    const { taskDefinition } = await env.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }));
+    const { taskDefinition } = await env.clients.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: family }),
+    );
     for (let i = 0; i < 12; i++) {
       await env.clients.ecs.send(
         new RegisterTaskDefinitionCommand({
@@ -144,9 +178,13 @@ describe('AwsImageRegistry (moto)', () => {
     expect(await activeRevisions(family)).toHaveLength(13);
     const batches: number[] = [];
     (env.clients.ecs.middlewareStack as unknown as { add: (mw: unknown, o: unknown) => void }).add(
-      (next: (a: { input: { taskDefinitions?: string[] } }) => Promise<unknown>, context: { commandName?: string }) =>
+      (
+        next: (a: { input: { taskDefinitions?: string[] } }) => Promise<unknown>,
+        context: { commandName?: string },
+      ) =>
         async (args: { input: { taskDefinitions?: string[] } }) => {
-          if (context.commandName === 'DeleteTaskDefinitionsCommand') batches.push(args.input.taskDefinitions!.length);
+          if (context.commandName === 'DeleteTaskDefinitionsCommand')
+            batches.push(args.input.taskDefinitions!.length);
           return next(args);
         },
       { step: 'initialize', name: 'recordBatches' },

@@ -1,5 +1,11 @@
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand } from '@aws-sdk/client-ecs';
-import { ConfigurationError, ConflictError, NotFoundError, type TaskStartRequest, ValidationError } from '@taskport/core';
+import {
+  ConfigurationError,
+  ConflictError,
+  NotFoundError,
+  type TaskStartRequest,
+  ValidationError,
+} from '@taskport/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsTaskExecutor } from '../src/index.js';
 import { foreignImage } from './support/images.js';
@@ -8,7 +14,15 @@ import { type MotoEnvironment, motoEnvironment, setTaskState } from './support/m
 const USER = 'dev@taskport.test';
 
 function request(overrides: Partial<TaskStartRequest> = {}): TaskStartRequest {
-  return { command: 'echo hi', image: foreignImage(), env: {}, secrets: {}, labels: {}, requestId: 'req-test', ...overrides };
+  return {
+    command: 'echo hi',
+    image: foreignImage(),
+    env: {},
+    secrets: {},
+    labels: {},
+    requestId: 'req-test',
+    ...overrides,
+  };
 }
 
 describe('AwsTaskExecutor (moto)', () => {
@@ -25,14 +39,25 @@ describe('AwsTaskExecutor (moto)', () => {
   });
 
   const describeRaw = async (executionId: string) =>
-    (await env.clients.ecs.send(new DescribeTasksCommand({ cluster: env.options.cluster, tasks: [executionId], include: ['TAGS'] })))
-      .tasks![0]!;
+    (
+      await env.clients.ecs.send(
+        new DescribeTasksCommand({ cluster: env.options.cluster, tasks: [executionId], include: ['TAGS'] }),
+      )
+    ).tasks![0]!;
 
   it('a cold start registers the task definition once; every warm start is exactly one RunTask call', async () => {
     await setup();
-    const image = foreignImage({ image: 'ghcr.io/acme/tool:1.2', resources: { cpu: 512, memory: 2048 }, runtime: { platform: 'arm64' } });
+    const image = foreignImage({
+      image: 'ghcr.io/acme/tool:1.2',
+      resources: { cpu: 512, memory: 2048 },
+      runtime: { platform: 'arm64' },
+    });
     await executor.startTask(USER, request({ image }));
-    expect(env.clients.counter.calls).toEqual(['ecs:DescribeTaskDefinitionCommand', 'ecs:RegisterTaskDefinitionCommand', 'ecs:RunTaskCommand']);
+    expect(env.clients.counter.calls).toEqual([
+      'ecs:DescribeTaskDefinitionCommand',
+      'ecs:RegisterTaskDefinitionCommand',
+      'ecs:RunTaskCommand',
+    ]);
     for (let i = 0; i < 3; i++) {
       env.clients.counter.reset();
       await executor.startTask(USER, request({ image, command: ['echo', String(i)] }));
@@ -45,7 +70,9 @@ describe('AwsTaskExecutor (moto)', () => {
     expect(env.clients.counter.calls).toEqual(['ecs:DescribeTaskDefinitionCommand', 'ecs:RunTaskCommand']);
 
     const family = `${env.options.familyPrefix}-ghcr-io-acme-tool-1-2-${image.imageId.slice(-8)}`;
-    const { taskDefinition } = await env.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }));
+    const { taskDefinition } = await env.clients.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: family }),
+    );
     expect(taskDefinition).toMatchObject({
       cpu: '512',
       memory: '2048',
@@ -59,7 +86,11 @@ describe('AwsTaskExecutor (moto)', () => {
       image: 'ghcr.io/acme/tool:1.2',
       logConfiguration: {
         logDriver: 'awslogs',
-        options: { 'awslogs-group': env.options.logGroup, 'awslogs-stream-prefix': 'taskport', 'awslogs-region': 'us-east-1' },
+        options: {
+          'awslogs-group': env.options.logGroup,
+          'awslogs-stream-prefix': 'taskport',
+          'awslogs-region': 'us-east-1',
+        },
       },
     });
   });
@@ -69,7 +100,12 @@ describe('AwsTaskExecutor (moto)', () => {
     const nasty = `echo "$(id)" 'quoted' ; exit 3`;
     const { executionId, createdAt } = await executor.startTask(
       USER,
-      request({ command: nasty, env: { GREETING: 'hello world', EMPTY: '' }, labels: { team: 'data', 'cost-center': 'c42' }, requestId: 'req-abc' }),
+      request({
+        command: nasty,
+        env: { GREETING: 'hello world', EMPTY: '' },
+        labels: { team: 'data', 'cost-center': 'c42' },
+        requestId: 'req-abc',
+      }),
     );
     expect(createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     const task = await describeRaw(executionId);
@@ -82,27 +118,45 @@ describe('AwsTaskExecutor (moto)', () => {
       { name: 'EMPTY', value: '' },
     ]);
     const tags = Object.fromEntries(task.tags!.map((t) => [t.key, t.value]));
-    expect(tags).toMatchObject({ team: 'data', 'cost-center': 'c42', 'taskport:requestId': 'req-abc', 'taskport:user': USER });
+    expect(tags).toMatchObject({
+      team: 'data',
+      'cost-center': 'c42',
+      'taskport:requestId': 'req-abc',
+      'taskport:user': USER,
+    });
 
     const argv = await executor.startTask(USER, request({ command: ['python', '-c', 'print("x y")'] }));
-    expect((await describeRaw(argv.executionId)).overrides!.containerOverrides![0]!.command).toEqual(['python', '-c', 'print("x y")']);
+    expect((await describeRaw(argv.executionId)).overrides!.containerOverrides![0]!.command).toEqual([
+      'python',
+      '-c',
+      'print("x y")',
+    ]);
   });
 
   it('secrets given as Secrets Manager / SSM ARNs go through the task definition, never the overrides', async () => {
     await setup();
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-password-AbCdEf';
-    const { executionId } = await executor.startTask(USER, request({ secrets: { DB_PASSWORD: arn, API_TOKEN: 'plain-value' } }));
+    const { executionId } = await executor.startTask(
+      USER,
+      request({ secrets: { DB_PASSWORD: arn, API_TOKEN: 'plain-value' } }),
+    );
     const task = await describeRaw(executionId);
     const environment = task.overrides!.containerOverrides![0]!.environment!;
     expect(environment.map((e) => e.name)).toEqual(['API_TOKEN']);
     expect(JSON.stringify(task.overrides)).not.toContain(arn);
-    const { taskDefinition } = await env.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinitionArn! }));
-    expect(taskDefinition!.containerDefinitions![0]!.secrets).toEqual([{ name: 'DB_PASSWORD', valueFrom: arn }]);
+    const { taskDefinition } = await env.clients.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinitionArn! }),
+    );
+    expect(taskDefinition!.containerDefinitions![0]!.secrets).toEqual([
+      { name: 'DB_PASSWORD', valueFrom: arn },
+    ]);
   });
 
   it('plainSecrets "reject" refuses a secret value that is not an ARN, without any AWS call', async () => {
     await setup({ plainSecrets: 'reject' });
-    const error = await executor.startTask(USER, request({ secrets: { TOKEN: 's3cr3t-value' } })).catch((e) => e);
+    const error = await executor
+      .startTask(USER, request({ secrets: { TOKEN: 's3cr3t-value' } }))
+      .catch((e) => e);
     expect(ValidationError.isInstance(error)).toBe(true);
     expect(error.message).toContain('TOKEN');
     expect(error.message).not.toContain('s3cr3t-value');
@@ -111,7 +165,10 @@ describe('AwsTaskExecutor (moto)', () => {
 
   it.each([
     ['a cpu that is no Fargate size', { image: foreignImage({ resources: { cpu: 300, memory: 512 } }) }],
-    ['a memory that does not fit the cpu', { image: foreignImage({ resources: { cpu: 256, memory: 4096 } }) }],
+    [
+      'a memory that does not fit the cpu',
+      { image: foreignImage({ resources: { cpu: 256, memory: 4096 } }) },
+    ],
     ['overrides over 8192 characters', { env: { BIG: 'x'.repeat(9000) } }],
     ['a label that is not an ECS tag', { labels: { team: 'a,b;c' } }],
     ['a label key with the reserved aws: prefix', { labels: { 'aws:owner': 'x' } }],
@@ -121,7 +178,9 @@ describe('AwsTaskExecutor (moto)', () => {
     ['a bad idempotency key', { idempotencyKey: 'has space' }],
   ])('startTask with %s throws ValidationError and makes no AWS call', async (_name, overrides) => {
     await setup();
-    const error = await executor.startTask(USER, request(overrides as Partial<TaskStartRequest>)).catch((e) => e);
+    const error = await executor
+      .startTask(USER, request(overrides as Partial<TaskStartRequest>))
+      .catch((e) => e);
     expect(ValidationError.isInstance(error), String(error)).toBe(true);
     expect(error.message).toMatch(/^\[aws\] TaskExecutor\.startTask: /);
     expect(env.clients.counter.count()).toBe(0);
@@ -138,7 +197,10 @@ describe('AwsTaskExecutor (moto)', () => {
   it('the same idempotency key gives the same task through RunTask clientToken', async () => {
     await setup();
     const first = await executor.startTask(USER, request({ idempotencyKey: 'deploy-42' }));
-    const again = await new AwsTaskExecutor(env.options, env.clients).startTask(USER, request({ idempotencyKey: 'deploy-42' }));
+    const again = await new AwsTaskExecutor(env.options, env.clients).startTask(
+      USER,
+      request({ idempotencyKey: 'deploy-42' }),
+    );
     const other = await executor.startTask(USER, request({ idempotencyKey: 'deploy-43' }));
     expect(again.executionId).toBe(first.executionId);
     expect(other.executionId).not.toBe(first.executionId);
@@ -158,12 +220,25 @@ describe('AwsTaskExecutor (moto)', () => {
     expect(running.startedAt).toBeDefined();
 
     const ok = await start();
-    await setTaskState(ok, { lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', exitCode: 0 });
-    expect(await executor.describeTask(ok)).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, stopCode: 'EXITED' });
+    await setTaskState(ok, {
+      lastStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      exitCode: 0,
+    });
+    expect(await executor.describeTask(ok)).toMatchObject({
+      status: 'SUCCEEDED',
+      exitCode: 0,
+      stopCode: 'EXITED',
+    });
 
     const failed = await start();
     await setTaskState(failed, { lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', exitCode: 7 });
-    expect(await executor.describeTask(failed)).toMatchObject({ status: 'FAILED', exitCode: 7, stopCode: 'EXITED' });
+    expect(await executor.describeTask(failed)).toMatchObject({
+      status: 'FAILED',
+      exitCode: 7,
+      stopCode: 'EXITED',
+    });
 
     const neverStarted = await start();
     await setTaskState(neverStarted, {
@@ -177,8 +252,16 @@ describe('AwsTaskExecutor (moto)', () => {
     expect(description.reason).toContain('CannotPullContainerError');
 
     const spot = await start();
-    await setTaskState(spot, { lastStatus: 'STOPPED', stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' });
-    expect(await executor.describeTask(spot)).toMatchObject({ status: 'FAILED', stopCode: 'RUNTIME_LOST', exitCode: null });
+    await setTaskState(spot, {
+      lastStatus: 'STOPPED',
+      stopCode: 'SpotInterruption',
+      stoppedReason: 'Your Spot Task was interrupted.',
+    });
+    expect(await executor.describeTask(spot)).toMatchObject({
+      status: 'FAILED',
+      stopCode: 'RUNTIME_LOST',
+      exitCode: null,
+    });
 
     const noExit = await start();
     await setTaskState(noExit, { lastStatus: 'STOPPED' });
@@ -193,7 +276,10 @@ describe('AwsTaskExecutor (moto)', () => {
       await executor.killTask(executionId);
       const raw = await describeRaw(executionId);
       expect(raw.stoppedReason).toBe('taskport: stopped on request');
-      expect(await executor.describeTask(executionId)).toMatchObject({ status: 'STOPPED', stopCode: 'USER_INITIATED' });
+      expect(await executor.describeTask(executionId)).toMatchObject({
+        status: 'STOPPED',
+        stopCode: 'USER_INITIATED',
+      });
       const error = await executor.killTask(executionId).catch((e) => e);
       expect(ConflictError.isInstance(error)).toBe(true);
     }
@@ -220,7 +306,10 @@ describe('AwsTaskExecutor (moto)', () => {
     }
     expect(raw.lastStatus).toBe('STOPPED');
     expect(raw.stoppedReason).toMatch(/^taskport: timed out after 1s/);
-    expect(await executor.describeTask(executionId)).toMatchObject({ status: 'FAILED', stopCode: 'TIMED_OUT' });
+    expect(await executor.describeTask(executionId)).toMatchObject({
+      status: 'FAILED',
+      stopCode: 'TIMED_OUT',
+    });
   });
 
   it('timeoutSeconds without the watchdog: describeTask and sweepExpiredTasks enforce the deadline tag', async () => {
@@ -232,7 +321,10 @@ describe('AwsTaskExecutor (moto)', () => {
     expect((await executor.describeTask(a.executionId)).status).toBe('RUNNING');
     await new Promise((r) => setTimeout(r, 1100));
     expect((await describeRaw(a.executionId)).lastStatus).toBe('RUNNING');
-    expect(await executor.describeTask(a.executionId)).toMatchObject({ status: 'FAILED', stopCode: 'TIMED_OUT' });
+    expect(await executor.describeTask(a.executionId)).toMatchObject({
+      status: 'FAILED',
+      stopCode: 'TIMED_OUT',
+    });
     const swept = await executor.sweepExpiredTasks();
     expect(swept).toEqual([b.executionId]);
     expect((await describeRaw(b.executionId)).stoppedReason).toMatch(/^taskport: timed out/);

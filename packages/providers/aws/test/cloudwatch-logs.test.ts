@@ -4,14 +4,24 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloudWatchBackendObservability, CloudWatchLogAggregator, filterPatternFor } from '../src/index.js';
 import { type MotoEnvironment, motoEnvironment } from './support/moto.js';
 
-async function putLines(env: MotoEnvironment, logGroupName: string, logStreamName: string, messages: string[], start: number) {
-  await env.clients.logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName })).catch(() => undefined);
+async function putLines(
+  env: MotoEnvironment,
+  logGroupName: string,
+  logStreamName: string,
+  messages: string[],
+  start: number,
+) {
+  await env.clients.logs
+    .send(new CreateLogStreamCommand({ logGroupName, logStreamName }))
+    .catch(() => undefined);
   for (let i = 0; i < messages.length; i += 10_000) {
     await env.clients.logs.send(
       new PutLogEventsCommand({
         logGroupName,
         logStreamName,
-        logEvents: messages.slice(i, i + 10_000).map((message, j) => ({ timestamp: start + Math.floor((i + j) / 3), message })),
+        logEvents: messages
+          .slice(i, i + 10_000)
+          .map((message, j) => ({ timestamp: start + Math.floor((i + j) / 3), message })),
       }),
     );
   }
@@ -88,16 +98,35 @@ describe('CloudWatchBackendObservability (moto)', () => {
     const observability = new CloudWatchBackendObservability(env.options, env.clients);
     const requestId = newRequestId();
     const now = Date.now();
-    await putLines(env, groups[0]!, 'api-1', [line(requestId, now + 2, 'second'), line('req-other', now + 3, 'other')], now + 2);
-    await putLines(env, groups[1]!, 'worker-1', [line(requestId, now + 1, 'first'), line(requestId, now + 5, 'third')], now + 1);
+    await putLines(
+      env,
+      groups[0]!,
+      'api-1',
+      [line(requestId, now + 2, 'second'), line('req-other', now + 3, 'other')],
+      now + 2,
+    );
+    await putLines(
+      env,
+      groups[1]!,
+      'worker-1',
+      [line(requestId, now + 1, 'first'), line(requestId, now + 5, 'third')],
+      now + 1,
+    );
     // Same id, but hours before the request existed: outside the time bound.
-    await putLines(env, groups[1]!, 'worker-old', [line(requestId, now - 6 * 3600_000, 'stale')], now - 6 * 3600_000);
+    await putLines(
+      env,
+      groups[1]!,
+      'worker-old',
+      [line(requestId, now - 6 * 3600_000, 'stale')],
+      now - 6 * 3600_000,
+    );
     const inputs: Record<string, unknown>[] = [];
     (env.clients.logs.middlewareStack as unknown as { add: (mw: unknown, o: unknown) => void }).add(
-      (next: (a: { input: Record<string, unknown> }) => Promise<unknown>) => async (args: { input: Record<string, unknown> }) => {
-        inputs.push(args.input);
-        return next(args);
-      },
+      (next: (a: { input: Record<string, unknown> }) => Promise<unknown>) =>
+        async (args: { input: Record<string, unknown> }) => {
+          inputs.push(args.input);
+          return next(args);
+        },
       { step: 'initialize', name: 'recordInputs' },
     );
     const started = Date.now();

@@ -17,7 +17,7 @@ import {
   DynamoDbExecutionStore,
 } from '../src/index.js';
 import { foreignImage } from './support/images.js';
-import { type MotoEnvironment, MotoDriver, motoEnvironment } from './support/moto.js';
+import { MotoDriver, type MotoEnvironment, motoEnvironment } from './support/moto.js';
 
 /*
  * Every contract suite against moto in server mode, through the real SDK clients. Executor and log tests

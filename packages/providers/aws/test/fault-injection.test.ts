@@ -29,9 +29,17 @@ describe('starts under injected throttling and lost responses (proxy in front of
   };
 
   it(`${N} concurrent starts each produce exactly one task: none lost, none duplicated`, async () => {
-    proxy = new FaultProxy({ upstream: motoEndpoint(), operation: 'RunTask', throttleShare: 0.35, lostResponseShare: 0.15 });
+    proxy = new FaultProxy({
+      upstream: motoEndpoint(),
+      operation: 'RunTask',
+      throttleShare: 0.35,
+      lostResponseShare: 0.15,
+    });
     const endpoint = await proxy.start();
-    env = await motoEnvironment({ retry: { baseDelayMs: 10, maxDelayMs: 200, maxAttempts: 30, budgetMs: 30_000 } }, endpoint);
+    env = await motoEnvironment(
+      { retry: { baseDelayMs: 10, maxDelayMs: 200, maxAttempts: 30, budgetMs: 30_000 } },
+      endpoint,
+    );
     const executor = new AwsTaskExecutor(env.options, env.clients);
     const image = foreignImage();
     const started = await Promise.all(
@@ -60,12 +68,27 @@ describe('starts under injected throttling and lost responses (proxy in front of
   });
 
   it('when throttling outlasts the retry budget, startTask fails with a retryable UnavailableError and starts nothing', async () => {
-    proxy = new FaultProxy({ upstream: motoEndpoint(), operation: 'RunTask', throttleShare: 1, lostResponseShare: 0 });
+    proxy = new FaultProxy({
+      upstream: motoEndpoint(),
+      operation: 'RunTask',
+      throttleShare: 1,
+      lostResponseShare: 0,
+    });
     const endpoint = await proxy.start();
-    env = await motoEnvironment({ retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4, budgetMs: 2000 } }, endpoint);
+    env = await motoEnvironment(
+      { retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4, budgetMs: 2000 } },
+      endpoint,
+    );
     const executor = new AwsTaskExecutor(env.options, env.clients);
     const error = await executor
-      .startTask('load@taskport.test', { command: 'true', image: foreignImage(), env: {}, secrets: {}, labels: {}, requestId: 'req-x' })
+      .startTask('load@taskport.test', {
+        command: 'true',
+        image: foreignImage(),
+        env: {},
+        secrets: {},
+        labels: {},
+        requestId: 'req-x',
+      })
       .catch((e) => e);
     expect(UnavailableError.isInstance(error)).toBe(true);
     expect(error.retryable).toBe(true);

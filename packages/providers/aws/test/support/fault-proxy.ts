@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface FaultProxyOptions {
@@ -36,7 +36,10 @@ export class FaultProxy {
         const roll = random();
         if (disturbed && roll < this.options.throttleShare) {
           this.counts.throttled++;
-          outgoing.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'fault-proxy' });
+          outgoing.writeHead(400, {
+            'content-type': 'application/x-amz-json-1.1',
+            'x-amzn-requestid': 'fault-proxy',
+          });
           outgoing.end(JSON.stringify({ __type: 'InvalidParameterException', message: 'Rate exceeded' }));
           return;
         }
@@ -45,8 +48,16 @@ export class FaultProxy {
           this.counts.forwarded++;
           if (lose) {
             this.counts.lost++;
-            outgoing.writeHead(500, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'fault-proxy' });
-            outgoing.end(JSON.stringify({ __type: 'ServerException', message: 'injected: response lost after the task started' }));
+            outgoing.writeHead(500, {
+              'content-type': 'application/x-amz-json-1.1',
+              'x-amzn-requestid': 'fault-proxy',
+            });
+            outgoing.end(
+              JSON.stringify({
+                __type: 'ServerException',
+                message: 'injected: response lost after the task started',
+              }),
+            );
             return;
           }
           outgoing.writeHead(status, headers);
@@ -66,18 +77,27 @@ export class FaultProxy {
   ): void {
     const headers = { ...incoming.headers, host: upstream.host };
     const req = httpRequest(
-      { hostname: upstream.hostname, port: upstream.port, path: incoming.url, method: incoming.method, headers },
+      {
+        hostname: upstream.hostname,
+        port: upstream.port,
+        path: incoming.url,
+        method: incoming.method,
+        headers,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const out: Record<string, string | string[]> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && k !== 'transfer-encoding') out[k] = v;
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined && k !== 'transfer-encoding') out[k] = v;
           reply(res.statusCode ?? 502, out, Buffer.concat(chunks));
         });
       },
     );
-    req.on('error', () => reply(502, {}, Buffer.from('{"__type":"ServiceUnavailable","message":"upstream unreachable"}')));
+    req.on('error', () =>
+      reply(502, {}, Buffer.from('{"__type":"ServiceUnavailable","message":"upstream unreachable"}')),
+    );
     req.end(body);
   }
 

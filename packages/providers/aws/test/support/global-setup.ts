@@ -19,7 +19,9 @@ function motoPython(): string {
   const result = spawnSync('bash', [ENSURE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const python = result.stdout.trim().split('\n').pop() ?? '';
   if (result.status !== 0 || !existsSync(python)) {
-    throw new Error(`[aws tests] ${ENSURE} failed (exit ${result.status}); it installs moto from PyPI into .toolchain/moto-venv`);
+    throw new Error(
+      `[aws tests] ${ENSURE} failed (exit ${result.status}); it installs moto from PyPI into .toolchain/moto-venv`,
+    );
   }
   return python;
 }
@@ -29,7 +31,10 @@ function start(python: string): Promise<{ child: ChildProcess; port: number }> {
     const child = spawn(python, [LAUNCHER, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`moto launcher did not start in 60 s: ${err.slice(-2000)}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`moto launcher did not start in 60 s: ${err.slice(-2000)}`)),
+      60_000,
+    );
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /READY (\d+)/.exec(out);
@@ -57,7 +62,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const response = await fetch(`${endpoint}/moto-api/state-manager/set-transition`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model_name: 'ecs::task', transition: { progression: 'manual', times: 1_000_000_000 } }),
+    body: JSON.stringify({
+      model_name: 'ecs::task',
+      transition: { progression: 'manual', times: 1_000_000_000 },
+    }),
   });
   if (!response.ok) throw new Error(`could not set moto's ECS task transitions: HTTP ${response.status}`);
   project.provide('motoEndpoint', endpoint);

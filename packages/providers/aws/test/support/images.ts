@@ -2,7 +2,11 @@ import { canonicalImageConfig, computeImageId, type ImageConfig, type ImageInfo 
 
 /** An ImageInfo as any registry (local, another cloud) would hand it to the executor. */
 export function foreignImage(config: Partial<ImageConfig> = {}): ImageInfo {
-  const canonical = canonicalImageConfig({ image: 'alpine:3.20', registeredBy: 'tests@taskport.test', ...config });
+  const canonical = canonicalImageConfig({
+    image: 'alpine:3.20',
+    registeredBy: 'tests@taskport.test',
+    ...config,
+  });
   return {
     imageId: computeImageId(canonical),
     image: canonical.image,

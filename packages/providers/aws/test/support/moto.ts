@@ -1,12 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { type ContractDriver, type TaskBehaviour } from '@taskport/contract-tests';
+import type { ContractDriver, TaskBehaviour } from '@taskport/contract-tests';
 import { inject } from 'vitest';
-import { type AwsClients, type AwsOptions, type AwsOptionsInput, ensureAwsResources, parseAwsOptions, taskIdOf } from '../../src/index.js';
+import {
+  type AwsClients,
+  type AwsOptions,
+  type AwsOptionsInput,
+  ensureAwsResources,
+  parseAwsOptions,
+  taskIdOf,
+} from '../../src/index.js';
 
 export const REGION = 'us-east-1';
 export const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -23,7 +34,10 @@ export function randomName(prefix: string): string {
 export class CallCounter {
   readonly calls: string[] = [];
 
-  attach<C extends { middlewareStack: { add: (...args: never[]) => unknown } }>(client: C, service: string): C {
+  attach<C extends { middlewareStack: { add: (...args: never[]) => unknown } }>(
+    client: C,
+    service: string,
+  ): C {
     (client.middlewareStack as unknown as { add: (mw: unknown, options: unknown) => void }).add(
       (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
         this.calls.push(`${service}:${context.commandName ?? '?'}`);
@@ -43,10 +57,18 @@ export class CallCounter {
   }
 }
 
-const clientConfig = () => ({ region: REGION, endpoint: motoEndpoint(), credentials: CREDENTIALS, maxAttempts: 1 });
+const clientConfig = () => ({
+  region: REGION,
+  endpoint: motoEndpoint(),
+  credentials: CREDENTIALS,
+  maxAttempts: 1,
+});
 
 /** Fresh SDK clients against moto, each counted. */
-export function motoClients(counter = new CallCounter(), endpoint = motoEndpoint()): AwsClients & { counter: CallCounter } {
+export function motoClients(
+  counter = new CallCounter(),
+  endpoint = motoEndpoint(),
+): AwsClients & { counter: CallCounter } {
   const config = { ...clientConfig(), endpoint };
   return {
     ecs: counter.attach(new ECSClient(config), 'ecs'),
@@ -64,15 +86,21 @@ function sharedNetwork() {
   network ??= (async () => {
     const ec2 = new EC2Client(clientConfig());
     const iam = new IAMClient(clientConfig());
-    const subnets = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }));
-    const groups = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }] }));
+    const subnets = await ec2.send(
+      new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }),
+    );
+    const groups = await ec2.send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }] }),
+    );
     const roleName = randomName('taskport-exec');
     const role = await iam.send(
       new CreateRoleCommand({
         RoleName: roleName,
         AssumeRolePolicyDocument: JSON.stringify({
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
         }),
       }),
     );
@@ -106,7 +134,10 @@ export interface MotoEnvironment {
 /**
  * A fresh deployment on moto: its own cluster, tables, log groups and family prefix, so tests share nothing.
  */
-export async function motoEnvironment(overrides: AwsOptionsInput = {}, endpoint = motoEndpoint()): Promise<MotoEnvironment> {
+export async function motoEnvironment(
+  overrides: AwsOptionsInput = {},
+  endpoint = motoEndpoint(),
+): Promise<MotoEnvironment> {
   const net = await sharedNetwork();
   const id = randomBytes(4).toString('hex');
   const options = parseAwsOptions({
@@ -142,7 +173,13 @@ export async function motoEnvironment(overrides: AwsOptionsInput = {}, endpoint 
 /** Sets what the ECS agent would report for a task (the launcher's test-only endpoint). */
 export async function setTaskState(
   executionId: string,
-  state: { lastStatus?: string; stopCode?: string; stoppedReason?: string; exitCode?: number | null; container?: string },
+  state: {
+    lastStatus?: string;
+    stopCode?: string;
+    stoppedReason?: string;
+    exitCode?: number | null;
+    container?: string;
+  },
   endpoint = motoEndpoint(),
 ): Promise<void> {
   const response = await fetch(`${endpoint}/_taskport/ecs/task-state`, {
@@ -150,7 +187,8 @@ export async function setTaskState(
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ task: executionId, ...state }),
   });
-  if (!response.ok) throw new Error(`setting the state of task ${executionId} failed: ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`setting the state of task ${executionId} failed: ${await response.text()}`);
 }
 
 /**
@@ -176,7 +214,10 @@ export class MotoDriver implements ContractDriver {
         return;
       case 'printEnv': {
         const env = await this.environmentOf(executionId);
-        await this.write(executionId, behaviour.names.map((name) => `${name}=${env[name] ?? ''}`));
+        await this.write(
+          executionId,
+          behaviour.names.map((name) => `${name}=${env[name] ?? ''}`),
+        );
         await this.exit(executionId, 0);
         return;
       }
@@ -198,7 +239,9 @@ export class MotoDriver implements ContractDriver {
 
   /** The environment ECS gives the container: the container override's `environment`. */
   async environmentOf(executionId: string): Promise<Record<string, string>> {
-    const { tasks } = await this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [executionId] }));
+    const { tasks } = await this.ecs.send(
+      new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [executionId] }),
+    );
     const task = tasks?.find((t) => taskIdOf(t.taskArn ?? '') === executionId);
     const override = task?.overrides?.containerOverrides?.find((o) => o.name === this.options.containerName);
     return Object.fromEntries((override?.environment ?? []).map((e) => [e.name!, e.value ?? '']));
