@@ -71,6 +71,11 @@ export interface AwsOptions {
   clients?: Partial<AwsClients>;
   /** Retries of throttles and 5xx. */
   retry?: RetryPolicy;
+  /**
+   * GetLogEvents calls per second this process makes at most, across every log reader built from these
+   * options (CloudWatch allows 25 per second per account and region). @default 10
+   */
+  logsRequestsPerSecond: number;
   /** Stop tasks past their timeout from a timer in this process as well (the tag-based checks always run). @default true */
   timeoutWatchdog: boolean;
 }
@@ -145,6 +150,10 @@ export function parseAwsOptions(raw: unknown, env: Record<string, string | undef
       fail(key, `"${value}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
     }
   }
+  const logsRate = input.logsRequestsPerSecond ?? 10;
+  if (typeof logsRate !== 'number' || !(logsRate > 0) || logsRate > 1000) {
+    fail('logsRequestsPerSecond', 'must be a number above 0 and at most 1000');
+  }
   const accountId = optionalString(input.accountId, 'accountId');
   if (accountId !== undefined && !/^\d{12}$/.test(accountId)) fail('accountId', 'must be 12 digits');
   const endpoint = optionalString(input.endpoint, 'endpoint') ?? env.TASKPORT_AWS_ENDPOINT;
@@ -176,6 +185,7 @@ export function parseAwsOptions(raw: unknown, env: Record<string, string | undef
     familyPrefix,
     startedBy,
     plainSecrets,
+    logsRequestsPerSecond: logsRate as number,
     timeoutWatchdog: bool(input.timeoutWatchdog, 'timeoutWatchdog', true),
   };
   const optional = {

@@ -11,6 +11,9 @@ import {
 import { awsCall, PROVIDER, sleep } from './aws-errors.js';
 import { type AwsClients, type AwsOptions, awsClients } from './aws-options.js';
 import { taskIdOf } from './aws-task-executor.js';
+import { RateLimiter } from './rate-limiter.js';
+
+const limiters = new WeakMap<AwsOptions, RateLimiter>();
 
 /** GetLogEvents returns at most 10,000 events (1 MB) per page. */
 const PAGE_LIMIT = 10_000;
@@ -25,12 +28,19 @@ const MAX_POLL_MS = 5_000;
 export class CloudWatchLogAggregator implements LogAggregator {
   readonly provider = PROVIDER;
   private readonly clients: AwsClients;
+  private readonly limiter: RateLimiter;
 
   constructor(
     private readonly options: AwsOptions,
     clients?: AwsClients,
   ) {
     this.clients = clients ?? awsClients(options);
+    let limiter = limiters.get(options);
+    if (!limiter) {
+      limiter = new RateLimiter(options.logsRequestsPerSecond);
+      limiters.set(options, limiter);
+    }
+    this.limiter = limiter;
   }
 
   /** The stream the awslogs driver writes a task's output to. */
@@ -111,8 +121,9 @@ export class CloudWatchLogAggregator implements LogAggregator {
     try {
       return await awsCall(
         operation,
-        () =>
-          this.clients.logs.send(
+        async () => {
+          await this.limiter.acquire(signal);
+          return this.clients.logs.send(
             new GetLogEventsCommand({
               logGroupName: this.options.logGroup,
               logStreamName: stream,
@@ -123,7 +134,8 @@ export class CloudWatchLogAggregator implements LogAggregator {
               ...(token ? { nextToken: token } : {}),
             }),
             { abortSignal: signal },
-          ),
+          );
+        },
         {
           policy: this.options.retry,
           signal,

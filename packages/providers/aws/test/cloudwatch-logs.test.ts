@@ -54,6 +54,18 @@ describe('CloudWatchLogAggregator (moto)', () => {
     expect((await logs.fetchLogsByExecutionId('abc123')).map((e) => e.message)).toEqual(['hello']);
   });
 
+  it('readers built from one options object share one GetLogEvents rate limit', async () => {
+    env = await motoEnvironment({ logsRequestsPerSecond: 20 });
+    const readers = [1, 2, 3].map(() => new CloudWatchLogAggregator(env.options, env.clients));
+    const started = Date.now();
+    // 45 reads of streams that do not exist: one call each. 20 may go at once, the other 25 at 20 per second.
+    await Promise.all(Array.from({ length: 45 }, (_, i) => readers[i % 3]!.fetchLogsByExecutionId(`missing${i}`)));
+    const elapsed = Date.now() - started;
+    expect(env.clients.counter.count('logs:GetLogEventsCommand')).toBe(45);
+    expect(elapsed).toBeGreaterThanOrEqual(1150);
+    expect(elapsed).toBeLessThan(4000);
+  });
+
   it('following an idle stream backs off instead of polling at a fixed rate', async () => {
     env = await motoEnvironment();
     const logs = new CloudWatchLogAggregator(env.options, env.clients);
