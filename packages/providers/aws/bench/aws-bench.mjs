@@ -7,7 +7,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -26,10 +30,15 @@ const LOG_EVENTS = Number(process.env.BENCH_LOG_EVENTS ?? 100_000);
 const WARM_STARTS = 50;
 
 function startMoto() {
-  const ensure = spawnSync('bash', [join(ROOT, 'tooling/moto/ensure-moto.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const ensure = spawnSync('bash', [join(ROOT, 'tooling/moto/ensure-moto.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (ensure.status !== 0) throw new Error('ensure-moto.sh failed');
   const python = ensure.stdout.trim().split('\n').pop();
-  const child = spawn(python, [join(ROOT, 'tooling/moto/launcher.py'), '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(python, [join(ROOT, 'tooling/moto/launcher.py'), '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return new Promise((resolvePort, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -42,19 +51,31 @@ function startMoto() {
 }
 
 function counted(client, calls) {
-  client.middlewareStack.add((next, context) => (args) => {
-    calls.push(context.commandName);
-    return next(args);
-  }, { step: 'initialize', name: 'benchCounter' });
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      calls.push(context.commandName);
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCounter' },
+  );
   return client;
 }
 
 function imageInfo(image, resources) {
   const c = canonicalImageConfig({ image, registeredBy: 'bench', resources });
   return {
-    imageId: computeImageId(c), image: c.image, reference: c.reference.normalized, registry: c.reference.registry,
-    repository: c.reference.repository, tag: c.reference.tag, isDefault: false, cpu: c.cpu, memory: c.memory,
-    platform: c.platform, registeredBy: 'bench', createdAt: new Date().toISOString(),
+    imageId: computeImageId(c),
+    image: c.image,
+    reference: c.reference.normalized,
+    registry: c.reference.registry,
+    repository: c.reference.repository,
+    tag: c.reference.tag,
+    isDefault: false,
+    cpu: c.cpu,
+    memory: c.memory,
+    platform: c.platform,
+    registeredBy: 'bench',
+    createdAt: new Date().toISOString(),
   };
 }
 
@@ -66,14 +87,28 @@ try {
     method: 'POST',
     body: JSON.stringify({ model_name: 'ecs::task', transition: { progression: 'manual', times: 1e9 } }),
   });
-  const base = { region: 'us-east-1', endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 };
+  const base = {
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  };
   const ec2 = new EC2Client(base);
   const subnet = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets[0].SubnetId;
   const sg = (await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups[0].GroupId;
-  const role = await new IAMClient(base).send(new CreateRoleCommand({ RoleName: 'bench-exec', AssumeRolePolicyDocument: '{}' }));
+  const role = await new IAMClient(base).send(
+    new CreateRoleCommand({ RoleName: 'bench-exec', AssumeRolePolicyDocument: '{}' }),
+  );
   const options = parseAwsOptions({
-    region: 'us-east-1', endpoint, credentials: base.credentials, cluster: 'bench', subnets: [subnet], securityGroups: [sg],
-    defaultExecutionRoleArn: role.Role.Arn, logGroup: '/bench/tasks', backendLogGroups: ['/bench/backend'],
+    region: 'us-east-1',
+    endpoint,
+    credentials: base.credentials,
+    cluster: 'bench',
+    subnets: [subnet],
+    securityGroups: [sg],
+    defaultExecutionRoleArn: role.Role.Arn,
+    logGroup: '/bench/tasks',
+    backendLogGroups: ['/bench/backend'],
   });
   const calls = [];
   const clients = {
@@ -83,7 +118,14 @@ try {
     logs: counted(new CloudWatchLogsClient(base), calls),
   };
   await ensureAwsResources(options, clients);
-  const request = (image, i) => ({ command: ['echo', String(i)], image, env: { N: String(i) }, secrets: {}, labels: { bench: 'yes' }, requestId: `req-bench-${i}` });
+  const request = (image, i) => ({
+    command: ['echo', String(i)],
+    image,
+    env: { N: String(i) },
+    secrets: {},
+    labels: { bench: 'yes' },
+    requestId: `req-bench-${i}`,
+  });
 
   // 1a. Cold: a new executor, an image nobody registered on AWS (e.g. from a local or another cloud's registry).
   const executor = new AwsTaskExecutor(options, clients);
@@ -93,7 +135,10 @@ try {
   const coldForeign = [...calls];
 
   // 1b. Cold: a new executor, an image registered by AwsImageRegistry (its task definition exists).
-  const registered = await new AwsImageRegistry(options, clients).registerImage({ image: 'alpine:3.20', registeredBy: 'bench' });
+  const registered = await new AwsImageRegistry(options, clients).registerImage({
+    image: 'alpine:3.20',
+    registeredBy: 'bench',
+  });
   const executor2 = new AwsTaskExecutor(options, clients);
   calls.length = 0;
   await executor2.startTask('bench@taskport.test', request(registered, 0));
@@ -116,14 +161,18 @@ try {
   const logs = new CloudWatchLogAggregator(options, clients);
   const taskId = 'bench0000000000000000000000000001';
   const stream = logs.streamName(taskId);
-  await clients.logs.send(new CreateLogStreamCommand({ logGroupName: options.logGroup, logStreamName: stream }));
+  await clients.logs.send(
+    new CreateLogStreamCommand({ logGroupName: options.logGroup, logStreamName: stream }),
+  );
   const start = Date.now() - 3_600_000;
   for (let i = 0; i < LOG_EVENTS; i += 10_000) {
     const batch = Array.from({ length: Math.min(10_000, LOG_EVENTS - i) }, (_, j) => ({
       timestamp: start + Math.floor((i + j) / 10),
       message: `line ${String(i + j).padStart(7, '0')} ${'x'.repeat(60)}`,
     }));
-    await clients.logs.send(new PutLogEventsCommand({ logGroupName: options.logGroup, logStreamName: stream, logEvents: batch }));
+    await clients.logs.send(
+      new PutLogEventsCommand({ logGroupName: options.logGroup, logStreamName: stream, logEvents: batch }),
+    );
   }
   globalThis.gc?.();
   const before = process.memoryUsage();

@@ -15,6 +15,7 @@ import {
   MAX_TIMEOUT_SECONDS,
   NotFoundError,
   type OperationOptions,
+  PLATFORMS,
   ProviderError,
   type StopCode,
   type TaskDescription,
@@ -237,6 +238,9 @@ export class AwsTaskExecutor implements TaskExecutor {
       invalid('image', 'the request needs the resolved image (an ImageInfo from an ImageRegistry)');
     }
     validateFargateSize(image.cpu, image.memory, operation);
+    if (!PLATFORMS.includes(image.platform)) {
+      invalid('image.platform', `platform "${String(image.platform)}" is not one of ${PLATFORMS.join(', ')}`);
+    }
     if (
       typeof request.command === 'string'
         ? request.command.trim() === ''

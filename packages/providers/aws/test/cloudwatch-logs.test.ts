@@ -59,7 +59,9 @@ describe('CloudWatchLogAggregator (moto)', () => {
     const readers = [1, 2, 3].map(() => new CloudWatchLogAggregator(env.options, env.clients));
     const started = Date.now();
     // 45 reads of streams that do not exist: one call each. 20 may go at once, the other 25 at 20 per second.
-    await Promise.all(Array.from({ length: 45 }, (_, i) => readers[i % 3]!.fetchLogsByExecutionId(`missing${i}`)));
+    await Promise.all(
+      Array.from({ length: 45 }, (_, i) => readers[i % 3]!.fetchLogsByExecutionId(`missing${i}`)),
+    );
     const elapsed = Date.now() - started;
     expect(env.clients.counter.count('logs:GetLogEventsCommand')).toBe(45);
     expect(elapsed).toBeGreaterThanOrEqual(1150);

@@ -1,0 +1,117 @@
+import {
+  DescribeTasksCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+} from '@aws-sdk/client-ecs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AwsTaskExecutor } from '../src/index.js';
+import { foreignImage } from './support/images.js';
+import { type MotoEnvironment, motoEnvironment } from './support/moto.js';
+
+/*
+ * Where moto 5.2.5 is weaker than AWS. Each test pins the gap on the raw API (so an upgrade that closes it shows
+ * up here) and says how the adapter stays correct on AWS without being bent to moto.
+ */
+describe('named moto gaps', () => {
+  let env: MotoEnvironment;
+  afterEach(async () => env?.cleanup());
+
+  const startOne = async () => {
+    const executor = new AwsTaskExecutor(env.options, env.clients);
+    const { executionId } = await executor.startTask('gaps@taskport.test', {
+      command: 'true',
+      image: foreignImage(),
+      env: {},
+      secrets: {},
+      labels: {},
+      requestId: 'req-gaps',
+    });
+    executor.close();
+    return executionId;
+  };
+
+  it('gap: DescribeTasks returns a task for any id that contains its id and never reports MISSING (the adapter matches exactly)', async () => {
+    env = await motoEnvironment();
+    const id = await startOne();
+    const raw = await env.clients.ecs.send(
+      new DescribeTasksCommand({ cluster: env.options.cluster, tasks: [`${id}0`] }),
+    );
+    // AWS would answer failures: [{ reason: 'MISSING' }] and no task.
+    expect(raw.tasks).toHaveLength(1);
+    expect(raw.failures).toEqual([]);
+  });
+
+  it('gap: StopTask on an unknown task is an HTTP 500 (the adapter always DescribeTasks first)', async () => {
+    env = await motoEnvironment();
+    await startOne();
+    const error = await env.clients.ecs
+      .send(new StopTaskCommand({ cluster: env.options.cluster, task: '0123456789abcdef0123456789abcdef' }))
+      .catch((e) => e);
+    // AWS answers InvalidParameterException "The referenced task was not found".
+    expect(error.$metadata?.httpStatusCode).toBe(500);
+  });
+
+  it('gap: ListTaskDefinitions treats familyPrefix as an exact family (AWS: a prefix)', async () => {
+    env = await motoEnvironment();
+    const definition = {
+      networkMode: 'awsvpc' as const,
+      requiresCompatibilities: ['FARGATE' as const],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [{ name: 'main', image: 'alpine' }],
+    };
+    const family = `${env.options.familyPrefix}-gap`;
+    await env.clients.ecs.send(new RegisterTaskDefinitionCommand({ family, ...definition }));
+    await env.clients.ecs.send(
+      new RegisterTaskDefinitionCommand({ family: `${family}-s0123abcd`, ...definition }),
+    );
+    const listed = await env.clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }));
+    // On AWS both families are listed, so removeImage also removes the secret-ARN variants; moto proves only the base.
+    expect(listed.taskDefinitionArns).toHaveLength(1);
+  });
+
+  it('closed by the launcher: RunTask honours clientToken as ECS documents', async () => {
+    env = await motoEnvironment();
+    const executor = new AwsTaskExecutor(env.options, env.clients);
+    const first = await executor.startTask('gaps@taskport.test', {
+      command: 'true',
+      image: foreignImage(),
+      env: {},
+      secrets: {},
+      labels: {},
+      requestId: 'req-gaps',
+      idempotencyKey: 'same-key',
+    });
+    executor.close();
+    const tasks = await env.clients.ecs.send(
+      new DescribeTasksCommand({ cluster: env.options.cluster, tasks: [first.executionId] }),
+    );
+    const again = await env.clients.ecs.send(
+      new RunTaskCommand({
+        cluster: env.options.cluster,
+        taskDefinition: tasks.tasks![0]!.taskDefinitionArn,
+        launchType: 'FARGATE',
+        clientToken: 'raw-token',
+        networkConfiguration: {
+          awsvpcConfiguration: { subnets: env.options.subnets, securityGroups: env.options.securityGroups },
+        },
+      }),
+    );
+    const repeat = await env.clients.ecs.send(
+      new RunTaskCommand({
+        cluster: env.options.cluster,
+        taskDefinition: tasks.tasks![0]!.taskDefinitionArn,
+        launchType: 'FARGATE',
+        clientToken: 'raw-token',
+        networkConfiguration: {
+          awsvpcConfiguration: { subnets: env.options.subnets, securityGroups: env.options.securityGroups },
+        },
+      }),
+    );
+    expect(repeat.tasks![0]!.taskArn).toBe(again.tasks![0]!.taskArn);
+    expect(again.tasks![0]!.lastStatus).toBe('PROVISIONING');
+    expect(again.tasks![0]!.containers![0]!.exitCode).toBeUndefined();
+  });
+});
