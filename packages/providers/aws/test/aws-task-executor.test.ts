@@ -288,7 +288,12 @@ describe('AwsTaskExecutor (moto)', () => {
   it('killTask and describeTask of an unknown task throw NotFoundError (ids match exactly)', async () => {
     await setup();
     const { executionId } = await executor.startTask(USER, request());
-    for (const id of ['0123456789abcdef0123456789abcdef', `${executionId}0`, executionId.slice(0, 8), 'no/such/thing']) {
+    for (const id of [
+      '0123456789abcdef0123456789abcdef',
+      `${executionId}0`,
+      executionId.slice(0, 8),
+      'no/such/thing',
+    ]) {
       expect(NotFoundError.isInstance(await executor.describeTask(id).catch((e) => e))).toBe(true);
       expect(NotFoundError.isInstance(await executor.killTask(id).catch((e) => e))).toBe(true);
     }
