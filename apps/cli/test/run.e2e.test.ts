@@ -67,12 +67,12 @@ describe('taskport run', () => {
         '--',
         'sh',
         '-c',
-        '[ "$TOKEN" = s3cr3t-value ] && echo "$GREETING $FROM_HERE secret-ok"',
+        'echo "$GREETING $FROM_HERE $(printf %s "$TOKEN" | wc -c | tr -d " ")"',
       ],
       { env: { FROM_HERE: 'copied', TOKEN: 's3cr3t-value' } },
     );
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('hi copied secret-ok\n');
+    expect(result.stdout).toBe('hi copied 12\n');
     const { executionId } = idsOf(result.stderr);
     const raw = await sandbox.ok(['status', executionId, '--json']);
     expect(raw).not.toContain('s3cr3t-value');

@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { logEventJson } from '../output/json.js';
-import { LineWriter } from '../output/line-writer.js';
+import { FOLLOW_POLL_MS, LineWriter } from '../output/line-writer.js';
 import { requireId } from './shared.js';
 
 export const command: Command = {
@@ -41,7 +41,7 @@ ends when the task has ended and every line is out; Ctrl-C stops following and l
     try {
       for await (const event of taskport.service.streamLogs(
         id,
-        follow ? { follow, signal: controller.signal } : {},
+        follow ? { follow, signal: controller.signal, pollIntervalMs: FOLLOW_POLL_MS } : {},
       )) {
         let line: string;
         let stream = context.stdout;

@@ -7,7 +7,7 @@ import { messageOf, runFailureCode } from '../failure.js';
 import { styleStatus } from '../output/colour.js';
 import { durationBetween, formatDuration } from '../output/format.js';
 import { executionJson, toJsonDocument } from '../output/json.js';
-import { LineWriter } from '../output/line-writer.js';
+import { FOLLOW_POLL_MS, LineWriter } from '../output/line-writer.js';
 import { startSpinner } from '../output/spinner.js';
 import { UsageError } from '../usage-error.js';
 
@@ -173,7 +173,12 @@ async function runAttached(request: ExecutionRequest, context: CliContext): Prom
     const writer = new LineWriter();
     const waiting = startSpinner(stderr, `waiting for output of ${id}`);
     try {
-      const events = taskport.service.streamLogs(id, { follow: true, signal: controller.signal, requestId });
+      const events = taskport.service.streamLogs(id, {
+        follow: true,
+        signal: controller.signal,
+        requestId,
+        pollIntervalMs: FOLLOW_POLL_MS,
+      });
       for await (const event of events) {
         waiting.stop();
         const wait = writer.write(event.stream === 'stderr' ? stderr : context.stdout, `${event.message}\n`);
