@@ -67,9 +67,23 @@ export function isThrottle(error: unknown): boolean {
   return typeof e.message === 'string' && THROTTLE_MESSAGE.test(e.message);
 }
 
+// DynamoDB cancels a transaction that races another one on the same item (or is throttled) with these reasons.
+const RETRYABLE_CANCELLATIONS = new Set([
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+]);
+
 /** True for a server-side failure (5xx) or a broken connection: the same call may succeed later. */
 export function isTransient(error: unknown): boolean {
   const e = asSdkError(error);
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] } | undefined)?.CancellationReasons;
+  if (
+    e.name === 'TransactionCanceledException' &&
+    reasons?.some((r) => r.Code && RETRYABLE_CANCELLATIONS.has(r.Code))
+  ) {
+    return true;
+  }
   if (e.name && SERVER_NAMES.has(e.name)) return true;
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined && status >= 500) return true;

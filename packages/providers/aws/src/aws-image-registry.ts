@@ -126,10 +126,12 @@ export class AwsImageRegistry implements ImageRegistry {
       return { ...info, isDefault: becameDefault };
     } catch (error) {
       if (ConflictError.isInstance(error)) {
-        // The same configuration was registered concurrently: that registration won; ours is redundant.
-        if (taskDefinition.registered)
-          await this.deregister([taskDefinition.arn], operation).catch(() => undefined);
+        // The same configuration was registered concurrently and that registration won. Our revision is
+        // redundant unless the winner found and used it.
         const winner = await this.getItem(imageId, operation, signal);
+        if (taskDefinition.registered && winner?.providerRef !== taskDefinition.arn) {
+          await this.deregister([taskDefinition.arn], operation).catch(() => undefined);
+        }
         if (winner) {
           await this.applyDefaultRule(imageId, canonical.isDefault, operation, signal);
           return this.withDefaultFlag(winner, operation, signal);

@@ -41,6 +41,17 @@ describe('throttle and 5xx classification', () => {
     expect(translateAwsError(error, 'op').retryable).toBe(true);
   });
 
+  it('a DynamoDB transaction cancelled by a conflicting transaction is retried; one cancelled by a condition is not', () => {
+    const conflict = Object.assign(sdkError('TransactionCanceledException', 'Transaction cancelled'), {
+      CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+    });
+    const condition = Object.assign(sdkError('TransactionCanceledException', 'Transaction cancelled'), {
+      CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+    });
+    expect(isTransient(conflict)).toBe(true);
+    expect(isTransient(condition) || isThrottle(condition)).toBe(false);
+  });
+
   it('an invalid parameter that is not about rate is neither, and is not retried', async () => {
     const error = sdkError(
       'InvalidParameterException',
