@@ -10,6 +10,7 @@ launcher serves moto's own WSGI app and adds what the runtime / ECS itself would
     (moto reports 0 from the start);
   - RunTask honours ``clientToken`` (moto ignores it): the same token returns the same task;
   - StopTask sets ``stopCode: UserInitiated``, ``stoppingAt`` and ``stoppedAt`` (moto sets none);
+  - RunTask refuses an INACTIVE (deregistered) task definition with ClientException (moto runs it);
   - RunTask accepts a Fargate task definition whose containers leave memory to the task (moto crashes).
 
 Usage: python launcher.py [--port N]   (0 = any free port). Prints ``READY <port>`` once listening.
@@ -21,6 +22,7 @@ import sys
 import threading
 from datetime import datetime, timezone
 
+from moto.ecs import exceptions as ecs_exceptions
 from moto.ecs import models as ecs_models
 from moto.ecs import responses as ecs_responses
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -84,6 +86,18 @@ def _stop_task(self, cluster_str, task_str, reason):
 
 
 ecs_models.EC2ContainerServiceBackend.stop_task = _stop_task
+
+_original_run_task = ecs_models.EC2ContainerServiceBackend.run_task
+
+
+def _run_task(self, cluster_str, task_definition_str, *args, **kwargs):
+    # ECS refuses to start new tasks from a deregistered (INACTIVE) revision; moto runs them.
+    if self.describe_task_definition(task_definition_str).status == "INACTIVE":
+        raise ecs_exceptions.EcsClientException("TaskDefinition is inactive")
+    return _original_run_task(self, cluster_str, task_definition_str, *args, **kwargs)
+
+
+ecs_models.EC2ContainerServiceBackend.run_task = _run_task
 
 _original_run_task_response = ecs_responses.EC2ContainerServiceResponse.run_task
 _client_tokens = {}

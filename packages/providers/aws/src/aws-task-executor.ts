@@ -93,6 +93,7 @@ export class AwsTaskExecutor implements TaskExecutor {
       const taskDefinition = await this.taskDefinitionFor(
         request.image,
         prepared.secretRefs,
+        prepared.family,
         operation,
         signal,
       );
@@ -121,12 +122,20 @@ export class AwsTaskExecutor implements TaskExecutor {
           /inactive/i.test(String((error as Error)?.message)) &&
           errorName((error as { cause?: unknown }).cause) === 'ClientException'
         ) {
-          this.taskDefinitions.delete(prepared.cacheKey);
-          const fresh = await this.taskDefinitionFor(request.image, prepared.secretRefs, operation, signal);
+          this.taskDefinitions.delete(prepared.family);
+          const fresh = await this.taskDefinitionFor(
+            request.image,
+            prepared.secretRefs,
+            prepared.family,
+            operation,
+            signal,
+          );
+          // No task was started, and the parameters differ now: a derived token keeps the retry idempotent.
+          const clientToken = `${input.clientToken}-r`;
           const retried = await awsCall(
             operation,
             () =>
-              this.clients.ecs.send(new RunTaskCommand({ ...input, taskDefinition: fresh }), {
+              this.clients.ecs.send(new RunTaskCommand({ ...input, taskDefinition: fresh, clientToken }), {
                 abortSignal: signal,
               }),
             {
@@ -340,7 +349,7 @@ export class AwsTaskExecutor implements TaskExecutor {
     const secretsVariant = secretRefs.length
       ? `s${hash(secretRefs.map((s) => `${s.name}=${s.valueFrom}`).join('\n'))}`
       : undefined;
-    const cacheKey = familyFor(this.options.familyPrefix, image.imageId, secretsVariant);
+    const family = familyFor(this.options.familyPrefix, image.imageId, secretsVariant);
     const input: Omit<RunTaskCommandInput, 'taskDefinition'> = {
       cluster: this.options.cluster,
       launchType: 'FARGATE',
@@ -362,20 +371,17 @@ export class AwsTaskExecutor implements TaskExecutor {
       tags,
       enableECSManagedTags: true,
     };
-    return { input, secretRefs, secretsVariant, cacheKey, deadline };
+    return { input, secretRefs, family, deadline };
   }
 
   /** The task definition ARN for an image (and secret set): cached, looked up or registered once per process. */
   private taskDefinitionFor(
     image: ImageInfo,
     secrets: SecretRef[],
+    family: string,
     operation: string,
     signal: AbortSignal | undefined,
   ): Promise<string> {
-    const variant = secrets.length
-      ? `s${hash(secrets.map((s) => `${s.name}=${s.valueFrom}`).join('\n'))}`
-      : undefined;
-    const family = familyFor(this.options.familyPrefix, image.imageId, variant);
     const cached = this.taskDefinitions.get(family);
     if (cached) return cached;
     const pending = ensureTaskDefinition(

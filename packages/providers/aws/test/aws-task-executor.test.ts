@@ -1,4 +1,8 @@
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand } from '@aws-sdk/client-ecs';
+import {
+  DeregisterTaskDefinitionCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+} from '@aws-sdk/client-ecs';
 import {
   ConfigurationError,
   ConflictError,
@@ -93,6 +97,18 @@ describe('AwsTaskExecutor (moto)', () => {
         },
       },
     });
+  });
+
+  it('a cached task definition deregistered out of band is looked up again and re-registered', async () => {
+    await setup();
+    const first = await executor.startTask(USER, request());
+    const arn = (await describeRaw(first.executionId)).taskDefinitionArn!;
+    await env.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+    env.clients.counter.reset();
+    const second = await executor.startTask(USER, request());
+    const used = (await describeRaw(second.executionId)).taskDefinitionArn!;
+    expect(used).not.toBe(arn);
+    expect(env.clients.counter.calls).toContain('ecs:RegisterTaskDefinitionCommand');
   });
 
   it('the command reaches the container as argv data, with env, labels as tags and startedBy', async () => {
