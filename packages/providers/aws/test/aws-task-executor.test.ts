@@ -202,6 +202,15 @@ describe('AwsTaskExecutor (moto)', () => {
     expect(env.clients.counter.count()).toBe(0);
   });
 
+  it('a secret that makes the overrides too large is refused without echoing its value', async () => {
+    await setup();
+    const secret = `tok-${'S'.repeat(9000)}`;
+    const error = await executor.startTask(USER, request({ secrets: { API_TOKEN: secret } })).catch((e) => e);
+    expect(ValidationError.isInstance(error)).toBe(true);
+    expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain('SSSSSSSS');
+    expect(env.clients.counter.count()).toBe(0);
+  });
+
   it('startTask without subnets throws ConfigurationError naming aws.subnets, with no AWS call', async () => {
     await setup({ subnets: [] });
     const error = await executor.startTask(USER, request()).catch((e) => e);
