@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const MAIN = join(here, '..', 'dist', 'main.js');
 const PROBE = join(here, 'probe.mjs');
+const STREAM_FLOOR = join(here, 'stream-floor.mjs');
 const REPO = join(here, '..', '..', '..');
 const NODE = process.execPath;
 const args = new Set(process.argv.slice(2));
@@ -28,6 +29,8 @@ const BIG = QUICK ? 200_000 : 1_000_000;
 const SMALL = BIG / 10;
 const CONCURRENT = QUICK ? 50 : 200;
 const SEEDED = 1000;
+const FLOOR = 'Service.streamLogs only (floor)';
+const LOG_ROWS = ['logs', 'logs --follow', FLOOR];
 const FORBIDDEN = [
   '@aws-sdk/',
   '@smithy/',
@@ -302,6 +305,7 @@ async function bigLogs(lines) {
   const follow = await probed(['logs', '--follow', id], dataDir, { modules: false });
   const execution = await waitFinal(id, dataDir);
   const fetched = await probed(['logs', id], dataDir, { modules: false });
+  const floor = await probedNode([STREAM_FLOOR, id], dataDir);
   const expectedTail = `${lines}\n`;
   const entry = {};
   for (const [name, r] of [
@@ -322,6 +326,15 @@ async function bigLogs(lines) {
       mbPerSecond: r.bytes / 1e6 / (r.ms / 1000),
     };
   }
+  check(
+    floor.code === 0 && floor.head.trim() === String(lines),
+    `the Service.streamLogs floor counts ${lines.toLocaleString('en')} events`,
+  );
+  entry['Service.streamLogs only (floor)'] = {
+    ms: floor.ms,
+    linesPerSecond: lines / (floor.ms / 1000),
+    peakRssMb: floor.peakRssMb,
+  };
   check(execution.status === 'SUCCEEDED', `the ${lines.toLocaleString('en')}-line task succeeded`);
   return entry;
 }
@@ -333,13 +346,14 @@ async function logs() {
   const big = await bigLogs(BIG);
   const small = await bigLogs(SMALL);
   results.logs = { [BIG]: big, [SMALL]: small };
-  for (const name of ['logs', 'logs --follow']) {
+  for (const name of LOG_ROWS) {
     const b = big[name];
     const s = small[name];
     say(
       `  ${name.padEnd(14)} ${BIG.toLocaleString('en')} lines: ${(b.ms / 1000).toFixed(2)} s, ${Math.round(b.linesPerSecond).toLocaleString('en')} lines/s, peak RSS ${b.peakRssMb.toFixed(0)} MB` +
         ` | ${SMALL.toLocaleString('en')} lines: peak RSS ${s.peakRssMb.toFixed(0)} MB | RSS ratio x${(b.peakRssMb / s.peakRssMb).toFixed(2)} for x10 lines`,
     );
+    if (name === FLOOR) continue;
     say(
       `  target ${name} peak RSS < 200 MB: ${b.peakRssMb < 200 ? 'met' : 'MISSED'}; flat in the line count (ratio < 1.25): ${b.peakRssMb / s.peakRssMb < 1.25 ? 'met' : 'MISSED'}`,
     );
@@ -423,6 +437,32 @@ function machine() {
   };
 }
 
+/** What the log figures say about the targets, worded from the numbers of this run. */
+function memoryReading() {
+  const rows = ['logs', 'logs --follow'].map((name) => ({
+    name,
+    peak: results.logs[BIG][name].peakRssMb,
+    ratio: results.logs[BIG][name].peakRssMb / results.logs[SMALL][name].peakRssMb,
+  }));
+  const floor = results.logs[BIG][FLOOR];
+  const floorRatio = floor.peakRssMb / results.logs[SMALL][FLOOR].peakRssMb;
+  const under = rows.every((r) => r.peak < 200);
+  const flat = rows.every((r) => r.ratio < 1.25);
+  const lines = [
+    `Targets: peak RSS under 200 MB — ${under ? 'met' : '**missed**'}; flat in the line count (x10 lines, peak within x1.25) — ${flat ? 'met' : '**missed**'}.`,
+  ];
+  if (!flat && floorRatio >= 1.25) {
+    const overhead = Math.max(...rows.map((r) => r.peak)) - floor.peakRssMb;
+    lines.push(
+      `The growth is below the CLI: \`Service.streamLogs\` alone, writing nothing (floor row, \`bench/stream-floor.mjs\`), grows x${floorRatio.toFixed(2)}`,
+      `for ten times the lines, and the CLI adds at most ${overhead.toFixed(0)} MB to it. The local LogAggregator pages with \`StatementSync.all()\`,`,
+      'whose row objects V8 promotes to the old generation faster than it collects them; paging with `iterate()` or',
+      '`setReturnArrays(true)` kept a bare node:sqlite paging loop within a few MB from 100k to 1M rows in a separate measurement.',
+    );
+  }
+  return lines;
+}
+
 function docsSection(info, startedAt, seconds) {
   const s = results.startup;
   const r = results.runTrue;
@@ -431,7 +471,7 @@ function docsSection(info, startedAt, seconds) {
     '## CLI (local provider)',
     '',
     `Measured ${startedAt.slice(0, 16).replace('T', ' ')} UTC on ${info.nproc} cores (${info.cpu}), ${info.memoryGb} GB RAM, Node ${info.node}, ${info.platform};`,
-    `1-minute load average ${info.loadAverageAtStart[0]} at the start and ${loadavg()[0].toFixed(2)} at the end (other builds and tests share the machine);`,
+    `1-minute load average ${info.loadAverageAtStart[0]} at the start (other builds and tests share the machine);`,
     `the whole run took ${Math.round(seconds)} s. Command, from the repository root after \`pnpm install\` and the build:`,
     '',
     '```sh',
@@ -472,13 +512,14 @@ function docsSection(info, startedAt, seconds) {
     '',
     `| command | time | lines/s | peak RSS (${BIG.toLocaleString('en')} lines) | peak RSS (${SMALL.toLocaleString('en')} lines) | RSS ratio for x10 lines |`,
     '|---|---|---|---|---|---|',
-    ...['logs', 'logs --follow'].map((name) => {
+    ...LOG_ROWS.map((name) => {
       const b = results.logs[BIG][name];
       const sm = results.logs[SMALL][name];
-      return `| \`${name}\` | ${(b.ms / 1000).toFixed(2)} s | ${Math.round(b.linesPerSecond).toLocaleString('en')} | ${b.peakRssMb.toFixed(0)} MB | ${sm.peakRssMb.toFixed(0)} MB | x${(b.peakRssMb / sm.peakRssMb).toFixed(2)} |`;
+      const label = name === FLOOR ? name : `\`${name}\``;
+      return `| ${label} | ${(b.ms / 1000).toFixed(2)} s | ${Math.round(b.linesPerSecond).toLocaleString('en')} | ${b.peakRssMb.toFixed(0)} MB | ${sm.peakRssMb.toFixed(0)} MB | x${(b.peakRssMb / sm.peakRssMb).toFixed(2)} |`;
     }),
     '',
-    'Targets: peak RSS under 200 MB, and flat in the line count (ten times the lines, about the same peak).',
+    ...memoryReading(),
     '',
     `### ${CONCURRENT} concurrent \`run --detach\``,
     '',

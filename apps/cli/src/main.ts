@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { GLOBAL_OPTIONS } from './args.js';
-import { renderOptions } from './command.js';
+import { GLOBAL_OPTIONS, parseCommandArgs } from './args.js';
+import { renderCommandHelp, renderOptions } from './command.js';
 import { COMMANDS, GROUPS } from './command-table.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
@@ -130,9 +130,7 @@ async function main(argv: string[]): Promise<number> {
 
   const rest = argv.slice(i + 1);
   const { command } = await entry.load();
-  const { parseCommandArgs } = await import('./args.js');
   const { createContext, globalOptionsOf } = await import('./context.js');
-  const { renderCommandHelp } = await import('./command.js');
 
   // `run` takes its command after "--"; everything before it is options.
   const split = command.name === 'run' ? rest.indexOf('--') : -1;

@@ -1,5 +1,11 @@
 import { type Execution, type ExecutionRequest, isFinalStatus, newRequestId } from '@taskport/core';
-import { listOption, parseDurationSeconds, parseKeyValues, stringOption } from '../args.js';
+import {
+  listOption,
+  type OptionValues,
+  parseDurationSeconds,
+  parseKeyValues,
+  stringOption,
+} from '../args.js';
 import type { Command } from '../command.js';
 import type { CliContext } from '../context.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeOfExecution } from '../exit-codes.js';
@@ -78,11 +84,7 @@ ${EXIT_CODES_HELP}`,
   },
 };
 
-function buildRequest(
-  values: Record<string, unknown>,
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-): ExecutionRequest {
+function buildRequest(values: OptionValues, argv: string[], env: NodeJS.ProcessEnv): ExecutionRequest {
   if (argv.length === 0) {
     throw new UsageError(
       'no command given; put it after "--": taskport run [options] -- <command> [args...]',
@@ -90,16 +92,15 @@ function buildRequest(
   }
   const only = argv[0] as string;
   const request: ExecutionRequest = { command: argv.length === 1 && /\s/.test(only) ? only : argv };
-  const v = values as Parameters<typeof stringOption>[0];
-  const image = stringOption(v, 'image');
+  const image = stringOption(values, 'image');
   if (image !== undefined) {
     if (image.trim() === '') throw new UsageError('--image needs an image id or name');
     request.image = image;
   }
-  const variables = parseKeyValues('--env', listOption(v, 'env'), env);
+  const variables = parseKeyValues('--env', listOption(values, 'env'), env);
   if (Object.keys(variables).length > 0) request.env = variables;
   const secrets: Record<string, string> = {};
-  for (const name of listOption(v, 'secret')) {
+  for (const name of listOption(values, 'secret')) {
     if (name.includes('=')) {
       throw new UsageError(
         `--secret takes a variable name, not a value: export ${name.split('=')[0]}=... and pass --secret ${name.split('=')[0]}, so the value never shows in the process list`,
@@ -110,11 +111,11 @@ function buildRequest(
     secrets[name] = value;
   }
   if (Object.keys(secrets).length > 0) request.secrets = secrets;
-  const labels = parseKeyValues('--label', listOption(v, 'label'));
+  const labels = parseKeyValues('--label', listOption(values, 'label'));
   if (Object.keys(labels).length > 0) request.labels = labels;
-  const timeout = stringOption(v, 'timeout');
+  const timeout = stringOption(values, 'timeout');
   if (timeout !== undefined) request.timeoutSeconds = parseDurationSeconds('--timeout', timeout);
-  const key = stringOption(v, 'idempotency-key');
+  const key = stringOption(values, 'idempotency-key');
   if (key !== undefined) request.idempotencyKey = key;
   return request;
 }
