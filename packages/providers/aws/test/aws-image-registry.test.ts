@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { ConflictError, ProviderError, ValidationError } from '@taskport/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AwsImageRegistry, familyFor } from '../src/index.js';
+import { AwsImageRegistry, ensureAwsResources, familyFor } from '../src/index.js';
 import { createRole, type MotoEnvironment, motoEnvironment } from './support/moto.js';
 
 const BY = 'tests@taskport.test';
@@ -37,6 +37,12 @@ describe('AwsImageRegistry (moto)', () => {
       .catch((e) => e);
     expect(ValidationError.isInstance(error), String(error)).toBe(true);
     expect(env.clients.counter.count()).toBe(0);
+  });
+
+  it('ensureAwsResources is idempotent: a second run over existing tables, groups and cluster succeeds', async () => {
+    await setup();
+    await expect(ensureAwsResources(env.options, env.clients)).resolves.toBeUndefined();
+    expect(await registry.listImages()).toEqual([]);
   });
 
   it('the roles are checked with IAM GetRole; a missing role is a ValidationError and registers nothing', async () => {
