@@ -111,6 +111,12 @@ describe('taskport logs', () => {
     ]);
   });
 
+  it('--timestamps prefixes each line with its ISO 8601 time', async () => {
+    const { executionId } = idsOf((await sandbox.run(['run', '--', 'echo', 'stamped'])).stderr);
+    const out = await sandbox.ok(['logs', executionId, '--timestamps']);
+    expect(out).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z stamped\n$/);
+  });
+
   it('of an unknown execution exits 1 with one line', async () => {
     const result = await sandbox.run(['logs', 'no-such-execution']);
     expect(result.code).toBe(1);
@@ -166,6 +172,13 @@ describe('taskport trace', () => {
     const human = await sandbox.ok(['trace', requestId]);
     expect(human).toContain(executionId);
   });
+
+  it('of a request nobody made says so', async () => {
+    const result = await sandbox.run(['trace', 'req-never-made']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('nothing recorded for request req-never-made\n');
+  });
 });
 
 describe('taskport config show', () => {
@@ -187,6 +200,28 @@ describe('taskport config show', () => {
       expect(port).toEqual({ provider: 'local', source: 'default' });
     expect(config.providers.local?.options.dataDir).toBe(sandbox.dataDir);
     expect(config.providers.local?.sources.dataDir).toBe('env');
+  });
+
+  it('reads the config file named by TASKPORT_CONFIG', async () => {
+    const file = join(sandbox.root, 'from-env.yaml');
+    await writeFile(file, 'local:\n  pollIntervalMs: 25\n');
+    const config = await sandbox.json<{
+      configFile: string | null;
+      providers: Record<string, { options: Record<string, unknown> }>;
+    }>(['config', 'show', '--json'], { env: { TASKPORT_CONFIG: file } });
+    expect(config.configFile).toBe(file);
+    expect(config.providers.local?.options.pollIntervalMs).toBe(25);
+  });
+
+  it('a broken config file fails every command with one line naming the file', async () => {
+    const file = join(sandbox.root, 'broken.yaml');
+    await writeFile(file, 'providers: { taskExecutor: nowhere }\n');
+    for (const args of [['list'], ['run', '--', 'true']]) {
+      const result = await sandbox.run(['--config', file, ...args]);
+      expect(result.code).toBe(args[0] === 'run' ? 125 : 1);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain(file);
+    }
   });
 
   it('reports values from a config file and from --data-dir', async () => {

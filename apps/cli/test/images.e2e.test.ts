@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IMAGE_KEYS, type ImageJson, Sandbox } from './helpers/sandbox.js';
 
@@ -81,6 +82,20 @@ describe('taskport images', () => {
     const none = await sandbox.run(['images', 'default', '--json']);
     expect(none.code).toBe(1);
     expect(JSON.parse(none.stdout)).toBeNull();
+  });
+
+  it('--data-dir (before or after the command) wins over TASKPORT_DATA_DIR', async () => {
+    const other = join(sandbox.root, 'other');
+    await sandbox.ok(['--data-dir', other, 'images', 'register', 'alpine:3.20']);
+    await sandbox.ok(['images', 'register', 'python:3.13', '--data-dir', other]);
+    const there = await sandbox.json<{ images: ImageJson[] }>([
+      'images',
+      'list',
+      '--json',
+      `--data-dir=${other}`,
+    ]);
+    expect(there.images.map((i) => i.image).sort()).toEqual(['alpine:3.20', 'python:3.13']);
+    expect(await images()).toEqual([]);
   });
 
   it.each([
