@@ -253,6 +253,24 @@ async function startup() {
     forbidden.length === 0,
     `list in local mode loads no cloud SDK or other provider (${FORBIDDEN.join(', ')})${forbidden.length ? `: ${forbidden.slice(0, 3).join(', ')}` : ''}`,
   );
+  // Positive control: with a config that names aws for one port, the same probe sees the AWS SDK, so
+  // "none seen" above means none loaded, not a blind probe. (Composition only; no AWS call is made.)
+  const awsConfig = join(scratch, 'aws.yaml');
+  writeFileSync(
+    awsConfig,
+    'providers: { taskExecutor: aws }\naws: { region: us-east-1, cluster: bench, subnets: [subnet-1], securityGroups: [sg-1] }\n',
+  );
+  const withAws = await probed(['--config', awsConfig, 'list'], dataDir);
+  const sdk = withAws.modules.filter((url) => url.includes('@aws-sdk/'));
+  results.modules['list, taskExecutor: aws'] = { total: withAws.modules.length, awsSdk: sdk.length };
+  if (withAws.code === 0) {
+    say(`  list with taskExecutor: aws: ${withAws.modules.length} modules, ${sdk.length} of them @aws-sdk`);
+    check(sdk.length > 0, 'positive control: with taskExecutor: aws the probe does see @aws-sdk modules');
+  } else {
+    say(
+      `  (positive control skipped: the aws provider did not load here: ${withAws.stderr.trim().split('\n')[0]})`,
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -492,7 +510,10 @@ function docsSection(info, startedAt, seconds) {
     '',
     `Modules resolved (counted by a \`module.registerHooks\` resolve hook, \`bench/probe.mjs\`): \`--version\` ${results.modules['--version'].total}` +
       ` (${results.modules['--version'].files} files, none of core, the container or a provider); \`list\` ${results.modules.list.total}` +
-      ` (${results.modules.list.files} files). In local mode no \`@aws-sdk\`, \`@smithy\`, \`@google-cloud\`, \`@kubernetes\` or other provider module is loaded (checked, the run fails otherwise).`,
+      ` (${results.modules.list.files} files). In local mode no \`@aws-sdk\`, \`@smithy\`, \`@google-cloud\`, \`@kubernetes\` or other provider module is loaded (checked, the run fails otherwise).` +
+      (results.modules['list, taskExecutor: aws'].awsSdk > 0
+        ? ` Positive control: \`list\` with a config naming \`aws\` for the TaskExecutor resolves ${results.modules['list, taskExecutor: aws'].total} modules, ${results.modules['list, taskExecutor: aws'].awsSdk} of them \`@aws-sdk\`.`
+        : ''),
     '',
     `### \`run -- true\` end to end (${RUN_TRUE_RUNS} runs each)`,
     '',
