@@ -63,7 +63,7 @@ ends when the task has ended and every line is out; Ctrl-C stops following and l
     }
     if (interrupted) {
       context.stderr.write(
-        `taskport: stopped following ${id}; the task keeps running (taskport kill ${id} stops it)\n`,
+        `${context.stderr.isTTY ? '\n' : ''}taskport: stopped following ${id}; the task keeps running (taskport kill ${id} stops it)\n`,
       );
       return EXIT.KILLED;
     }

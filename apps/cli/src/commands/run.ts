@@ -226,7 +226,8 @@ async function waitUntilFinal(
 
 function stoppedFollowing(id: string, context: CliContext): number {
   context.stderr.write(
-    `taskport: stopped following ${id}; the task keeps running.\n  re-attach: taskport logs --follow ${id}\n  kill:      taskport kill ${id}\n`,
+    // On a terminal the ^C echo leaves the cursor mid-line.
+    `${context.stderr.isTTY ? '\n' : ''}taskport: stopped following ${id}; the task keeps running.\n  re-attach: taskport logs --follow ${id}\n  kill:      taskport kill ${id}\n`,
   );
   return EXIT.KILLED;
 }
