@@ -186,6 +186,30 @@ describe('OrchestratorService.runCommand', () => {
     expect(executor.started).toHaveLength(1);
   });
 
+  it('returns the shared task when a concurrent run with the same key recorded it first, and stops nothing', async () => {
+    const { executor, store, service } = setup();
+    // The provider is idempotent on the key (ECS clientToken): both starts get the same task back.
+    const startTask = executor.startTask.bind(executor);
+    executor.startTask = async (userEmail, request) =>
+      request.idempotencyKey
+        ? { executionId: 'shared-task', createdAt: '2026-01-01T00:00:00.000Z' }
+        : startTask(userEmail, request);
+    executor.truth.set('shared-task', { status: 'RUNNING', exitCode: null });
+    // Both runs pass the "seen before?" check before either has recorded the task.
+    const lookUp = store.findByIdempotencyKey.bind(store);
+    let preChecksToMiss = 2;
+    store.findByIdempotencyKey = async (key) => (preChecksToMiss-- > 0 ? null : lookUp(key));
+    const [a, b] = await Promise.all([
+      service.runCommand('ana@example.com', { command: 'true', idempotencyKey: 'deploy-7' }),
+      service.runCommand('ana@example.com', { command: 'true', idempotencyKey: 'deploy-7' }),
+    ]);
+    expect(a.execution.executionId).toBe('shared-task');
+    expect(b.execution.executionId).toBe('shared-task');
+    expect([a.reused, b.reused].sort()).toEqual([false, true]);
+    expect(executor.killed).toEqual([]);
+    expect(store.rows.size).toBe(1);
+  });
+
   it('stops the task it started when the record cannot be written, then reports the error', async () => {
     const { executor, store, service } = setup();
     store.failCreate = true;

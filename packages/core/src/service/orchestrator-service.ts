@@ -147,6 +147,24 @@ export class OrchestratorService {
       try {
         await this.ports.executionStore.create(execution, { signal });
       } catch (error) {
+        // A concurrent run with the same idempotency key got the same task from the provider and
+        // recorded it first: that task is ours too, so return it rather than stopping it.
+        if (ConflictError.isInstance(error) && valid.idempotencyKey) {
+          const winner = await this.ports.executionStore.findByIdempotencyKey(valid.idempotencyKey, {
+            signal,
+          });
+          if (winner?.executionId === execution.executionId) {
+            this.log(
+              'info',
+              requestId,
+              'a concurrent run with the same idempotency key recorded the task first',
+              {
+                executionId: winner.executionId,
+              },
+            );
+            return { execution: winner, requestId, reused: true };
+          }
+        }
         // A task with no record is an orphan nobody can see or kill: stop it before reporting.
         this.log('error', requestId, 'recording the execution failed; stopping the task', {
           executionId: execution.executionId,
