@@ -469,13 +469,12 @@ function memoryReading() {
   const lines = [
     `Targets: peak RSS under 200 MB — ${under ? 'met' : '**missed**'}; flat in the line count (x10 lines, peak within x1.25) — ${flat ? 'met' : '**missed**'}.`,
   ];
-  if (!flat && floorRatio >= 1.25) {
+  if ((!flat || !under) && floorRatio >= 1.25) {
     const overhead = Math.max(...rows.map((r) => r.peak)) - floor.peakRssMb;
     lines.push(
       `The growth is below the CLI: \`Service.streamLogs\` alone, writing nothing (floor row, \`bench/stream-floor.mjs\`), grows x${floorRatio.toFixed(2)}`,
-      `for ten times the lines, and the CLI adds at most ${overhead.toFixed(0)} MB to it. The local LogAggregator pages with \`StatementSync.all()\`,`,
-      'whose row objects V8 promotes to the old generation faster than it collects them; paging with `iterate()` or',
-      '`setReturnArrays(true)` kept a bare node:sqlite paging loop within a few MB from 100k to 1M rows in a separate measurement.',
+      `for ten times the lines, and the CLI adds ${overhead > 0 ? `at most ${overhead.toFixed(0)} MB` : 'nothing measurable'} to it. The peak is V8 letting garbage pile up`,
+      '(a young generation grown to ~64 MB, an old generation collected rarely), not retained lines: the heap falls back after a full GC.',
     );
   }
   return lines;
