@@ -43,7 +43,7 @@ Commands:
 ${commands.join('\n')}
 
 Global options:
-${renderOptions({ ...GLOBAL_OPTIONS, version: { type: 'boolean', description: 'print the version' } })}
+${renderOptions({ ...GLOBAL_OPTIONS, version: { type: 'boolean', short: 'v', description: 'print the version' } })}
 
 Environment:
   TASKPORT_DATA_DIR   state directory of the local provider (default: see 'taskport config show')
@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
   for (; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (!arg.startsWith('-') || arg === '--') break;
-    if (arg === '--version') {
+    if (arg === '--version' || arg === '-v') {
       process.stdout.write(`${version()}\n`);
       return EXIT.OK;
     }
@@ -168,10 +168,29 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The known command closest to a mistyped one (at most two edits away), as a hint. */
 function suggest(word: string): string {
   const known = [...Object.keys(COMMANDS).filter((n) => !n.includes(' ')), ...Object.keys(GROUPS)];
-  const close = known.find((k) => k.startsWith(word.slice(0, 2)) && Math.abs(k.length - word.length) <= 2);
-  return close ? ` (did you mean "${close}"?)` : '';
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const distance = editDistance(word, candidate);
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best ? ` (did you mean "${best}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
 }
 
 async function report(error: unknown): Promise<number> {

@@ -278,6 +278,14 @@ describe('help, version and usage', () => {
     expect(await sandbox.ok(['--version'])).toBe(`taskport ${version}\n`);
   });
 
+  it('a mistyped command exits 2 and suggests the closest one', async () => {
+    const result = await sandbox.run(['stauts', 'x']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'taskport: unknown command "stauts" (did you mean "status"?); run \'taskport --help\' for the list\n',
+    );
+  });
+
   it('an unknown command exits 2 with one line', async () => {
     const result = await sandbox.run(['frobnicate']);
     expect(result.code).toBe(2);
