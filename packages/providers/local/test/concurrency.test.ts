@@ -2,7 +2,12 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalExecutionStore, LocalImageRegistry, LocalLogAggregator, LocalTaskExecutor } from '../src/index.js';
+import {
+  LocalExecutionStore,
+  LocalImageRegistry,
+  LocalLogAggregator,
+  LocalTaskExecutor,
+} from '../src/index.js';
 import { eventually, removeDataDir, tempDataDir } from './helpers.js';
 
 const run = promisify(execFile);
@@ -15,7 +20,9 @@ afterEach(() => removeDataDir(dataDir));
 /** Runs `job` in WORKERS separate Node processes at once and returns what each printed. */
 async function inParallel(job: string): Promise<string[][]> {
   const outputs = await Promise.all(
-    Array.from({ length: WORKERS }, (_, index) => run(process.execPath, [WORKER, dataDir, job, String(index)])),
+    Array.from({ length: WORKERS }, (_, index) =>
+      run(process.execPath, [WORKER, dataDir, job, String(index)]),
+    ),
   );
   return outputs.map(({ stdout }) => JSON.parse(stdout) as string[]);
 }
@@ -64,7 +71,10 @@ describe('several processes writing one data directory at once', () => {
     } while (cursor);
     expect(all).toHaveLength(WORKERS * 25 + 10);
     for (let i = 0; i < 10; i++) {
-      expect(results.filter((line) => line === `won shared-${i}`), `winners of shared-${i}`).toHaveLength(1);
+      expect(
+        results.filter((line) => line === `won shared-${i}`),
+        `winners of shared-${i}`,
+      ).toHaveLength(1);
       const record = await store.get(`shared-${i}`);
       expect(record.status).toBe('SUCCEEDED');
       // The stored exit code is the winner's, whose request id is recorded as the modifier.

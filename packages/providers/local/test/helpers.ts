@@ -15,7 +15,8 @@ export function tempDataDir(): string {
  * Removes a test's data directory after killing whatever its tasks left running (supervisors and task
  * process groups), so no process outlives the test.
  */
-export function removeDataDir(dataDir: string): void {
+export function removeDataDir(dataDir: string | undefined): void {
+  if (dataDir === undefined) return;
   try {
     const rows = openLocalDatabase(dataDir).db.prepare('SELECT * FROM tasks').all() as unknown as TaskRow[];
     for (const row of rows) {
@@ -29,6 +30,8 @@ export function removeDataDir(dataDir: string): void {
         }
       }
     }
+  } catch {
+    // A database a test made unreadable on purpose has no tasks to stop.
   } finally {
     closeLocalDatabase(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
@@ -36,12 +39,17 @@ export function removeDataDir(dataDir: string): void {
 }
 
 /** Polls `read` until `until` holds or `timeoutMs` passes (then fails with the last value). */
-export async function eventually<T>(read: () => Promise<T> | T, until: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T> | T,
+  until: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (until(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not reached in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

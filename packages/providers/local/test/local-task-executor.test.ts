@@ -14,11 +14,17 @@ let dataDir: string;
 let image: ImageInfo;
 beforeEach(async () => {
   dataDir = tempDataDir();
-  image = await new LocalImageRegistry({ dataDir }).registerImage({ image: 'alpine:3.20', registeredBy: 'test' });
+  image = await new LocalImageRegistry({ dataDir }).registerImage({
+    image: 'alpine:3.20',
+    registeredBy: 'test',
+  });
 });
 afterEach(() => removeDataDir(dataDir));
 
-function request(command: TaskStartRequest['command'], extra: Partial<TaskStartRequest> = {}): TaskStartRequest {
+function request(
+  command: TaskStartRequest['command'],
+  extra: Partial<TaskStartRequest> = {},
+): TaskStartRequest {
   return { command, image, env: {}, secrets: {}, labels: {}, requestId: 'req-test', ...extra };
 }
 
@@ -51,7 +57,9 @@ describe('LocalTaskExecutor', () => {
       () => isProcessAlive(row.task_pid!, row.task_token),
       (alive) => !alive,
     );
-    expect((await logs.fetchLogsByExecutionId(executionId)).map((event) => event.message)).toEqual(['before-crash']);
+    expect((await logs.fetchLogsByExecutionId(executionId)).map((event) => event.message)).toEqual([
+      'before-crash',
+    ]);
     // It stays that way.
     expect((await executor.describeTask(executionId)).status).toBe('FAILED');
   }, 30_000);
@@ -116,7 +124,10 @@ describe('LocalTaskExecutor', () => {
 
   it('timeoutSeconds escalates to SIGKILL for a task that ignores SIGTERM and ends FAILED/TIMED_OUT', async () => {
     const executor = new LocalTaskExecutor({ dataDir, killGraceMs: 300 });
-    const { executionId } = await executor.startTask('t@test', request(`trap '' TERM; sleep 60`, { timeoutSeconds: 1 }));
+    const { executionId } = await executor.startTask(
+      't@test',
+      request(`trap '' TERM; sleep 60`, { timeoutSeconds: 1 }),
+    );
     const final = await eventually(
       () => executor.describeTask(executionId),
       (d) => isFinal(d.status),
@@ -131,7 +142,10 @@ describe('LocalTaskExecutor', () => {
     const executor = new LocalTaskExecutor({ dataDir });
     const { executionId } = await executor.startTask(
       't@test',
-      request('printf %s "$API_TOKEN" > "$OUT"; sleep 1', { env: { OUT: out }, secrets: { API_TOKEN: secret } }),
+      request('printf %s "$API_TOKEN" > "$OUT"; sleep 1', {
+        env: { OUT: out },
+        secrets: { API_TOKEN: secret },
+      }),
     );
     const row = await eventually(
       () => readTask(openLocalDatabase(dataDir), executionId)!,
@@ -144,7 +158,9 @@ describe('LocalTaskExecutor', () => {
       (d) => d.status === 'SUCCEEDED',
     );
     expect(readFileSync(out, 'utf8')).toBe(secret);
-    expect(JSON.parse(readTask(openLocalDatabase(dataDir), executionId)!.secret_names)).toEqual(['API_TOKEN']);
+    expect(JSON.parse(readTask(openLocalDatabase(dataDir), executionId)!.secret_names)).toEqual([
+      'API_TOKEN',
+    ]);
     // Every file SQLite keeps (database, WAL, shared memory), byte for byte.
     for (const file of readdirSync(dataDir)) {
       expect(readFileSync(join(dataDir, file)).includes(secret), file).toBe(false);
@@ -153,7 +169,10 @@ describe('LocalTaskExecutor', () => {
 
   it('an argv whose program does not exist ends FAILED/FAILED_TO_START and says why in the logs', async () => {
     const executor = new LocalTaskExecutor({ dataDir });
-    const { executionId } = await executor.startTask('t@test', request(['/nonexistent/taskport-no-such-program']));
+    const { executionId } = await executor.startTask(
+      't@test',
+      request(['/nonexistent/taskport-no-such-program']),
+    );
     const final = await eventually(
       () => executor.describeTask(executionId),
       (d) => isFinal(d.status),

@@ -1,0 +1,65 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { ConfigurationError } from '@taskport/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeLocalDatabase, DATABASE_FILE, openLocalDatabase } from '../src/index.js';
+import { SCHEMA_VERSION } from '../src/local-schema.js';
+import { isProcessAlive, processStartToken } from '../src/process-identity.js';
+import { removeDataDir, tempDataDir } from './helpers.js';
+
+let dataDir: string;
+afterEach(() => removeDataDir(dataDir));
+
+describe('the local database', () => {
+  it('is created private, in WAL mode, at the current schema version, and shared per directory', () => {
+    dataDir = tempDataDir();
+    const database = openLocalDatabase(join(dataDir, 'nested'));
+    expect(openLocalDatabase(join(dataDir, 'nested'))).toBe(database);
+    expect(database.db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    expect(database.db.prepare('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
+    expect(statSync(join(dataDir, 'nested')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, 'nested', DATABASE_FILE)).mode & 0o777).toBe(0o600);
+    closeLocalDatabase(join(dataDir, 'nested'));
+  });
+
+  it('refuses a database written by a newer schema instead of misreading it', () => {
+    dataDir = tempDataDir();
+    const raw = new DatabaseSync(join(dataDir, DATABASE_FILE));
+    raw.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    let caught: unknown;
+    try {
+      openLocalDatabase(dataDir);
+    } catch (error) {
+      caught = error;
+    }
+    expect(ConfigurationError.isInstance(caught)).toBe(true);
+    expect((caught as Error).message).toContain('newer');
+  });
+
+  it('rolls a failed transaction back', () => {
+    dataDir = tempDataDir();
+    const database = openLocalDatabase(dataDir);
+    expect(() =>
+      database.immediate(() => {
+        database.db
+          .prepare(`INSERT INTO backend_logs (request_id, ts, level, message) VALUES ('r', 1, 'info', 'm')`)
+          .run();
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(database.db.prepare('SELECT COUNT(*) AS n FROM backend_logs').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('process identity', () => {
+  it('tells a live process from one that got its pid with another start time', () => {
+    dataDir = tempDataDir();
+    const token = processStartToken(process.pid);
+    expect(token).not.toBeNull();
+    expect(isProcessAlive(process.pid, token)).toBe(true);
+    expect(isProcessAlive(process.pid, `${token}1`)).toBe(false);
+    expect(isProcessAlive(2 ** 22 + 12345, null)).toBe(false);
+  });
+});
