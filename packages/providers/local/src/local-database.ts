@@ -15,13 +15,11 @@ type SqliteModule = typeof import('node:sqlite');
 let sqliteModule: SqliteModule | undefined;
 
 /**
- * Loads node:sqlite. Some Node versions print an ExperimentalWarning for it on first load; that line
- * would end up in the CLI's output, so exactly that warning is dropped while loading (every other
- * warning still goes through). `require` rather than a static import, because a static import would be
- * evaluated before the filter is in place.
+ * Runs `load` with exactly one warning filtered out: the ExperimentalWarning some Node versions print
+ * when node:sqlite is first loaded. That line would otherwise end up in the CLI's output; every other
+ * warning still goes through.
  */
-function loadSqlite(): SqliteModule {
-  if (sqliteModule) return sqliteModule;
+export function withoutSqliteExperimentalWarning<T>(load: () => T): T {
   const original = process.emitWarning;
   process.emitWarning = function filtered(this: unknown, warning: string | Error, ...rest: unknown[]) {
     const text = typeof warning === 'string' ? warning : warning.message;
@@ -31,9 +29,27 @@ function loadSqlite(): SqliteModule {
     return (original as (...args: unknown[]) => void).call(process, warning, ...rest);
   } as typeof process.emitWarning;
   try {
-    sqliteModule = createRequire(import.meta.url)('node:sqlite') as SqliteModule;
+    return load();
   } finally {
     process.emitWarning = original;
+  }
+}
+
+/**
+ * Loads node:sqlite: with `require` rather than a static import, because a static import would be
+ * evaluated before the warning filter is in place.
+ */
+function loadSqlite(): SqliteModule {
+  if (sqliteModule) return sqliteModule;
+  try {
+    sqliteModule = withoutSqliteExperimentalWarning(
+      () => createRequire(import.meta.url)('node:sqlite') as SqliteModule,
+    );
+  } catch (error) {
+    throw new ConfigurationError(
+      `this Node.js (${process.version}) has no usable node:sqlite module; the local provider needs Node 22.13 or newer (or Node 22.12 with --experimental-sqlite)`,
+      { provider: 'local', cause: error },
+    );
   }
   return sqliteModule;
 }

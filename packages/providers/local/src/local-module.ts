@@ -24,6 +24,8 @@ function portModule<T>(token: symbol, build: () => T): ContainerModule {
 export const taskportProvider: ProviderPackage<LocalOptions, ContainerModule> = {
   name: 'local',
   parseOptions: (raw, env) => parseLocalOptions(raw, env),
+  // XDG_STATE_HOME also feeds the default dataDir, but only this variable names the directory itself.
+  optionEnv: { dataDir: 'TASKPORT_DATA_DIR' },
   modules: {
     taskExecutor: (options) =>
       portModule(

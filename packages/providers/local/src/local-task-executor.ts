@@ -235,7 +235,9 @@ export class LocalTaskExecutor implements TaskExecutor {
       this.markFailedToStart(database, executionId, (error as Error).message);
       throw error;
     }
-    const child = spawn(process.execPath, [supervisorPath, database.dataDir, executionId], {
+    // Node 22.12 has node:sqlite only behind this flag; the supervisor needs whatever made it work here.
+    const flags = process.execArgv.filter((flag) => flag === '--experimental-sqlite');
+    const child = spawn(process.execPath, [...flags, supervisorPath, database.dataDir, executionId], {
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],
       env: baseEnv,

@@ -4,6 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { ConfigurationError } from '@taskport/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeLocalDatabase, DATABASE_FILE, openLocalDatabase } from '../src/index.js';
+import { withoutSqliteExperimentalWarning } from '../src/local-database.js';
 import { SCHEMA_VERSION } from '../src/local-schema.js';
 import { isProcessAlive, processStartToken } from '../src/process-identity.js';
 import { removeDataDir, tempDataDir } from './helpers.js';
@@ -61,5 +62,36 @@ describe('process identity', () => {
     expect(isProcessAlive(process.pid, token)).toBe(true);
     expect(isProcessAlive(process.pid, `${token}1`)).toBe(false);
     expect(isProcessAlive(2 ** 22 + 12345, null)).toBe(false);
+  });
+});
+
+describe('withoutSqliteExperimentalWarning', () => {
+  it('drops only the node:sqlite ExperimentalWarning while loading, and restores emitWarning after', async () => {
+    dataDir = tempDataDir();
+    const original = process.emitWarning;
+    const seen: string[] = [];
+    const listener = (warning: Error) => seen.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', listener);
+    try {
+      const value = withoutSqliteExperimentalWarning(() => {
+        process.emitWarning(
+          'SQLite is an experimental feature and might change at any time',
+          'ExperimentalWarning',
+        );
+        process.emitWarning('Something else is experimental', 'ExperimentalWarning');
+        process.emitWarning('sqlite is mentioned but this is no experimental warning', 'DeprecationWarning');
+        return 42;
+      });
+      expect(value).toBe(42);
+      expect(process.emitWarning).toBe(original);
+      // 'warning' events are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual([
+        'ExperimentalWarning: Something else is experimental',
+        'DeprecationWarning: sqlite is mentioned but this is no experimental warning',
+      ]);
+    } finally {
+      process.off('warning', listener);
+    }
   });
 });

@@ -26,6 +26,9 @@ describe('taskportProvider', () => {
   it('is named local and has a module for every port', () => {
     expect(taskportProvider.name).toBe('local');
     expect(Object.keys(taskportProvider.modules).sort()).toEqual([...PORT_NAMES].sort());
+    // `taskport config show` reports a dataDir taken from this variable as coming from the environment.
+    expect(taskportProvider.optionEnv).toEqual({ dataDir: 'TASKPORT_DATA_DIR' });
+    expect(taskportProvider.parseOptions({}, { TASKPORT_DATA_DIR: '/from/env' }).dataDir).toBe('/from/env');
   });
 
   it('binds each port token to a singleton adapter that shares the data directory', async () => {
