@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { DatabaseSync as DatabaseSyncType } from 'node:sqlite';
 import { ConfigurationError, ProviderError, TaskportError, UnavailableError } from '@taskport/core';
-import { migrate } from './local-schema.js';
+import { migrate, SCHEMA_VERSION } from './local-schema.js';
 
 /** The file name of the database inside the data directory. */
 export const DATABASE_FILE = 'taskport.db';
@@ -88,7 +88,9 @@ export class LocalDatabase {
       // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
       this.db.exec('PRAGMA synchronous = NORMAL');
       this.db.exec('PRAGMA foreign_keys = ON');
-      this.immediate(() => migrate(this.db, this.path));
+      // Up to date is the common case: check without the write lock, so opening never waits for a writer.
+      const { user_version } = this.db.prepare('PRAGMA user_version').get() as { user_version: number };
+      if (user_version !== SCHEMA_VERSION) this.immediate(() => migrate(this.db, this.path));
     } catch (error) {
       this.db.close();
       throw error;
