@@ -57,7 +57,13 @@ export class LogLineWriter {
       .get(executionId) as { seq: number | null; ts: number | null };
     this.nextSeq = last.seq === null ? 0 : last.seq + 1;
     this.lastTs = last.ts ?? 0;
-    this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 100);
+    this.timer = setInterval(() => {
+      try {
+        this.flush();
+      } catch {
+        // The database stayed locked past the busy timeout: the lines stay queued for the next attempt.
+      }
+    }, options.flushIntervalMs ?? 100);
     this.timer.unref();
   }
 
@@ -154,6 +160,14 @@ export class LogLineWriter {
   private queue(stream: StreamCode, message: string, ts: number): void {
     this.batch.push({ seq: this.nextSeq++, ts, stream, message });
     this.batchBytes += message.length;
-    if (this.batch.length >= this.maxBatchLines || this.batchBytes >= this.maxBatchBytes) this.flush();
+    if (this.batch.length < this.maxBatchLines && this.batchBytes < this.maxBatchBytes) return;
+    try {
+      this.flush();
+    } catch (error) {
+      // A transient lock is retried with the next lines; only a queue far past its bound gives up,
+      // rather than let memory grow without limit.
+      if (this.batch.length >= 4 * this.maxBatchLines || this.batchBytes >= 4 * this.maxBatchBytes)
+        throw error;
+    }
   }
 }

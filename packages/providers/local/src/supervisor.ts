@@ -21,6 +21,8 @@ import { readTask, type TaskRow } from './task-table.js';
 const DRAIN_AFTER_EXIT_MS = 1000;
 
 const [dataDir, executionId] = process.argv.slice(2);
+// So `ps` shows what this process is for.
+process.title = `taskport-supervisor ${executionId ?? ''}`;
 
 let database: LocalDatabase | undefined;
 let writer: LogLineWriter | undefined;
