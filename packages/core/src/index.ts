@@ -17,6 +17,7 @@ export {
   isFinalStatus,
   statusesThatMayBecome,
 } from './domain/execution-status.js';
+export { HOST_IMAGE_ID, hostImage } from './domain/host-image.js';
 export {
   type CanonicalImageConfig,
   canonicalImageConfig,

@@ -37,7 +37,7 @@ function image(ref: string, isDefault = false): ImageInfo {
 
 class FakeExecutor implements TaskExecutor {
   readonly provider = 'fake';
-  readonly capabilities = { killWhileStarting: true, nativeTimeout: true, runsImages: false };
+  capabilities = { killWhileStarting: true, nativeTimeout: true, runsImages: true };
   started: { userEmail: string; request: TaskStartRequest }[] = [];
   killed: string[] = [];
   truth = new Map<string, TaskDescription>();
@@ -161,6 +161,16 @@ describe('OrchestratorService.runCommand', () => {
     await expect(attempt).rejects.toSatisfy((e) => ValidationError.isInstance(e));
     await expect(attempt).rejects.toThrow(/no default image/);
     expect(executor.started).toHaveLength(0);
+  });
+
+  it('runs on the host when no image is given, none is the default, and the executor runs no images', async () => {
+    const { executor, service } = setup([]);
+    const hostOnly = Object.assign(executor, {
+      capabilities: { ...executor.capabilities, runsImages: false },
+    });
+    const { execution } = await service.runCommand('ana@example.com', { command: 'true' });
+    expect(hostOnly.started[0]!.request.image.imageId).toBe('host');
+    expect(execution.imageId).toBe('host');
   });
 
   it('fails with NotFoundError and starts nothing for an unknown image', async () => {

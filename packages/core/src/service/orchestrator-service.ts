@@ -1,6 +1,7 @@
 import type { Execution } from '../domain/execution.js';
 import type { ExecutionRequest } from '../domain/execution-request.js';
 import { canTransition, type ExecutionStatus, isFinalStatus } from '../domain/execution-status.js';
+import { hostImage } from '../domain/host-image.js';
 import { fromLegacyParams, type ImageConfig, type LegacyImageParams } from '../domain/image-config.js';
 import type { ImageInfo } from '../domain/image-info.js';
 import type { LogEvent } from '../domain/log-event.js';
@@ -352,6 +353,9 @@ export class OrchestratorService {
   private async resolveImage(ref: string, signal: AbortSignal | undefined): Promise<ImageInfo> {
     if (ref !== '') return this.ports.imageRegistry.getImage(ref, { signal });
     const fallback = await this.ports.imageRegistry.getDefaultImage({ signal });
+    // An executor that runs commands on the host needs no image: `taskport run -- echo hi` works on a
+    // fresh install. Executors that pull images still require one.
+    if (!fallback && !this.ports.taskExecutor.capabilities.runsImages) return hostImage();
     if (!fallback) {
       throw new ValidationError(
         'no image given and no default image is registered; pass an image or register one with `taskport images register <image> --default`',
