@@ -74,6 +74,7 @@ export {
   type KillResult,
   type OrchestratorPorts,
   OrchestratorService,
+  type ReconcileResult,
   type RequestContext,
   type RunResult,
   type TraceResult,

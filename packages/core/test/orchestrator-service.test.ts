@@ -85,8 +85,10 @@ class FakeStore implements ExecutionStore {
     this.rows.set(executionId, next);
     return structuredClone(next);
   }
-  async list() {
-    return { items: [...this.rows.values()] };
+  async list(query: { status?: readonly string[] } = {}) {
+    return {
+      items: [...this.rows.values()].filter((row) => !query.status || query.status.includes(row.status)),
+    };
   }
   async findByIdempotencyKey(key: string) {
     return [...this.rows.values()].find((row) => row.idempotencyKey === key) ?? null;
@@ -333,6 +335,34 @@ describe('OrchestratorService status and kill', () => {
     const { service } = setup();
     await expect(service.getExecutionStatus('nope')).rejects.toSatisfy((e) => NotFoundError.isInstance(e));
     await expect(service.killExecution('nope')).rejects.toSatisfy((e) => NotFoundError.isInstance(e));
+  });
+});
+
+describe('OrchestratorService.reconcileExecutions', () => {
+  it('moves every unfinished execution to what the provider says and leaves the rest alone', async () => {
+    const { executor, service } = setup();
+    const done = (await service.runCommand('ana@example.com', { command: 'true' })).execution.executionId;
+    const lost = (await service.runCommand('ana@example.com', { command: 'sleep 9' })).execution.executionId;
+    const still = (await service.runCommand('ana@example.com', { command: 'sleep 9' })).execution.executionId;
+    executor.truth.set(done, { status: 'SUCCEEDED', exitCode: 0, stopCode: 'EXITED' });
+    executor.truth.set(lost, {
+      status: 'FAILED',
+      exitCode: null,
+      stopCode: 'TIMED_OUT',
+      reason: 'deadline passed',
+    });
+    executor.truth.set(still, { status: 'RUNNING', exitCode: null });
+    const result = await service.reconcileExecutions();
+    expect(result.checked).toBe(3);
+    expect(result.changed).toEqual(
+      expect.arrayContaining([
+        { executionId: done, from: 'STARTING', to: 'SUCCEEDED' },
+        { executionId: lost, from: 'STARTING', to: 'FAILED' },
+        { executionId: still, from: 'STARTING', to: 'RUNNING' },
+      ]),
+    );
+    const again = await service.reconcileExecutions();
+    expect(again).toMatchObject({ checked: 1, changed: [] });
   });
 });
 

@@ -46,6 +46,14 @@ export interface KillResult {
   alreadyFinished: boolean;
 }
 
+export interface ReconcileResult {
+  requestId: string;
+  /** Unfinished executions looked at. */
+  checked: number;
+  /** Those whose status moved. */
+  changed: { executionId: string; from: ExecutionStatus; to: ExecutionStatus }[];
+}
+
 export interface TraceResult {
   requestId: string;
   /** The platform's own log lines for the request. */
@@ -270,6 +278,35 @@ export class OrchestratorService {
         const record = await this.ports.executionStore.get(executionId, { signal });
         return isFinalStatus((await this.reconcile(record, requestId, signal)).status);
       },
+    });
+  }
+
+  /**
+   * Brings every unfinished execution up to date with its provider: records that missed their final
+   * event converge, and executors that enforce deadlines on read (AWS) stop overdue tasks. Run it on a
+   * schedule where no long-lived process watches tasks (`taskport reconcile` from cron).
+   */
+  async reconcileExecutions(context: RequestContext = {}): Promise<ReconcileResult> {
+    return this.operation('reconcileExecutions', context, {}, async (requestId, signal) => {
+      const result: ReconcileResult = { requestId, checked: 0, changed: [] };
+      let cursor: string | undefined;
+      do {
+        const page = await this.ports.executionStore.list({
+          status: ['STARTING', 'RUNNING', 'TERMINATING'],
+          limit: 100,
+          ...(cursor ? { cursor } : {}),
+          signal,
+        });
+        for (const record of page.items) {
+          result.checked += 1;
+          const updated = await this.reconcile(record, requestId, signal);
+          if (updated.status !== record.status) {
+            result.changed.push({ executionId: record.executionId, from: record.status, to: updated.status });
+          }
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+      return result;
     });
   }
 
