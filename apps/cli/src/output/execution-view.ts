@@ -18,7 +18,7 @@ export function executionFields(style: Style, e: Execution): string {
     ['Stop code', e.stopCode],
     ['Reason', e.reason],
     ['Command', displayCommand(e.command)],
-    ['Image', `${e.image} ${style.dim(`(${e.imageId})`)}`],
+    ['Image', e.image === e.imageId ? e.image : `${e.image} ${style.dim(`(${e.imageId})`)}`],
     ['Executor', e.executor],
     ['Created', `${e.createdAt} ${style.dim(`(${formatAge(e.createdAt)})`)} by ${e.createdBy}`],
     ['Started', e.startedAt],
