@@ -127,6 +127,11 @@ describe('taskport run', () => {
     const execution = await sandbox.json<ExecutionJson>(['run', '--detach', '--json', '--', 'true']);
     expect(Object.keys(execution).sort()).toEqual(EXECUTION_KEYS);
     expect(execution.createdBy).toBe('e2e@example.com');
+    // Let the task finish before the sandbox goes, so its supervisor does not write into a deleted directory.
+    await eventually(
+      () => sandbox.json<ExecutionJson>(['status', execution.executionId, '--json']),
+      (e) => e.status === 'SUCCEEDED',
+    );
   });
 
   it('Ctrl-C while following detaches, says how to re-attach or kill, and leaves the task running', async () => {
