@@ -1,7 +1,6 @@
 // Reads the output of the test run and prints one closing line for the whole repository,
 // "taskport: N passed, N failed[, N skipped]", summed over every package's vitest summary.
 import { readFileSync } from 'node:fs';
-
 import { stripVTControlCharacters } from 'node:util';
 
 const text = stripVTControlCharacters(readFileSync(process.argv[2], 'utf8'));
