@@ -1,11 +1,11 @@
-import type { Execution } from '../domain/execution.js';
+import type { Execution, ExecutionStatusUpdate } from '../domain/execution.js';
 import type { ExecutionRequest } from '../domain/execution-request.js';
 import { canTransition, type ExecutionStatus, isFinalStatus } from '../domain/execution-status.js';
 import { hostImage } from '../domain/host-image.js';
 import { fromLegacyParams, type ImageConfig, type LegacyImageParams } from '../domain/image-config.js';
 import type { ImageInfo } from '../domain/image-info.js';
 import type { LogEvent } from '../domain/log-event.js';
-import type { StopCode, TaskDescription } from '../domain/task-description.js';
+import type { TaskDescription } from '../domain/task-description.js';
 import { validateExecutionRequest } from '../domain/validate-execution-request.js';
 import { ConflictError, TaskportError, ValidationError } from '../errors/taskport-error.js';
 import { nullLogger } from '../logging/json-lines-logger.js';
@@ -438,15 +438,7 @@ export class OrchestratorService {
   /** Conditional status move; when another writer got there first, returns what it wrote. */
   private async moveStatus(
     record: Execution,
-    update: {
-      status: ExecutionStatus;
-      exitCode?: number | null;
-      stopCode?: StopCode;
-      reason?: string;
-      startedAt?: string;
-      completedAt?: string;
-      requestId: string;
-    },
+    update: ExecutionStatusUpdate & { requestId: string },
     signal: AbortSignal | undefined,
   ): Promise<Execution> {
     try {
