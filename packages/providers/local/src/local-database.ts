@@ -1,7 +1,8 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { DatabaseSync as DatabaseSyncType } from 'node:sqlite';
+import { pathToFileURL } from 'node:url';
 import { ConfigurationError, ProviderError, TaskportError, UnavailableError } from '@taskport/core';
 import { migrate, SCHEMA_VERSION } from './local-schema.js';
 
@@ -54,6 +55,15 @@ function loadSqlite(): SqliteModule {
   return sqliteModule;
 }
 
+export interface LocalDatabaseOptions {
+  /**
+   * Create the data directory and the database when they are missing. A supervisor opens with `false`:
+   * if its data directory was removed, it must not bring back an empty one.
+   * @default true
+   */
+  create?: boolean;
+}
+
 /**
  * One SQLite connection to a data directory, shared by every local adapter of this process.
  * Several processes (CLI invocations, supervisors) use the same file at once: WAL lets readers run
@@ -65,22 +75,35 @@ export class LocalDatabase {
   readonly path: string;
   readonly db: DatabaseSyncType;
   private open = true;
+  /** The file this connection opened, as (device, inode): see `isGone`. */
+  private readonly file: { dev: number; ino: number };
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: LocalDatabaseOptions = {}) {
+    const create = options.create ?? true;
     this.dataDir = resolve(dataDir);
     this.path = join(this.dataDir, DATABASE_FILE);
+    if (create) {
+      try {
+        // 0700/0600: the file holds commands, env values and output of the user's tasks.
+        mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+        closeSync(openSync(this.path, 'a', 0o600));
+      } catch (error) {
+        throw new ConfigurationError(
+          `cannot create the data directory ${this.dataDir}: ${(error as Error).message}. Set dataDir (or TASKPORT_DATA_DIR) to a writable directory`,
+          { provider: 'local', cause: error, details: { key: 'dataDir' } },
+        );
+      }
+    }
+    const { DatabaseSync } = loadSqlite();
     try {
-      // 0700/0600: the file holds commands, env values and output of the user's tasks.
-      mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-      closeSync(openSync(this.path, 'a', 0o600));
+      // mode=rw opens an existing file only; by a plain path SQLite would create a missing one.
+      this.db = new DatabaseSync(create ? this.path : `${pathToFileURL(this.path).href}?mode=rw`);
     } catch (error) {
       throw new ConfigurationError(
-        `cannot create the data directory ${this.dataDir}: ${(error as Error).message}. Set dataDir (or TASKPORT_DATA_DIR) to a writable directory`,
+        `cannot open the database ${this.path}: ${(error as Error).message}${create ? '' : ' (was the data directory removed?)'}`,
         { provider: 'local', cause: error, details: { key: 'dataDir' } },
       );
     }
-    const { DatabaseSync } = loadSqlite();
-    this.db = new DatabaseSync(this.path);
     try {
       // busy_timeout first: switching to WAL itself needs a lock another process may hold.
       this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -90,10 +113,34 @@ export class LocalDatabase {
       this.db.exec('PRAGMA foreign_keys = ON');
       // Up to date is the common case: check without the write lock, so opening never waits for a writer.
       const { user_version } = this.db.prepare('PRAGMA user_version').get() as { user_version: number };
+      if (user_version === 0 && !create) {
+        // An empty file where ours was: not a database to migrate into being.
+        throw new ConfigurationError(`${this.path} is not a taskport database (it has no schema)`, {
+          provider: 'local',
+          details: { key: 'dataDir' },
+        });
+      }
       if (user_version !== SCHEMA_VERSION) this.immediate(() => migrate(this.db, this.path));
+      const { dev, ino } = statSync(this.path);
+      this.file = { dev, ino };
     } catch (error) {
       this.db.close();
       throw error;
+    }
+  }
+
+  /**
+   * Whether the file this connection has open is no longer at `path`: deleted (typically with its data
+   * directory) or replaced by another. Writes then still succeed, into a file nobody will ever read.
+   */
+  isGone(): boolean {
+    try {
+      const now = statSync(this.path);
+      return now.dev !== this.file.dev || now.ino !== this.file.ino;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Anything else (EACCES, say) says nothing about whether the file is still there.
+      return code === 'ENOENT' || code === 'ENOTDIR';
     }
   }
 

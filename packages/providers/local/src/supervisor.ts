@@ -6,7 +6,8 @@
  * pipe: they are never in argv, the database or a file), runs the command in its own process group,
  * writes its output line by line, enforces the timeout, carries out kills (SIGTERM, then SIGKILL after
  * the grace period) and records how the task ended. If the supervisor itself dies, the next reader of
- * the task notices (see task-table.ts) and converges it to FAILED/RUNTIME_LOST.
+ * the task notices (see task-table.ts) and converges it to FAILED/RUNTIME_LOST. If the database goes (the
+ * data directory was removed), the supervisor kills the task and ends, and never recreates either.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,6 +20,9 @@ import { readTask, type TaskRow } from './task-table.js';
 
 /** After the command exits, how long to wait for its pipes to close (background children may hold them). */
 const DRAIN_AFTER_EXIT_MS = 1000;
+
+/** How often to check that the database is still there (see `abandon`). */
+const DATABASE_CHECK_MS = 500;
 
 const [dataDir, executionId] = process.argv.slice(2);
 // So `ps` shows what this process is for.
@@ -62,11 +66,24 @@ process.on('SIGINT', () => {
 });
 process.on('SIGHUP', () => {});
 
+/**
+ * The database was deleted or replaced under us, usually with its data directory. Nothing can be recorded
+ * any more, and nobody can see the task or stop it through taskport, so it must not run on unobserved:
+ * kill its process group and end, without writing (into a file nobody will read) and without closing the
+ * connection (which would checkpoint into it).
+ */
+function abandon(): never {
+  finished = true;
+  signalTask('SIGKILL');
+  process.exit(1);
+}
+
 function finish(
   outcome: { status: ExecutionStatus; stopCode: StopCode; exitCode: number | null; reason: string },
   exitProcess = true,
 ): void {
   if (finished) return;
+  if (database?.isGone()) abandon();
   finished = true;
   try {
     // Lines first, status last: whoever sees the final status can read all of the output.
@@ -150,8 +167,18 @@ async function main(): Promise<void> {
     return;
   }
   const input = await readStdin();
-  database = new LocalDatabase(dataDir);
+  try {
+    database = new LocalDatabase(dataDir, { create: false });
+  } catch {
+    // Removed before we got here: nothing to run and nowhere to record that; an empty data directory
+    // brought back would only confuse whoever removed it.
+    process.exitCode = 1;
+    return;
+  }
   const db = database;
+  setInterval(() => {
+    if (!finished && db.isGone()) abandon();
+  }, DATABASE_CHECK_MS).unref();
   const pid = process.pid;
   const token = processStartToken(pid);
   // Ready and the kill flag are read in one transaction with killTask's write of the flag: either the

@@ -1,10 +1,10 @@
-import { statSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { ConfigurationError } from '@taskport/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeLocalDatabase, DATABASE_FILE, openLocalDatabase } from '../src/index.js';
-import { withoutSqliteExperimentalWarning } from '../src/local-database.js';
+import { LocalDatabase, withoutSqliteExperimentalWarning } from '../src/local-database.js';
 import { SCHEMA_VERSION } from '../src/local-schema.js';
 import { isProcessAlive, processStartToken } from '../src/process-identity.js';
 import { removeDataDir, tempDataDir } from './helpers.js';
@@ -22,6 +22,31 @@ describe('the local database', () => {
     expect(statSync(join(dataDir, 'nested')).mode & 0o777).toBe(0o700);
     expect(statSync(join(dataDir, 'nested', DATABASE_FILE)).mode & 0o777).toBe(0o600);
     closeLocalDatabase(join(dataDir, 'nested'));
+  });
+
+  it('opened with create: false, creates neither a missing data directory nor a missing or empty database', () => {
+    dataDir = tempDataDir();
+    const missing = join(dataDir, 'missing');
+    expect(() => new LocalDatabase(missing, { create: false })).toThrow(ConfigurationError);
+    expect(existsSync(missing)).toBe(false);
+    expect(() => new LocalDatabase(dataDir, { create: false })).toThrow(ConfigurationError);
+    expect(existsSync(join(dataDir, DATABASE_FILE))).toBe(false);
+    writeFileSync(join(dataDir, DATABASE_FILE), '');
+    expect(() => new LocalDatabase(dataDir, { create: false })).toThrow(/no schema/);
+  });
+
+  it('isGone tells when the database file is deleted or replaced under an open connection', () => {
+    dataDir = tempDataDir();
+    const path = join(dataDir, 'db');
+    new LocalDatabase(path).close();
+    const database = new LocalDatabase(path, { create: false });
+    expect(database.isGone()).toBe(false);
+    renameSync(join(path, DATABASE_FILE), join(dataDir, 'moved.db'));
+    new LocalDatabase(path).close();
+    expect(database.isGone()).toBe(true);
+    rmSync(path, { recursive: true });
+    expect(database.isGone()).toBe(true);
+    database.close();
   });
 
   it('refuses a database written by a newer schema instead of misreading it', () => {
