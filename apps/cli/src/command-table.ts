@@ -21,6 +21,10 @@ export const COMMANDS: Record<string, Entry> = {
   },
   kill: { summary: 'Stop an execution', load: () => import('./commands/kill.js') },
   list: { summary: 'List executions, newest first', load: () => import('./commands/list.js') },
+  reconcile: {
+    summary: 'Bring every unfinished execution up to date with its provider (for cron)',
+    load: () => import('./commands/reconcile.js'),
+  },
   trace: {
     summary: "Show taskport's own log lines and executions for a request id",
     load: () => import('./commands/trace.js'),

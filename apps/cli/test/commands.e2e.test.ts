@@ -248,6 +248,7 @@ describe('help, version and usage', () => {
     ['logs'],
     ['kill'],
     ['list'],
+    ['reconcile'],
     ['trace'],
     ['images', 'register'],
     ['images', 'list'],

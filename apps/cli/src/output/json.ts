@@ -1,4 +1,10 @@
-import { displayCommand, type Execution, type ImageInfo, type LogEvent } from '@taskport/core';
+import {
+  displayCommand,
+  type Execution,
+  type ImageInfo,
+  type LogEvent,
+  type ReconcileResult,
+} from '@taskport/core';
 import { durationBetween } from './format.js';
 
 /**
@@ -94,6 +100,22 @@ export interface LogEventJson {
 
 export function logEventJson(e: LogEvent): LogEventJson {
   return { timestamp: e.timestamp, stream: e.stream ?? 'stdout', message: e.message, eventId: e.eventId };
+}
+
+export interface ReconcileJson {
+  requestId: string;
+  /** Unfinished executions looked at. */
+  checked: number;
+  /** Those whose status moved, in the order they were checked. */
+  changed: { executionId: string; from: string; to: string }[];
+}
+
+export function reconcileJson(r: ReconcileResult): ReconcileJson {
+  return {
+    requestId: r.requestId,
+    checked: r.checked,
+    changed: r.changed.map((c) => ({ executionId: c.executionId, from: c.from, to: c.to })),
+  };
 }
 
 /** Pretty-printed JSON plus a newline, for one document on stdout. */
