@@ -36,11 +36,17 @@ export type {
   TaskExecutorFixture,
   TaskExecutorSuiteOptions,
 } from './suite-options.js';
-export { commandFor, type TaskBehaviour } from './task-behaviour.js';
+export {
+  commandFor,
+  PRINT_ARGS_PROGRAM,
+  type ShellBehaviour,
+  type TaskBehaviour,
+} from './task-behaviour.js';
 export {
   describeTaskExecutorContract,
   TASK_EXECUTOR_TESTS,
   TASK_EXECUTOR_TESTS_NEEDING_LOGS,
+  TASK_EXECUTOR_TESTS_READING_LOGS,
   type TaskExecutorContractOptions,
   type TaskExecutorTestName,
 } from './task-executor-contract.js';

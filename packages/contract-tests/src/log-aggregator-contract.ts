@@ -20,6 +20,7 @@ export const LOG_AGGREGATOR_TESTS = [
   'streamLogs with follow on a finished task yields all its lines and ends',
   'streamLogs with since skips earlier events',
   'streamLogs ends when its signal is aborted',
+  'fetchLogsByExecutionId and streamLogs reject when their signal is already aborted',
 ] as const;
 export type LogAggregatorTestName = (typeof LOG_AGGREGATOR_TESTS)[number];
 
@@ -247,6 +248,28 @@ export function describeLogAggregatorContract(options: LogAggregatorContractOpti
         expect(received.length).toBeGreaterThanOrEqual(1);
         expect(received.length).toBeLessThan(lines.length);
         expect(await tasks.isDone(id)).toBe(false);
+      },
+
+      'fetchLogsByExecutionId and streamLogs reject when their signal is already aborted': async (scope) => {
+        const lines = [1, 2, 3].map((n) => `pre-aborted ${n} ${outputToken()}`);
+        const { id } = await finishedTaskWithLines(scope, lines);
+        const controller = new AbortController();
+        controller.abort(new Error('contract test aborted this call before it began'));
+        const { logs } = scope.fixture;
+        await expect(logs.fetchLogsByExecutionId(id, { signal: controller.signal })).rejects.toBeDefined();
+        for (const follow of [false, true]) {
+          const received: LogEvent[] = [];
+          const read = (async () => {
+            for await (const event of logs.streamLogs(id, {
+              follow,
+              signal: controller.signal,
+              isTaskDone: async () => true,
+            }))
+              received.push(event);
+          })();
+          await expect(read, `streamLogs (follow: ${follow}) should reject`).rejects.toBeDefined();
+          expect(received, `streamLogs (follow: ${follow}) should yield nothing`).toEqual([]);
+        }
       },
     },
   );

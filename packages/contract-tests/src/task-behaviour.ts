@@ -14,15 +14,31 @@ export type TaskBehaviour =
   /** Print `lines` on stdout one by one, `intervalMs` apart, then exit 0. */
   | { kind: 'slowLines'; lines: readonly string[]; intervalMs: number }
   /** Run (silently) until killed or timed out. */
-  | { kind: 'sleep'; seconds: number };
+  | { kind: 'sleep'; seconds: number }
+  /**
+   * Run `printf '%s\n' ...args` as an argv (no shell): each argument on its own line, exactly as given
+   * (no word splitting, no expansion), then exit 0. Its command is an array, the only behaviour so.
+   */
+  | { kind: 'printArgs'; args: readonly string[] };
+
+/** The behaviours whose real command is a shell command line (a string). */
+export type ShellBehaviour = Exclude<TaskBehaviour, { kind: 'printArgs' }>;
+
+/** The program and format of a `printArgs` argv: the arguments follow them. */
+export const PRINT_ARGS_PROGRAM = ['printf', '%s\n'] as const;
 
 /** POSIX-shell single quoting, for building test commands only. */
 function quote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The real shell command (for `/bin/sh -c`) that carries out a behaviour. */
-export function commandFor(behaviour: TaskBehaviour): string {
+/**
+ * The real command that carries out a behaviour: a shell command line (for `/bin/sh -c`), or for
+ * `printArgs` the argv itself.
+ */
+export function commandFor(behaviour: ShellBehaviour): string;
+export function commandFor(behaviour: TaskBehaviour): string | readonly string[];
+export function commandFor(behaviour: TaskBehaviour): string | readonly string[] {
   switch (behaviour.kind) {
     case 'exit': {
       const out = (behaviour.stdout ?? []).map((line) => `printf '%s\\n' ${quote(line)}`);
@@ -37,5 +53,7 @@ export function commandFor(behaviour: TaskBehaviour): string {
     }
     case 'sleep':
       return `sleep ${behaviour.seconds}`;
+    case 'printArgs':
+      return [...PRINT_ARGS_PROGRAM, ...behaviour.args];
   }
 }

@@ -4,6 +4,7 @@ import {
   isFinalStatus,
   type LogAggregator,
   NotFoundError,
+  newRequestId,
   type TaskDescription,
   type TaskStartResult,
 } from '@taskport/core';
@@ -12,7 +13,7 @@ import { type ContractTestScope, defineContractSuite, waitTimeoutMs } from './co
 import { expectTaskportError } from './expect-error.js';
 import { randomId, randomToken } from './random-id.js';
 import type { TaskExecutorFixture, TaskExecutorSuiteOptions } from './suite-options.js';
-import { outputToken, TaskRuns } from './task-runs.js';
+import { CONTRACT_USER, outputToken, TaskRuns } from './task-runs.js';
 import { sleep, waitFor } from './wait-for.js';
 
 /** Every test of the TaskExecutor suite, in the order they run. */
@@ -30,12 +31,26 @@ export const TASK_EXECUTOR_TESTS = [
   'env reaches the task',
   'startTask twice with the same idempotencyKey returns the same execution and runs one task',
   'concurrent startTask calls with the same idempotencyKey start one task',
+  'an argv command runs as argv: its arguments arrive literally, without word splitting or expansion',
+  'secrets reach the task environment and stay out of its description',
+  'an already-aborted signal makes startTask, describeTask and killTask reject',
 ] as const;
 export type TaskExecutorTestName = (typeof TASK_EXECUTOR_TESTS)[number];
 
-/** The tests that read task output through `fixture.logs`. */
+/**
+ * The tests that read task output through `fixture.logs` and that a fixture without it must disable.
+ * Tests added later that read output skip themselves (with a note) when the fixture has no `logs`, so
+ * that existing callers keep compiling; they are listed in `TASK_EXECUTOR_TESTS_READING_LOGS`.
+ */
 export const TASK_EXECUTOR_TESTS_NEEDING_LOGS = [
   'env reaches the task',
+] as const satisfies readonly TaskExecutorTestName[];
+
+/** Every test that reads task output through `fixture.logs` (the idempotency tests only when present). */
+export const TASK_EXECUTOR_TESTS_READING_LOGS = [
+  ...TASK_EXECUTOR_TESTS_NEEDING_LOGS,
+  'an argv command runs as argv: its arguments arrive literally, without word splitting or expansion',
+  'secrets reach the task environment and stay out of its description',
 ] as const satisfies readonly TaskExecutorTestName[];
 type NeedsLogs = (typeof TASK_EXECUTOR_TESTS_NEEDING_LOGS)[number];
 
@@ -264,8 +279,109 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
         // A retry sent while the first attempt is still in flight (a client-side timeout).
         await expectOneTaskPerKey(scope, (start) => Promise.all([start(), start(), start()]));
       },
+
+      'an argv command runs as argv: its arguments arrive literally, without word splitting or expansion':
+        async (scope) => {
+          const logs = logsOrSkip(scope);
+          const tasks = runs(scope);
+          // Under a shell `a b` would split, `$HOME` and `*` expand, `it's` not parse, and `$(id)`,
+          // the backticks and `;` run commands.
+          const args = ['a b', '$HOME', '*', "it's", '$(id)', '`id`', '; echo injected', outputToken()];
+          const id = await tasks.start({ kind: 'printArgs', args });
+          const final = await tasks.waitForFinal(id);
+          expect(final, `the argv task should exit 0 (reason: ${final.reason})`).toMatchObject({
+            status: 'SUCCEEDED',
+            exitCode: 0,
+          });
+          const events = await waitFor(
+            () => logs.fetchLogsByExecutionId(id),
+            (found) => found.length >= args.length,
+            { timeoutMs, what: `the ${args.length} argument lines of task ${id}`, signal: scope.signal },
+          );
+          expect(events.map((event) => event.message)).toEqual(args);
+        },
+
+      'secrets reach the task environment and stay out of its description': async (scope) => {
+        const logs = logsOrSkip(scope);
+        const tasks = runs(scope);
+        const env = { CONTRACT_PLAIN: `plain-${randomToken()}` };
+        const secrets = { CONTRACT_SECRET: `secret-${randomToken()} it's $HOME; \`id\`` };
+        const { executionId: id, ...start } = await tasks.startOnly(
+          { kind: 'printEnv', names: ['CONTRACT_PLAIN', 'CONTRACT_SECRET'] },
+          { env, secrets },
+        );
+        await options.driver.play(id, { kind: 'printEnv', names: ['CONTRACT_PLAIN', 'CONTRACT_SECRET'] });
+        const final = await tasks.waitForFinal(id);
+        expect(final.status).toBe('SUCCEEDED');
+        const expected = [
+          `CONTRACT_PLAIN=${env.CONTRACT_PLAIN}`,
+          `CONTRACT_SECRET=${secrets.CONTRACT_SECRET}`,
+        ];
+        const events = await waitFor(
+          () => logs.fetchLogsByExecutionId(id),
+          (found) => expected.every((line) => found.some((event) => event.message === line)),
+          { timeoutMs, what: `the env and secret lines of task ${id} in its logs`, signal: scope.signal },
+        );
+        expect(events.map((event) => event.message)).toEqual(expected);
+        // The task may print its secret; taskport itself must not hand it back anywhere.
+        for (const [what, value] of [
+          ['the start result', start],
+          ['describeTask', final],
+          ['describeTask again', await scope.fixture.executor.describeTask(id)],
+        ] as const) {
+          expect(JSON.stringify(value), `${what} must not contain the secret value`).not.toContain(
+            secrets.CONTRACT_SECRET,
+          );
+        }
+      },
+
+      'an already-aborted signal makes startTask, describeTask and killTask reject': async (scope) => {
+        const { executor } = scope.fixture;
+        const tasks = runs(scope);
+        const id = await tasks.start({ kind: 'sleep', seconds: 60 });
+        await tasks.waitForTask(id, (d) => d.status === 'RUNNING', 'to be RUNNING');
+
+        const controller = new AbortController();
+        controller.abort(new Error('contract test aborted this call before it began'));
+        const aborted = { signal: controller.signal };
+        const request = {
+          command: 'true',
+          image: scope.fixture.image,
+          env: {},
+          secrets: {},
+          labels: {},
+          requestId: newRequestId(),
+        };
+        await expectRejects(executor.startTask(CONTRACT_USER, request, aborted), 'startTask');
+        await expectRejects(executor.describeTask(id, aborted), 'describeTask');
+        await expectRejects(executor.killTask(id, aborted), 'killTask');
+        // The aborted kill was not carried out.
+        await options.driver.settle?.(id);
+        expect((await executor.describeTask(id)).status).toBe('RUNNING');
+      },
     },
   );
+}
+
+/** `fixture.logs`, or skips the test (with the reason) when the fixture has none. */
+function logsOrSkip(scope: Scope): LogAggregator {
+  if (!scope.fixture.logs) {
+    scope.context.skip(
+      "disabled: the fixture has no `logs`, and this test must read the task's output. Give the fixture a LogAggregator that reads this executor's output.",
+    );
+  }
+  return scope.fixture.logs!;
+}
+
+/** Asserts that `action` rejects (with any error): it must not carry out the call. */
+async function expectRejects(action: Promise<unknown>, what: string): Promise<void> {
+  let outcome: { resolved: unknown } | { rejected: unknown };
+  try {
+    outcome = { resolved: await action };
+  } catch (error) {
+    outcome = { rejected: error };
+  }
+  expect('rejected' in outcome, `${what} with an already-aborted signal should reject`).toBe(true);
 }
 
 function requireLogs(fixture: TaskExecutorFixture): LogAggregator {

@@ -12,7 +12,9 @@ import { commandFor, type TaskBehaviour } from './task-behaviour.js';
 import { waitFor } from './wait-for.js';
 
 /** What a test may add to the start request. */
-export type StartExtras = Partial<Pick<TaskStartRequest, 'env' | 'timeoutSeconds' | 'idempotencyKey'>>;
+export type StartExtras = Partial<
+  Pick<TaskStartRequest, 'env' | 'secrets' | 'timeoutSeconds' | 'idempotencyKey'>
+>;
 
 /** The user every contract test starts tasks as. */
 export const CONTRACT_USER = 'contract@taskport.test';
@@ -61,7 +63,7 @@ export class TaskRuns {
       command: commandFor(behaviour),
       image: this.image,
       env: extra.env ?? {},
-      secrets: {},
+      secrets: extra.secrets ?? {},
       labels: {},
       requestId: newRequestId(),
       ...(extra.timeoutSeconds !== undefined ? { timeoutSeconds: extra.timeoutSeconds } : {}),

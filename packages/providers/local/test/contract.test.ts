@@ -26,7 +26,8 @@ async function runtimeFixture() {
     image: 'alpine:3.20',
     registeredBy: 'contract@taskport.test',
   });
-  const logs = new LocalLogAggregator({ dataDir });
+  // A small page makes streams cross page boundaries (the 100-line test reads 15 pages).
+  const logs = new LocalLogAggregator({ dataDir, pageSize: 7 });
   return { executor, image, logs, cleanup: async () => removeDataDir(dataDir) };
 }
 
