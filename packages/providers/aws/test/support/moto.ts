@@ -8,7 +8,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import type { ContractDriver, TaskBehaviour } from '@taskport/contract-tests';
+import { type ContractDriver, PRINT_ARGS_PROGRAM, type TaskBehaviour } from '@taskport/contract-tests';
 import { inject } from 'vitest';
 import {
   type AwsClients,
@@ -234,17 +234,39 @@ export class MotoDriver implements ContractDriver {
       }
       case 'sleep':
         return;
+      case 'printArgs': {
+        // The container runs the override `command` as its argv (no shell). The only program this runtime
+        // can play is `printf '%s\n' ARGS...`, which prints each argument on its own line; anything else
+        // (e.g. the argv joined into `/bin/sh -c ...`) fails as a missing executable would.
+        const argv = (await this.containerOverrideOf(executionId))?.command ?? [];
+        const program = PRINT_ARGS_PROGRAM as readonly string[];
+        if (argv.length > program.length && program.every((arg, i) => argv[i] === arg)) {
+          await this.write(executionId, argv.slice(program.length));
+          await this.exit(executionId, 0);
+        } else {
+          await this.write(executionId, [
+            `moto driver: cannot run ${JSON.stringify(argv)} (only the argv ${JSON.stringify(program)} + args)`,
+          ]);
+          await this.exit(executionId, 127);
+        }
+        return;
+      }
     }
   }
 
   /** The environment ECS gives the container: the container override's `environment`. */
   async environmentOf(executionId: string): Promise<Record<string, string>> {
+    const override = await this.containerOverrideOf(executionId);
+    return Object.fromEntries((override?.environment ?? []).map((e) => [e.name!, e.value ?? '']));
+  }
+
+  /** The override RunTask gave the task's container, as ECS reports it. */
+  private async containerOverrideOf(executionId: string) {
     const { tasks } = await this.ecs.send(
       new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [executionId] }),
     );
     const task = tasks?.find((t) => taskIdOf(t.taskArn ?? '') === executionId);
-    const override = task?.overrides?.containerOverrides?.find((o) => o.name === this.options.containerName);
-    return Object.fromEntries((override?.environment ?? []).map((e) => [e.name!, e.value ?? '']));
+    return task?.overrides?.containerOverrides?.find((o) => o.name === this.options.containerName);
   }
 
   /** Appends lines to the task's awslogs stream, creating the stream on first use (as the driver does). */
