@@ -17,7 +17,7 @@ import {
   DynamoDbExecutionStore,
 } from '../src/index.js';
 import { foreignImage } from './support/images.js';
-import { MotoDriver, type MotoEnvironment, motoEnvironment } from './support/moto.js';
+import { MotoDriver, type MotoEnvironment, motoClients, motoEnvironment } from './support/moto.js';
 
 /*
  * Every contract suite against moto in server mode, through the real SDK clients. Executor and log tests
@@ -34,6 +34,28 @@ beforeAll(async () => {
 
 const unknownTaskId = () => randomBytes(16).toString('hex');
 
+/** Events per GetLogEvents page in the task-log fixtures. */
+const SMALL_PAGE = 7;
+
+/**
+ * A log reader whose GetLogEvents pages hold at most `SMALL_PAGE` events, so that streams of more than
+ * 7 lines cross pages (the 100-line stream-vs-fetch test reads 15). CloudWatch itself ends a page early
+ * once it holds 1 MB, whatever the `limit`; the adapter has no page-size option (it always asks for
+ * 10,000), so the cap is applied to its requests on the way out.
+ */
+function smallPageLogs(env: MotoEnvironment): CloudWatchLogAggregator {
+  const clients = motoClients();
+  clients.logs.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName !== 'GetLogEventsCommand') return next(args);
+      const input = args.input as { limit?: number };
+      return next({ ...args, input: { ...input, limit: Math.min(input.limit ?? SMALL_PAGE, SMALL_PAGE) } });
+    },
+    { step: 'initialize', name: 'taskportSmallLogPages' },
+  );
+  return new CloudWatchLogAggregator(env.options, clients);
+}
+
 describeTaskExecutorContract({
   name: 'aws (moto)',
   driver: {
@@ -47,7 +69,7 @@ describeTaskExecutorContract({
     return {
       executor,
       image: foreignImage(),
-      logs: new CloudWatchLogAggregator(shared.options, shared.clients),
+      logs: smallPageLogs(shared),
       unknownExecutionId: unknownTaskId,
       cleanup: async () => executor.close(),
     };
@@ -61,7 +83,7 @@ describeLogAggregatorContract({
   create: async () => {
     const executor = new AwsTaskExecutor(shared.options, shared.clients);
     return {
-      logs: new CloudWatchLogAggregator(shared.options, shared.clients),
+      logs: smallPageLogs(shared),
       executor,
       image: foreignImage(),
       unknownExecutionId: unknownTaskId,
