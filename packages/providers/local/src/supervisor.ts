@@ -170,8 +170,9 @@ async function main(): Promise<void> {
   try {
     database = new LocalDatabase(dataDir, { create: false });
   } catch {
-    // Removed before we got here: nothing to run and nowhere to record that; an empty data directory
-    // brought back would only confuse whoever removed it.
+    // Usually the data directory was removed before we got here. Nothing can be recorded either way (the
+    // task's readers see a dead supervisor and record it lost), and an empty directory brought back
+    // would only confuse whoever removed it.
     process.exitCode = 1;
     return;
   }
