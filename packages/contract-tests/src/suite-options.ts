@@ -44,6 +44,13 @@ export interface TaskExecutorFixture extends Cleanup {
    * NotFoundError tests. @default a random `contract-unknown-<hex>` id
    */
   unknownExecutionId?: () => string;
+  /**
+   * Stores `value` in the platform's secret store and returns the reference to pass as a `secrets`
+   * value (AWS: a Secrets Manager ARN), which the platform resolves into the task's environment. For
+   * the test that a secret passed by reference arrives as its value; without it that test skips itself
+   * with a note (platforms without a secret store take secrets as plain values only).
+   */
+  secretReference?: (value: string) => Promise<string>;
 }
 
 export interface TaskExecutorSuiteOptions<TestName extends string>

@@ -33,6 +33,7 @@ export const TASK_EXECUTOR_TESTS = [
   'concurrent startTask calls with the same idempotencyKey start one task',
   'an argv command runs as argv: its arguments arrive literally, without word splitting or expansion',
   'secrets reach the task environment and stay out of its description',
+  'a secret passed by reference reaches the task environment as its value',
   'an already-aborted signal makes startTask, describeTask and killTask reject',
 ] as const;
 export type TaskExecutorTestName = (typeof TASK_EXECUTOR_TESTS)[number];
@@ -51,6 +52,7 @@ export const TASK_EXECUTOR_TESTS_READING_LOGS = [
   ...TASK_EXECUTOR_TESTS_NEEDING_LOGS,
   'an argv command runs as argv: its arguments arrive literally, without word splitting or expansion',
   'secrets reach the task environment and stay out of its description',
+  'a secret passed by reference reaches the task environment as its value',
 ] as const satisfies readonly TaskExecutorTestName[];
 type NeedsLogs = (typeof TASK_EXECUTOR_TESTS_NEEDING_LOGS)[number];
 
@@ -333,6 +335,32 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
             secrets.CONTRACT_SECRET,
           );
         }
+      },
+
+      'a secret passed by reference reaches the task environment as its value': async (scope) => {
+        const { secretReference } = scope.fixture;
+        if (!secretReference) {
+          scope.context.skip(
+            'disabled: the fixture has no `secretReference` (a platform without a secret store takes secrets as plain values only)',
+          );
+        }
+        const logs = logsOrSkip(scope);
+        const tasks = runs(scope);
+        const value = `by-reference-${randomToken()}`;
+        const reference = await secretReference!(value);
+        const id = await tasks.start(
+          { kind: 'printEnv', names: ['CONTRACT_SECRET_REF'] },
+          { secrets: { CONTRACT_SECRET_REF: reference } },
+        );
+        const final = await tasks.waitForFinal(id);
+        expect(final.status).toBe('SUCCEEDED');
+        const events = await waitFor(
+          () => logs.fetchLogsByExecutionId(id),
+          (found) => found.length > 0,
+          { timeoutMs, what: `the secret line of task ${id} in its logs`, signal: scope.signal },
+        );
+        // The platform resolved the reference: the task sees the value, not the reference.
+        expect(events.map((event) => event.message)).toEqual([`CONTRACT_SECRET_REF=${value}`]);
       },
 
       'an already-aborted signal makes startTask, describeTask and killTask reject': async (scope) => {

@@ -17,7 +17,13 @@ import {
   DynamoDbExecutionStore,
 } from '../src/index.js';
 import { foreignImage } from './support/images.js';
-import { MotoDriver, type MotoEnvironment, motoClients, motoEnvironment } from './support/moto.js';
+import {
+  createSecret,
+  MotoDriver,
+  type MotoEnvironment,
+  motoClients,
+  motoEnvironment,
+} from './support/moto.js';
 
 /*
  * Every contract suite against moto in server mode, through the real SDK clients. Executor and log tests
@@ -71,6 +77,8 @@ describeTaskExecutorContract({
       image: foreignImage(),
       logs: smallPageLogs(shared),
       unknownExecutionId: unknownTaskId,
+      // The driver resolves task-definition secrets from moto's Secrets Manager, as the ECS agent would.
+      secretReference: (value) => createSecret(value),
       cleanup: async () => executor.close(),
     };
   },

@@ -6,7 +6,12 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
+import {
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  type Task,
+} from '@aws-sdk/client-ecs';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { type ContractDriver, PRINT_ARGS_PROGRAM, type TaskBehaviour } from '@taskport/contract-tests';
 import { inject } from 'vitest';
@@ -192,6 +197,53 @@ export async function setTaskState(
 }
 
 /**
+ * One call of an AWS JSON-protocol API (Secrets Manager, SSM) on moto. These SDK clients are not
+ * dependencies of the adapter (ECS resolves secrets, not taskport), so the tests speak the protocol
+ * directly; moto routes by the service in the SigV4 scope and does not check the signature.
+ */
+async function motoJson(
+  service: 'secretsmanager' | 'ssm',
+  target: string,
+  body: object,
+  endpoint = motoEndpoint(),
+): Promise<Record<string, unknown>> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': target,
+      authorization: `AWS4-HMAC-SHA256 Credential=${CREDENTIALS.accessKeyId}/20260101/${REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${target} on moto failed (HTTP ${response.status}): ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Stores a secret in moto's Secrets Manager and returns its ARN (what a user passes in `secrets`). */
+export async function createSecret(value: string, endpoint = motoEndpoint()): Promise<string> {
+  const created = await motoJson(
+    'secretsmanager',
+    'secretsmanager.CreateSecret',
+    { Name: randomName('taskport-contract'), SecretString: value },
+    endpoint,
+  );
+  return String(created.ARN);
+}
+
+/** What the ECS agent does for a task definition's `secrets`: reads each `valueFrom`. */
+async function resolveSecret(valueFrom: string): Promise<string> {
+  if (valueFrom.includes(':secretsmanager:')) {
+    const secret = await motoJson('secretsmanager', 'secretsmanager.GetSecretValue', { SecretId: valueFrom });
+    return String(secret.SecretString ?? '');
+  }
+  const name = valueFrom.replace(/^arn:[^:]+:ssm:[^:]+:\d+:parameter/, '');
+  const parameter = await motoJson('ssm', 'AmazonSSM.GetParameter', { Name: name, WithDecryption: true });
+  return String((parameter.Parameter as { Value?: string } | undefined)?.Value ?? '');
+}
+
+/**
  * Plays the ECS runtime for moto: moves the task to RUNNING, writes its output where the awslogs driver would
  * (`<prefix>/<container>/<task id>` in the task log group), and ends it with the exit code. It only does what
  * ECS and its agent would do.
@@ -238,7 +290,7 @@ export class MotoDriver implements ContractDriver {
         // The container runs the override `command` as its argv (no shell). The only program this runtime
         // can play is `printf '%s\n' ARGS...`, which prints each argument on its own line; anything else
         // (e.g. the argv joined into `/bin/sh -c ...`) fails as a missing executable would.
-        const argv = (await this.containerOverrideOf(executionId))?.command ?? [];
+        const argv = this.overrideOf(await this.taskOf(executionId))?.command ?? [];
         const program = PRINT_ARGS_PROGRAM as readonly string[];
         if (argv.length > program.length && program.every((arg, i) => argv[i] === arg)) {
           await this.write(executionId, argv.slice(program.length));
@@ -254,18 +306,35 @@ export class MotoDriver implements ContractDriver {
     }
   }
 
-  /** The environment ECS gives the container: the container override's `environment`. */
+  /**
+   * The environment ECS gives the container: its task definition's `environment` and `secrets` (resolved
+   * from Secrets Manager / SSM, as the agent does with the execution role), then the container override's
+   * `environment`.
+   */
   async environmentOf(executionId: string): Promise<Record<string, string>> {
-    const override = await this.containerOverrideOf(executionId);
-    return Object.fromEntries((override?.environment ?? []).map((e) => [e.name!, e.value ?? '']));
+    const task = await this.taskOf(executionId);
+    const { taskDefinition } = await this.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: task?.taskDefinitionArn }),
+    );
+    const container = taskDefinition?.containerDefinitions?.find(
+      (c) => c.name === this.options.containerName,
+    );
+    const env: Record<string, string> = {};
+    for (const e of container?.environment ?? []) env[e.name!] = e.value ?? '';
+    for (const secret of container?.secrets ?? []) env[secret.name!] = await resolveSecret(secret.valueFrom!);
+    for (const e of this.overrideOf(task)?.environment ?? []) env[e.name!] = e.value ?? '';
+    return env;
   }
 
-  /** The override RunTask gave the task's container, as ECS reports it. */
-  private async containerOverrideOf(executionId: string) {
+  private async taskOf(executionId: string) {
     const { tasks } = await this.ecs.send(
       new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [executionId] }),
     );
-    const task = tasks?.find((t) => taskIdOf(t.taskArn ?? '') === executionId);
+    return tasks?.find((t) => taskIdOf(t.taskArn ?? '') === executionId);
+  }
+
+  /** The override RunTask gave the task's container, as ECS reports it. */
+  private overrideOf(task: Task | undefined) {
     return task?.overrides?.containerOverrides?.find((o) => o.name === this.options.containerName);
   }
 
