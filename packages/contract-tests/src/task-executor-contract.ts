@@ -308,11 +308,9 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
         const tasks = runs(scope);
         const env = { CONTRACT_PLAIN: `plain-${randomToken()}` };
         const secrets = { CONTRACT_SECRET: `secret-${randomToken()} it's $HOME; \`id\`` };
-        const { executionId: id, ...start } = await tasks.startOnly(
-          { kind: 'printEnv', names: ['CONTRACT_PLAIN', 'CONTRACT_SECRET'] },
-          { env, secrets },
-        );
-        await options.driver.play(id, { kind: 'printEnv', names: ['CONTRACT_PLAIN', 'CONTRACT_SECRET'] });
+        const behaviour = { kind: 'printEnv', names: ['CONTRACT_PLAIN', 'CONTRACT_SECRET'] } as const;
+        const { executionId: id, ...start } = await tasks.startOnly(behaviour, { env, secrets });
+        await options.driver.play(id, behaviour);
         const final = await tasks.waitForFinal(id);
         expect(final.status).toBe('SUCCEEDED');
         const expected = [
@@ -380,7 +378,13 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
           labels: {},
           requestId: newRequestId(),
         };
-        await expectRejects(executor.startTask(CONTRACT_USER, request, aborted), 'startTask');
+        const started = executor.startTask(CONTRACT_USER, request, aborted);
+        // Should the start go through after all, that task is stopped after the test like any other.
+        started.then(
+          ({ executionId }) => scope.defer(() => executor.killTask(executionId)),
+          () => {},
+        );
+        await expectRejects(started, 'startTask');
         await expectRejects(executor.describeTask(id, aborted), 'describeTask');
         await expectRejects(executor.killTask(id, aborted), 'killTask');
         // The aborted kill was not carried out.
