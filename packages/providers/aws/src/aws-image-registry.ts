@@ -33,6 +33,7 @@ import {
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
 import { type AwsClients, type AwsOptions, awsClients } from './aws-options.js';
 import { marshalItem, unmarshalItem } from './dynamodb-codec.js';
+import { allItems } from './dynamodb-pages.js';
 import { ensureTaskDefinition, familyFor, validateFargateSize } from './ecs-task-definitions.js';
 
 const DEFAULT_POINTER = 'default';
@@ -147,10 +148,8 @@ export class AwsImageRegistry implements ImageRegistry {
   async listImages(options: OperationOptions = {}): Promise<ImageInfo[]> {
     const operation = 'ImageRegistry.listImages';
     const { signal } = options;
-    const images: ImageInfo[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.db(operation, signal, (abortSignal) =>
+    const items = await allItems((startKey) =>
+      this.db(operation, signal, (abortSignal) =>
         this.clients.dynamodb.send(
           new ScanCommand({
             TableName: this.options.imagesTable,
@@ -161,10 +160,9 @@ export class AwsImageRegistry implements ImageRegistry {
           }),
           { abortSignal },
         ),
-      );
-      for (const item of page.Items ?? []) images.push(fromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+      ),
+    );
+    const images = items.map(fromItem);
     const defaultId = await this.defaultImageId(operation, signal);
     for (const image of images) image.isDefault = image.imageId === defaultId;
     return images.sort(
@@ -502,10 +500,8 @@ export class AwsImageRegistry implements ImageRegistry {
     } catch {
       throw notFound();
     }
-    const matches: ImageInfo[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.db(operation, signal, (abortSignal) =>
+    const items = await allItems((startKey) =>
+      this.db(operation, signal, (abortSignal) =>
         this.clients.dynamodb.send(
           new QueryCommand({
             TableName: this.options.imagesTable,
@@ -517,10 +513,9 @@ export class AwsImageRegistry implements ImageRegistry {
           }),
           { abortSignal },
         ),
-      );
-      for (const item of page.Items ?? []) matches.push(fromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+      ),
+    );
+    const matches = items.map(fromItem);
     if (matches.length === 0) throw notFound();
     const exact = matches.filter((m) => m.image === wanted);
     const candidates = exact.length ? exact : matches;

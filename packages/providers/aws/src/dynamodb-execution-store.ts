@@ -22,6 +22,7 @@ import {
 import { awsCall, errorName, PROVIDER, translateAwsError, withRetry } from './aws-errors.js';
 import { type AwsClients, type AwsOptions, awsClients } from './aws-options.js';
 import { marshal, marshalItem, unmarshalItem } from './dynamodb-codec.js';
+import { allItems } from './dynamodb-pages.js';
 
 /** GSI: every execution under one constant key, sorted by `createdKey` (`<createdAt ISO>#<executionId>`). */
 export const EXECUTIONS_BY_CREATED_INDEX = 'by-created';
@@ -312,10 +313,8 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     operation: string,
     signal: AbortSignal | undefined,
   ): Promise<Execution[]> {
-    const out: Execution[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.call(operation, signal, (abortSignal) =>
+    const items = await allItems((startKey) =>
+      this.call(operation, signal, (abortSignal) =>
         this.clients.dynamodb.send(
           new QueryCommand({
             TableName: this.options.executionsTable,
@@ -327,11 +326,9 @@ export class DynamoDbExecutionStore implements ExecutionStore {
           }),
           { abortSignal },
         ),
-      );
-      for (const item of page.Items ?? []) out.push(fromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return out;
+      ),
+    );
+    return items.map(fromItem);
   }
 
   private async getItem(
