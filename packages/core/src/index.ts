@@ -33,7 +33,7 @@ export {
   sameImageConfig,
   toLegacyParams,
 } from './domain/image-config.js';
-export type { ImageInfo } from './domain/image-info.js';
+export { type ImageInfo, type ImageInfoExtras, toImageInfo } from './domain/image-info.js';
 export { type ImageReference, parseImageReference } from './domain/image-reference.js';
 export { compareLogEvents, type LogEvent, type LogStream, makeEventId } from './domain/log-event.js';
 export { canonicalPlatform, DEFAULT_PLATFORM, PLATFORMS, type Platform } from './domain/platform.js';

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Execution, ExecutionStatusUpdate } from '../src/domain/execution.js';
 import { canTransition } from '../src/domain/execution-status.js';
-import { canonicalImageConfig, computeImageId } from '../src/domain/image-config.js';
-import type { ImageInfo } from '../src/domain/image-info.js';
+import { canonicalImageConfig } from '../src/domain/image-config.js';
+import { type ImageInfo, toImageInfo } from '../src/domain/image-info.js';
 import type { TaskDescription } from '../src/domain/task-description.js';
 import {
   ConflictError,
@@ -19,20 +19,7 @@ import type { TaskExecutor, TaskStartRequest } from '../src/ports/task-executor.
 import { OrchestratorService } from '../src/service/orchestrator-service.js';
 
 function image(ref: string, isDefault = false): ImageInfo {
-  const canonical = canonicalImageConfig({ image: ref, registeredBy: 'test' });
-  return {
-    imageId: computeImageId(canonical),
-    image: ref,
-    reference: canonical.reference.normalized,
-    registry: canonical.reference.registry,
-    repository: canonical.reference.repository,
-    isDefault,
-    cpu: canonical.cpu,
-    memory: canonical.memory,
-    platform: canonical.platform,
-    registeredBy: 'test',
-    createdAt: new Date().toISOString(),
-  };
+  return toImageInfo(canonicalImageConfig({ image: ref, registeredBy: 'test' }), { isDefault });
 }
 
 class FakeExecutor implements TaskExecutor {

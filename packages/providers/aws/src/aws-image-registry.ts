@@ -28,6 +28,7 @@ import {
   parseImageReference,
   type RegisterImageOptions,
   TaskportError,
+  toImageInfo,
   ValidationError,
 } from '@taskport/core';
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
@@ -103,25 +104,10 @@ export class AwsImageRegistry implements ImageRegistry {
       { signal, retry: this.options.retry, accountId: this.options.accountId },
     );
 
-    const info: ImageInfo = {
-      imageId,
-      image: canonical.image,
-      reference: canonical.reference.normalized,
-      registry: canonical.reference.registry,
-      repository: canonical.reference.repository,
-      ...(canonical.reference.tag ? { tag: canonical.reference.tag } : {}),
-      ...(canonical.reference.digest ? { digest: canonical.reference.digest } : {}),
-      isDefault: false,
-      cpu: canonical.cpu,
-      memory: canonical.memory,
-      platform: canonical.platform,
-      ...(canonical.taskRole ? { taskRole: canonical.taskRole } : {}),
-      ...(canonical.executionRole ? { executionRole: canonical.executionRole } : {}),
-      registeredBy: canonical.registeredBy,
-      createdAt: new Date().toISOString(),
+    const info = toImageInfo(canonical, {
       ...(options.requestId ? { requestId: options.requestId } : {}),
       providerRef: taskDefinition.arn,
-    };
+    });
     try {
       const becameDefault = await this.writeNewImage(info, canonical.isDefault, operation, signal);
       return { ...info, isDefault: becameDefault };
