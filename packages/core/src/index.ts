@@ -39,6 +39,7 @@ export { compareLogEvents, type LogEvent, type LogStream, makeEventId } from './
 export { canonicalPlatform, DEFAULT_PLATFORM, PLATFORMS, type Platform } from './domain/platform.js';
 export type { StopCode, TaskDescription } from './domain/task-description.js';
 export { MAX_TIMEOUT_SECONDS, validateExecutionRequest } from './domain/validate-execution-request.js';
+export { validateTaskStartRequest } from './domain/validate-task-start-request.js';
 export {
   ConfigurationError,
   ConflictError,

@@ -12,7 +12,6 @@ import {
   ConflictError,
   commandArgv,
   type ImageInfo,
-  MAX_TIMEOUT_SECONDS,
   NotFoundError,
   type OperationOptions,
   PLATFORMS,
@@ -25,6 +24,7 @@ import {
   type TaskStartResult,
   UnavailableError,
   ValidationError,
+  validateTaskStartRequest,
 } from '@taskport/core';
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
 import { type AwsClients, type AwsOptions, accountIdOf, awsClients } from './aws-options.js';
@@ -42,7 +42,6 @@ export const MAX_OVERRIDE_CHARS = 8192;
 export const TIMEOUT_REASON_PREFIX = 'taskport: timed out';
 const KILL_REASON = 'taskport: stopped on request';
 const DEADLINE_TAG = 'taskport:deadline';
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // ECS tag rules: keys 1-128, values 0-256 characters of letters, digits, spaces and + - = . _ : / @.
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 /** ECS allows 50 tags per task; taskport uses up to 5 of them. */
@@ -239,27 +238,20 @@ export class AwsTaskExecutor implements TaskExecutor {
     const invalid = (field: string, message: string): never => {
       throw new ValidationError(message, { provider: PROVIDER, operation, details: { field } });
     };
-    if (typeof userEmail !== 'string' || userEmail.trim() === '')
-      invalid('userEmail', 'userEmail is required');
-    if (!request || typeof request !== 'object') invalid('request', 'the start request must be an object');
+    const valid = validateTaskStartRequest(userEmail, request, { provider: PROVIDER, operation });
     const { image } = request;
-    if (!image || typeof image.imageId !== 'string' || typeof image.reference !== 'string') {
-      invalid('image', 'the request needs the resolved image (an ImageInfo from an ImageRegistry)');
+    // ECS pulls by the normalised reference, which a hand-built ImageInfo may lack.
+    if (typeof image.reference !== 'string' || image.reference === '') {
+      invalid(
+        'image.reference',
+        'the resolved image has no normalised reference (an ImageInfo from an ImageRegistry has one)',
+      );
     }
     validateFargateSize(image.cpu, image.memory, operation);
     if (!PLATFORMS.includes(image.platform)) {
       invalid('image.platform', `platform "${String(image.platform)}" is not one of ${PLATFORMS.join(', ')}`);
     }
-    if (
-      typeof request.command === 'string'
-        ? request.command.trim() === ''
-        : !Array.isArray(request.command) || request.command.length === 0
-    ) {
-      invalid('command', 'command is required');
-    }
-    const argv = commandArgv(request.command);
-    if (argv.some((arg) => typeof arg !== 'string'))
-      invalid('command', 'every argument of the command must be a string');
+    const argv = commandArgv(valid.command);
     if (this.options.subnets.length === 0) {
       throw new ConfigurationError('aws.subnets: Fargate tasks need at least one subnet; set aws.subnets', {
         provider: PROVIDER,
@@ -268,16 +260,9 @@ export class AwsTaskExecutor implements TaskExecutor {
       });
     }
     const environment: { name: string; value: string }[] = [];
-    for (const [name, value] of Object.entries(request.env ?? {})) {
-      if (!ENV_NAME.test(name)) invalid(`env.${name}`, `env name "${name}" is not a valid variable name`);
-      if (typeof value !== 'string') invalid(`env.${name}`, `env "${name}" must be a string`);
-      environment.push({ name, value });
-    }
+    for (const [name, value] of Object.entries(valid.env)) environment.push({ name, value });
     const secretRefs: SecretRef[] = [];
-    for (const [name, value] of Object.entries(request.secrets ?? {})) {
-      if (!ENV_NAME.test(name))
-        invalid(`secrets.${name}`, `secret name "${name}" is not a valid variable name`);
-      if (typeof value !== 'string') invalid(`secrets.${name}`, `secret "${name}" must be a string`);
+    for (const [name, value] of Object.entries(valid.secrets)) {
       if (isSecretReference(value)) {
         secretRefs.push({ name, valueFrom: value });
       } else if (this.options.plainSecrets === 'reject') {
@@ -311,11 +296,8 @@ export class AwsTaskExecutor implements TaskExecutor {
       tags.push({ key, value });
     }
     let deadline: number | undefined;
-    if (request.timeoutSeconds !== undefined && request.timeoutSeconds !== null) {
-      const t = request.timeoutSeconds;
-      if (!Number.isSafeInteger(t) || t < 1 || t > MAX_TIMEOUT_SECONDS) {
-        invalid('timeoutSeconds', `timeoutSeconds must be a whole number from 1 to ${MAX_TIMEOUT_SECONDS}`);
-      }
+    if (valid.timeoutSeconds !== undefined) {
+      const t = valid.timeoutSeconds;
       deadline = Date.now() + t * 1000;
       tags.push({ key: DEADLINE_TAG, value: String(deadline) });
       tags.push({ key: 'taskport:timeoutSeconds', value: String(t) });

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import {
   ConflictError,
   isFinalStatus,
-  MAX_TIMEOUT_SECONDS,
   NotFoundError,
   type OperationOptions,
   ProviderError,
@@ -14,6 +13,7 @@ import {
   type TaskStartRequest,
   type TaskStartResult,
   ValidationError,
+  validateTaskStartRequest,
 } from '@taskport/core';
 import { newExecutionId } from './execution-id.js';
 import { type LocalDatabase, openLocalDatabase, sqliteError } from './local-database.js';
@@ -35,7 +35,6 @@ export interface LocalTaskExecutorOptions {
 }
 
 const PROVIDER = 'local';
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** What a task gets from the starting process's environment when inheritEnv is off. */
 const PASSTHROUGH_ENV = [
   'PATH',
@@ -61,31 +60,6 @@ function resolveSupervisorPath(): string {
     `the supervisor script is missing (looked for ${sibling} and ${built}); build the package with \`pnpm --filter @taskport/local build\``,
     { provider: PROVIDER, operation: 'TaskExecutor.startTask' },
   );
-}
-
-function invalid(field: string, message: string): never {
-  throw new ValidationError(message, {
-    provider: PROVIDER,
-    operation: 'TaskExecutor.startTask',
-    details: { field },
-  });
-}
-
-function checkVariables(input: unknown, field: string): Record<string, string> {
-  if (input === undefined || input === null) return {};
-  if (typeof input !== 'object' || Array.isArray(input))
-    invalid(field, `${field} must be an object of NAME: value`);
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(input as Record<string, unknown>)) {
-    if (!ENV_NAME.test(name))
-      invalid(`${field}.${name}`, `${field} name "${name}" is not a valid variable name`);
-    // Never echo the value: for secrets it is the secret.
-    if (typeof value !== 'string' || value.includes('\0')) {
-      invalid(`${field}.${name}`, `${field} "${name}" must be a string without NUL characters`);
-    }
-    out[name] = value;
-  }
-  return out;
 }
 
 /**
@@ -126,45 +100,12 @@ export class LocalTaskExecutor implements TaskExecutor {
     options: OperationOptions = {},
   ): Promise<TaskStartResult> {
     options.signal?.throwIfAborted();
-    if (typeof userEmail !== 'string' || userEmail.trim() === '')
-      invalid('userEmail', 'userEmail is required');
-    if (typeof request !== 'object' || request === null)
-      invalid('request', 'the start request must be an object');
-    const { command } = request;
-    if (typeof command === 'string') {
-      if (command.trim() === '' || command.includes('\0'))
-        invalid('command', 'command must be a non-empty command line');
-    } else if (Array.isArray(command)) {
-      if (command.length === 0 || command[0] === '')
-        invalid('command', 'command must start with the program to run');
-      command.forEach((arg, index) => {
-        if (typeof arg !== 'string' || arg.includes('\0'))
-          invalid(`command[${index}]`, `command[${index}] must be a string`);
-      });
-    } else {
-      invalid('command', 'command must be a command line (string) or an argv (array of strings)');
-    }
-    if (typeof request.image?.imageId !== 'string' || typeof request.image.image !== 'string') {
-      invalid('image', 'image must be the resolved ImageInfo');
-    }
-    const env = checkVariables(request.env, 'env');
-    const secrets = checkVariables(request.secrets, 'secrets');
-    const { timeoutSeconds } = request;
-    if (timeoutSeconds !== undefined && timeoutSeconds !== null) {
-      if (
-        !Number.isSafeInteger(timeoutSeconds) ||
-        timeoutSeconds < 1 ||
-        timeoutSeconds > MAX_TIMEOUT_SECONDS
-      ) {
-        invalid('timeoutSeconds', `timeoutSeconds must be a whole number from 1 to ${MAX_TIMEOUT_SECONDS}`);
-      }
-    }
-    if (typeof request.requestId !== 'string' || request.requestId === '')
-      invalid('requestId', 'requestId is required');
-    const idempotencyKey = request.idempotencyKey || null;
-    if (idempotencyKey !== null && typeof idempotencyKey !== 'string') {
-      invalid('idempotencyKey', 'idempotencyKey must be a string');
-    }
+    const valid = validateTaskStartRequest(userEmail, request, {
+      provider: PROVIDER,
+      operation: 'TaskExecutor.startTask',
+    });
+    const { command, env, secrets, timeoutSeconds } = valid;
+    const idempotencyKey = valid.idempotencyKey ?? null;
     const cwd = this.cwd ?? process.cwd();
 
     const database = this.database;
