@@ -22,8 +22,14 @@ const MAX_POLL_MS = 5_000;
 /**
  * The output of ECS tasks, read from the awslogs stream `<prefix>/<container>/<task id>` in the task log
  * group. Pages follow `nextForwardToken` until it repeats (CloudWatch's end-of-stream signal). A stream that
- * does not exist (the task never started) reads as no events. Event ids are made from the timestamp, the
- * message and the event's position among the events of the same millisecond, so they are stable across reads.
+ * does not exist (the task never started) reads as no events.
+ *
+ * GetLogEvents gives events no id. An event here is its timestamp, ingestion time and message, plus its
+ * place among identical events (so identical lines stay separate events); its eventId is made from
+ * those, so it is the same on every read. A page that overlaps what was already read - CloudWatch
+ * repeating events after a token moved back, a reader resumed at `since` - is de-duplicated: events
+ * older than the newest one yielded are repeats, and at the newest timestamp as many of each identical
+ * event as were yielded before are.
  */
 export class CloudWatchLogAggregator implements LogAggregator {
   readonly provider = PROVIDER;
@@ -68,10 +74,9 @@ export class CloudWatchLogAggregator implements LogAggregator {
     const basePoll = Math.max(50, options.pollIntervalMs ?? 1000);
     const stream = this.streamName(executionId);
     let token: string | undefined;
-    // Per-millisecond sequence numbers for event ids, and the ids of the newest millisecond for de-duplication.
-    let lastTimestamp = -1;
-    let sequence = 0;
-    let seenAtLast = new Set<string>();
+    // The newest timestamp yielded, and how many of each event (ingestion time + message) were yielded at it.
+    let lastTimestamp = Number.NEGATIVE_INFINITY;
+    let yieldedAtLast = new Map<string, number>();
     let poll = basePoll;
     let drained = false;
 
@@ -79,18 +84,29 @@ export class CloudWatchLogAggregator implements LogAggregator {
       signal?.throwIfAborted();
       const page = await this.page(stream, token, since, operation, signal);
       let yielded = 0;
+      // What this page may repeat: the events yielded at the newest timestamp before it.
+      const carriedTimestamp = lastTimestamp;
+      const carried = new Map(yieldedAtLast);
+      const seenInPage = new Map<string, number>();
       for (const raw of page?.events ?? []) {
         const timestamp = raw.timestamp ?? 0;
         const message = raw.message ?? '';
         if (since !== undefined && timestamp < since) continue;
-        if (timestamp !== lastTimestamp) {
-          lastTimestamp = timestamp;
-          sequence = 0;
-          seenAtLast = new Set();
+        // The stream is ordered by time: anything older than what was yielded is a repeat.
+        if (timestamp < lastTimestamp) continue;
+        const identity = `${raw.ingestionTime ?? ''}\n${message}`;
+        if (timestamp === carriedTimestamp) {
+          const occurrence = seenInPage.get(identity) ?? 0;
+          seenInPage.set(identity, occurrence + 1);
+          if (occurrence < (carried.get(identity) ?? 0)) continue;
         }
-        const eventId = makeEventId(timestamp, sequence++, message);
-        if (seenAtLast.has(eventId)) continue;
-        seenAtLast.add(eventId);
+        if (timestamp > lastTimestamp) {
+          lastTimestamp = timestamp;
+          yieldedAtLast = new Map();
+        }
+        const occurrence = yieldedAtLast.get(identity) ?? 0;
+        yieldedAtLast.set(identity, occurrence + 1);
+        const eventId = makeEventId(timestamp, occurrence, identity);
         yielded++;
         signal?.throwIfAborted();
         yield { timestamp, message, eventId };
