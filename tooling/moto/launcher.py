@@ -14,6 +14,9 @@ launcher serves moto's own WSGI app and adds what the runtime / ECS itself would
   - StopTask sets ``stopCode: UserInitiated``, ``stoppingAt`` and ``stoppedAt`` (moto sets none);
   - RunTask refuses an INACTIVE (deregistered) task definition with ClientException (moto runs it);
   - RunTask accepts a Fargate task definition whose containers leave memory to the task (moto crashes).
+  - DynamoDB writes are serialised: TransactWriteItems checks its conditions and writes as one isolated step, as
+    DynamoDB documents (moto checks and writes without a lock, so two concurrent transactions on this threaded
+    server could both pass their conditions).
 
 Usage: python launcher.py [--port N]   (0 = any free port). Prints ``READY <port>`` once listening.
 """
@@ -24,6 +27,7 @@ import sys
 import threading
 from datetime import datetime, timezone
 
+from moto.dynamodb import models as dynamodb_models
 from moto.ecs import exceptions as ecs_exceptions
 from moto.ecs import models as ecs_models
 from moto.ecs import responses as ecs_responses
@@ -133,6 +137,27 @@ def _find_task(ref):
                     if arn == ref or arn.split("/")[-1] == task_id:
                         return task, backend
     return None, None
+
+
+# --- DynamoDB isolation ------------------------------------------------------------------------------
+
+_dynamodb_writes = threading.RLock()
+
+
+def _serialised(method):
+    def locked(self, *args, **kwargs):
+        with _dynamodb_writes:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
+for _name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+    setattr(
+        dynamodb_models.DynamoDBBackend,
+        _name,
+        _serialised(getattr(dynamodb_models.DynamoDBBackend, _name)),
+    )
 
 
 # --- Test-only endpoint ------------------------------------------------------------------------------

@@ -26,10 +26,11 @@ const MAX_POLL_MS = 5_000;
  *
  * GetLogEvents gives events no id. An event here is its timestamp, ingestion time and message, plus its
  * place among identical events (so identical lines stay separate events); its eventId is made from
- * those, so it is the same on every read. A page that overlaps what was already read - CloudWatch
- * repeating events after a token moved back, a reader resumed at `since` - is de-duplicated: events
- * older than the newest one yielded are repeats, and at the newest timestamp as many of each identical
- * event as were yielded before are.
+ * those, so it is the same on every read. A page that overlaps what was already read (CloudWatch going
+ * back after a token) is de-duplicated: an event older than the newest one yielded shows the stream went
+ * back, and from there events are skipped until the position reached is passed (at the newest timestamp,
+ * as many of each identical event as were yielded). A page that goes back to exactly the newest
+ * timestamp cannot be told from the next page and is not de-duplicated.
  */
 export class CloudWatchLogAggregator implements LogAggregator {
   readonly provider = PROVIDER;
@@ -74,9 +75,11 @@ export class CloudWatchLogAggregator implements LogAggregator {
     const basePoll = Math.max(50, options.pollIntervalMs ?? 1000);
     const stream = this.streamName(executionId);
     let token: string | undefined;
-    // The newest timestamp yielded, and how many of each event (ingestion time + message) were yielded at it.
+    // The position reached: the newest timestamp yielded and how many of each event (ingestion time +
+    // message) were yielded at it. `replay` is set while a page that went back is re-read up to there.
     let lastTimestamp = Number.NEGATIVE_INFINITY;
     let yieldedAtLast = new Map<string, number>();
+    let replay: Map<string, number> | undefined;
     let poll = basePoll;
     let drained = false;
 
@@ -84,22 +87,23 @@ export class CloudWatchLogAggregator implements LogAggregator {
       signal?.throwIfAborted();
       const page = await this.page(stream, token, since, operation, signal);
       let yielded = 0;
-      // What this page may repeat: the events yielded at the newest timestamp before it.
-      const carriedTimestamp = lastTimestamp;
-      const carried = new Map(yieldedAtLast);
-      const seenInPage = new Map<string, number>();
       for (const raw of page?.events ?? []) {
         const timestamp = raw.timestamp ?? 0;
         const message = raw.message ?? '';
         if (since !== undefined && timestamp < since) continue;
-        // The stream is ordered by time: anything older than what was yielded is a repeat.
-        if (timestamp < lastTimestamp) continue;
         const identity = `${raw.ingestionTime ?? ''}\n${message}`;
-        if (timestamp === carriedTimestamp) {
-          const occurrence = seenInPage.get(identity) ?? 0;
-          seenInPage.set(identity, occurrence + 1);
-          if (occurrence < (carried.get(identity) ?? 0)) continue;
+        // The stream is ordered by time: an event older than the position reached means the server went
+        // back, and what follows repeats what was yielded until the position is passed.
+        if (timestamp < lastTimestamp) {
+          replay = new Map();
+          continue;
         }
+        if (replay && timestamp === lastTimestamp) {
+          const occurrence = replay.get(identity) ?? 0;
+          replay.set(identity, occurrence + 1);
+          if (occurrence < (yieldedAtLast.get(identity) ?? 0)) continue;
+        }
+        replay = undefined;
         if (timestamp > lastTimestamp) {
           lastTimestamp = timestamp;
           yieldedAtLast = new Map();
