@@ -369,7 +369,13 @@ export class DockerTaskExecutor implements TaskExecutor {
     operation: string,
     signal: AbortSignal | undefined,
   ): Promise<TaskStartResult> {
-    const inspect = await this.inspect(name, operation, signal);
+    // The engine reserves a name before the container it names can be inspected: a concurrent start may
+    // see the 409 a moment before the winner's container appears.
+    let inspect = await this.inspect(name, operation, signal);
+    for (let wait = 20; !inspect && wait <= 1280; wait *= 2) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      inspect = await this.inspect(name, operation, signal);
+    }
     if (!inspect) {
       throw new ConflictError(
         `a container named ${name} was being created for this idempotency key and is gone again; retry the start`,
