@@ -13,7 +13,17 @@
  * It never reads or touches the machine-wide /var/run/docker.sock.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -98,7 +108,8 @@ export async function startDockerHarness(options: HarnessOptions = {}): Promise<
   };
   // Last resort if the test runner exits without teardown: signal by pid, synchronously.
   const onExit = () => {
-    for (const child of children) if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
+    for (const child of children)
+      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
   };
   process.once('exit', onExit);
 
@@ -185,7 +196,12 @@ export async function startDockerHarness(options: HarnessOptions = {}): Promise<
       DOCKER_CONFIG: join(dir, 'cli-config'),
     };
     const cli = (args: string[], input?: Buffer): string => {
-      const result = spawnSync(tools.DOCKER, args, { env: cliEnv, input, encoding: 'utf8', maxBuffer: 1 << 24 });
+      const result = spawnSync(tools.DOCKER, args, {
+        env: cliEnv,
+        input,
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      });
       if (result.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr.trim()}`);
       return result.stdout.trim();
     };
@@ -193,7 +209,13 @@ export async function startDockerHarness(options: HarnessOptions = {}): Promise<
     const repository = `${registry}/taskport-test/busybox`;
     cli(['tag', TEST_IMAGE, `${repository}:1`]);
     cli(['push', `${repository}:1`]);
-    const repoDigest = cli(['image', 'inspect', '-f', '{{range .RepoDigests}}{{println .}}{{end}}', `${repository}:1`])
+    const repoDigest = cli([
+      'image',
+      'inspect',
+      '-f',
+      '{{range .RepoDigests}}{{println .}}{{end}}',
+      `${repository}:1`,
+    ])
       .split('\n')
       .find((line) => line.startsWith(`${repository}@`));
     if (!repoDigest) throw new Error(`pushing ${repository}:1 gave no repo digest`);
@@ -219,15 +241,23 @@ export async function startDockerHarness(options: HarnessOptions = {}): Promise<
 }
 
 /** A rootfs of one static busybox with a link per applet, imported as TEST_IMAGE (0.1-0.2 s). */
-function buildBusyboxImage(dir: string, busybox: string, cli: (args: string[], input?: Buffer) => string): void {
+function buildBusyboxImage(
+  dir: string,
+  busybox: string,
+  cli: (args: string[], input?: Buffer) => string,
+): void {
   const rootfs = join(dir, 'rootfs');
   for (const sub of ['bin', 'etc', 'tmp', 'root']) mkdirSync(join(rootfs, sub), { recursive: true });
   writeFileSync(join(rootfs, 'bin', 'busybox'), readFileSync(busybox), { mode: 0o755 });
   const applets = spawnSync(busybox, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
   for (const applet of applets) {
-    if (applet !== 'busybox' && !existsSync(join(rootfs, 'bin', applet))) symlinkSync('busybox', join(rootfs, 'bin', applet));
+    if (applet !== 'busybox' && !existsSync(join(rootfs, 'bin', applet)))
+      symlinkSync('busybox', join(rootfs, 'bin', applet));
   }
-  writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+  writeFileSync(
+    join(rootfs, 'etc', 'passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
+  );
   writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnobody:x:65534:\n');
   const tar = spawnSync('tar', ['-C', rootfs, '-c', '.'], { maxBuffer: 1 << 26 });
   if (tar.status !== 0) throw new Error(`tar of the test rootfs failed: ${tar.stderr.toString()}`);
@@ -327,7 +357,11 @@ function httpStatus(url: string): Promise<number> {
   });
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, message: () => string): Promise<void> {
+async function waitUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  message: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(message());

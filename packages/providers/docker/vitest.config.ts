@@ -8,6 +8,8 @@ export default defineConfig({
     globalSetup: ['./test/support/global-setup.ts'],
     // Every test by name, so a CI log shows each contract suite and each of its tests passing.
     reporters: ['verbose'],
+    // One engine, and tests that sweep it (prune): files run one after the other.
+    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

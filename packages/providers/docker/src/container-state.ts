@@ -208,7 +208,9 @@ export function describeContainer(inspect: ContainerInspect, context: StateConte
         };
       }
       if (state.OOMKilled) {
-        const limit = inspect.HostConfig?.Memory ? ` of ${Math.round(inspect.HostConfig.Memory / 1048576)} MiB` : '';
+        const limit = inspect.HostConfig?.Memory
+          ? ` of ${Math.round(inspect.HostConfig.Memory / 1048576)} MiB`
+          : '';
         return {
           description: {
             status: 'FAILED',

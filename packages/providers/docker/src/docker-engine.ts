@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import * as http from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';

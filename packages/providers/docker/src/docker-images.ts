@@ -36,9 +36,13 @@ export async function inspectImage(
   signal?: AbortSignal,
 ): Promise<ImageInspect | undefined> {
   try {
-    const { body } = await engine.request<ImageInspect>('GET', `/images/${encodeURIComponent(reference)}/json`, {
-      signal,
-    });
+    const { body } = await engine.request<ImageInspect>(
+      'GET',
+      `/images/${encodeURIComponent(reference)}/json`,
+      {
+        signal,
+      },
+    );
     return body;
   } catch (error) {
     if (hasStatus(error, 404)) return undefined;
@@ -138,5 +142,7 @@ export async function ensureImage(
 /** Engine error while reading an image, as a ProviderError that names it. */
 export function imageError(error: unknown, reference: string, operation: string): unknown {
   const translated = engineError(error, operation, `image ${reference}`);
-  return translated instanceof Error ? translated : new ProviderError(String(error), { provider: PROVIDER, operation });
+  return translated instanceof Error
+    ? translated
+    : new ProviderError(String(error), { provider: PROVIDER, operation });
 }

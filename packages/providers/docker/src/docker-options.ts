@@ -114,7 +114,12 @@ export function parseDockerOptions(
   const number = (key: string, fallback: number, { min, integer }: { min: number; integer?: boolean }) => {
     const value = input[key];
     if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value)))
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value < min ||
+      (integer && !Number.isInteger(value))
+    )
       fail(key, `must be ${integer ? 'an integer' : 'a number'} >= ${min}`);
     return value as number;
   };
@@ -155,7 +160,8 @@ export function parseDockerOptions(
   const user = text('user');
   const workingDir = text('workingDir');
   if (workingDir !== undefined && !workingDir.startsWith('/')) fail('workingDir', 'must be an absolute path');
-  const pidsLimit = input.pidsLimit === undefined ? undefined : number('pidsLimit', 0, { min: 1, integer: true });
+  const pidsLimit =
+    input.pidsLimit === undefined ? undefined : number('pidsLimit', 0, { min: 1, integer: true });
   return {
     host,
     tls,

@@ -137,7 +137,8 @@ export class DockerTaskExecutor implements TaskExecutor {
     const createdMs = Date.now();
     const deadline = valid.timeoutSeconds !== undefined ? createdMs + valid.timeoutSeconds * 1000 : undefined;
     // Found before anything is created: a task that needs a watchdog must not start without one.
-    const watchdog = deadline !== undefined && this.options.timeoutWatchdog ? resolveWatchdogPath() : undefined;
+    const watchdog =
+      deadline !== undefined && this.options.timeoutWatchdog ? resolveWatchdogPath() : undefined;
 
     // With secrets on stdin the prelude goes in front of the image's own entrypoint, which only the image
     // knows: read it (pulling the image if need be) before creating the container.
@@ -282,7 +283,14 @@ export class DockerTaskExecutor implements TaskExecutor {
    * and removes finished ones (with their logs and records) older than `retentionHours`. Run it on a
    * schedule (`taskport reconcile` / cron) where tasks run unattended.
    */
-  async prune(options: OperationOptions & { retentionHours?: number } = {}): Promise<PruneResult> {
+  async prune(
+    options: OperationOptions & {
+      /** @default the `retentionHours` option */
+      retentionHours?: number;
+      /** Only containers with all of these labels (e.g. one deployment's). */
+      labels?: Record<string, string>;
+    } = {},
+  ): Promise<PruneResult> {
     const operation = 'TaskExecutor.prune';
     const { signal } = options;
     signal?.throwIfAborted();
@@ -293,7 +301,18 @@ export class DockerTaskExecutor implements TaskExecutor {
       ({ body: containers } = await this.engine.request<Array<{ Id: string; Names?: string[] }>>(
         'GET',
         '/containers/json',
-        { query: { all: 1, filters: JSON.stringify({ label: [`${LABELS.managed}=true`] }) }, signal },
+        {
+          query: {
+            all: 1,
+            filters: JSON.stringify({
+              label: [
+                `${LABELS.managed}=true`,
+                ...Object.entries(options.labels ?? {}).map(([key, value]) => `${key}=${value}`),
+              ],
+            }),
+          },
+          signal,
+        },
       ));
     } catch (error) {
       throw engineError(error, operation);
@@ -328,7 +347,35 @@ export class DockerTaskExecutor implements TaskExecutor {
         if (!hasStatus(error, 404)) throw engineError(error, operation, `removing ${name}`);
       }
     }
+    if (!options.labels) await this.pruneOrphanRecords(containers, now - retentionMs, result, signal);
     return result;
+  }
+
+  /** Removes the records of tasks whose container was removed by hand, once they are past retention. */
+  private async pruneOrphanRecords(
+    containers: Array<{ Names?: string[] }>,
+    before: number,
+    result: PruneResult,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const present = new Set(containers.map((container) => container.Names?.[0]?.replace(/^\//, '')));
+    let volumes: Array<{ Name: string; Labels?: Record<string, string> | null }>;
+    try {
+      const { body } = await this.engine.request<{ Volumes?: typeof volumes | null }>('GET', '/volumes', {
+        query: { filters: JSON.stringify({ label: [`${LABELS.managed}=true`] }) },
+        signal,
+      });
+      volumes = body.Volumes ?? [];
+    } catch (error) {
+      throw engineError(error, 'TaskExecutor.prune');
+    }
+    for (const volume of volumes) {
+      const container = volume.Labels?.[LABELS.execution];
+      if (!container || present.has(container) || !volume.Name.endsWith('.record')) continue;
+      if (Number(volume.Labels?.['taskport.recorded-at'] ?? 0) > before) continue;
+      await removeTaskRecords(this.engine, container, signal);
+      result.removed.push(container);
+    }
   }
 
   /** Closes the engine connections (when the executor made its own client). */

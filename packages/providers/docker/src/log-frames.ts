@@ -86,15 +86,20 @@ export function keyOfMs(ms: number): string {
  * not end its last line. Parts are joined per stream, so messages come out byte for byte as printed.
  */
 export class LogLineAssembler {
-  private readonly partial: Record<LogStream, { key: string; timestamp: number; parts: Buffer[] } | undefined> =
-    { stdout: undefined, stderr: undefined };
+  private readonly partial: Record<
+    LogStream,
+    { key: string; timestamp: number; parts: Buffer[] } | undefined
+  > = { stdout: undefined, stderr: undefined };
 
   /** Feeds one frame; returns the lines it completed. */
   push(frame: LogFrame): EngineLogLine[] {
     const space = frame.payload.indexOf(0x20);
-    const stamp = space > 0 ? parseEngineTimestamp(frame.payload.subarray(0, space).toString('latin1')) : undefined;
+    const stamp =
+      space > 0 ? parseEngineTimestamp(frame.payload.subarray(0, space).toString('latin1')) : undefined;
     if (!stamp) {
-      throw new Error('the engine sent a log frame without a timestamp (was the stream read with timestamps=1?)');
+      throw new Error(
+        'the engine sent a log frame without a timestamp (was the stream read with timestamps=1?)',
+      );
     }
     const content = frame.payload.subarray(space + 1);
     const open = this.partial[frame.stream];

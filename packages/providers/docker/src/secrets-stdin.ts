@@ -14,9 +14,10 @@
  */
 export const SECRETS_PRELUDE = [
   'while IFS= read -r taskport_line; do',
-  'taskport_name=${taskport_line%% *};',
-  'taskport_value=$(printf "${taskport_line#* }x");',
-  'export "$taskport_name=${taskport_value%x}";',
+  // Template literals with \${ : shell parameter expansions, not JavaScript placeholders.
+  `taskport_name=\${taskport_line%% *};`,
+  `taskport_value=$(printf "\${taskport_line#* }x");`,
+  `export "$taskport_name=\${taskport_value%x}";`,
   'done;',
   'unset taskport_line taskport_name taskport_value;',
   'exec "$@"',

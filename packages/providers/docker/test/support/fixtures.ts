@@ -1,10 +1,21 @@
 import { canonicalImageConfig, type ImageInfo, toImageInfo } from '@taskport/core';
 import { inject } from 'vitest';
-import { DockerEngine, DockerLogAggregator, type DockerOptions, DockerTaskExecutor } from '../../src/index.js';
+import {
+  DockerEngine,
+  DockerLogAggregator,
+  type DockerOptions,
+  DockerTaskExecutor,
+} from '../../src/index.js';
 
 /** Options every test executor uses: the isolated engine, no network, a short kill grace. */
 export function testOptions(overrides: Partial<DockerOptions> = {}): Partial<DockerOptions> {
-  return { host: inject('dockerHost'), networkMode: 'none', killGraceSeconds: 2, pullPolicy: 'missing', ...overrides };
+  return {
+    host: inject('dockerHost'),
+    networkMode: 'none',
+    killGraceSeconds: 2,
+    pullPolicy: 'missing',
+    ...overrides,
+  };
 }
 
 /** The busybox test image as a registry would resolve it. */
