@@ -33,7 +33,9 @@ function runCli(cli, args, env) {
     child.stderr.on('data', (chunk) => {
       err += chunk;
     });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker ${args.join(' ')}: ${code} ${err}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`docker ${args.join(' ')}: ${code} ${err}`)),
+    );
   });
 }
 
@@ -62,7 +64,11 @@ try {
   // Warm-up: image layers in the page cache, connections open.
   for (let i = 0; i < 3; i++) {
     await waitExit(await start(['true']));
-    await runCli(harness.dockerCli, ['run', '--rm', '--network', 'none', harness.image, 'true'], harness.cliEnv);
+    await runCli(
+      harness.dockerCli,
+      ['run', '--rm', '--network', 'none', harness.image, 'true'],
+      harness.cliEnv,
+    );
   }
   const taskport = [];
   const dockerRun = [];
@@ -73,7 +79,19 @@ try {
     t = performance.now();
     await runCli(
       harness.dockerCli,
-      ['run', '--rm', '--network', 'none', '--init', '--cpus', '1', '--memory', '512m', harness.image, 'true'],
+      [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--init',
+        '--cpus',
+        '1',
+        '--memory',
+        '512m',
+        harness.image,
+        'true',
+      ],
       harness.cliEnv,
     );
     dockerRun.push(performance.now() - t);
@@ -114,7 +132,8 @@ try {
     const after = process.memoryUsage();
     peakRss = Math.max(peakRss, after.rss);
     peakHeap = Math.max(peakHeap, after.heapUsed);
-    if (count !== lines || last !== String(lines)) throw new Error(`read ${count} lines, last "${last}"; expected ${lines}`);
+    if (count !== lines || last !== String(lines))
+      throw new Error(`read ${count} lines, last "${last}"; expected ${lines}`);
     return {
       lines,
       seconds: Math.round(seconds * 100) / 100,
