@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError } from '@taskport/core';
 
@@ -57,7 +58,7 @@ export interface DockerEngineOptions {
   apiVersion?: string;
   /** For tcp: talk HTTPS with the client certificate in `certPath` (DOCKER_TLS_VERIFY / DOCKER_CERT_PATH). */
   tls?: boolean;
-  /** Directory holding `ca.pem`, `cert.pem`, `key.pem` for tls. */
+  /** Directory holding `ca.pem`, `cert.pem`, `key.pem` for tls. @default ~/.docker */
   certPath?: string;
   /** Limit for ordinary (non-streaming) calls, in ms. @default 60000 */
   requestTimeoutMs?: number;
@@ -129,8 +130,9 @@ export class DockerEngine {
     this.apiVersion = (options.apiVersion ?? DEFAULT_API_VERSION).replace(/^v/, '');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.tlsOptions = {};
-    if (this.address.kind === 'tcp' && this.address.tls && options.certPath) {
-      const read = (name: string) => readFileSync(join(options.certPath!, name));
+    if (this.address.kind === 'tcp' && this.address.tls) {
+      const certPath = options.certPath ?? join(homedir(), '.docker');
+      const read = (name: string) => readFileSync(join(certPath, name));
       this.tlsOptions = { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
     }
     const tls = this.address.kind === 'tcp' && this.address.tls;

@@ -8,7 +8,7 @@ import {
 import { LABELS } from './container-state.js';
 import { DockerEngine } from './docker-engine.js';
 import { engineError, hasStatus, PROVIDER } from './docker-errors.js';
-import { type DockerOptions, parseDockerOptions } from './docker-options.js';
+import { type DockerOptionsInput, parseDockerOptions } from './docker-options.js';
 import type { DockerClients } from './docker-task-executor.js';
 import {
   type EngineLogLine,
@@ -19,7 +19,7 @@ import {
   sinceParameter,
 } from './log-frames.js';
 
-export interface DockerLogAggregatorOptions extends Partial<DockerOptions> {
+export interface DockerLogAggregatorOptions extends DockerOptionsInput {
   /** How often a following stream looks again while the container has not started yet, in ms. @default 250 */
   pollIntervalMs?: number;
 }
@@ -53,7 +53,7 @@ export class DockerLogAggregator implements LogAggregator {
         host: parsed.host,
         apiVersion: parsed.apiVersion,
         tls: parsed.tls,
-        certPath: parsed.certPath,
+        ...(parsed.certPath ? { certPath: parsed.certPath } : {}),
         requestTimeoutMs: parsed.requestTimeoutMs,
       });
   }

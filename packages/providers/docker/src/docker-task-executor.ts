@@ -22,7 +22,7 @@ import { type ContainerInspect, describeContainer, LABELS } from './container-st
 import { DockerEngine } from './docker-engine.js';
 import { engineError, hasStatus, PROVIDER } from './docker-errors.js';
 import { engineReference, ensureImage, type ImageInspect, pullImage } from './docker-images.js';
-import { type DockerOptions, parseDockerOptions } from './docker-options.js';
+import { type DockerOptions, type DockerOptionsInput, parseDockerOptions } from './docker-options.js';
 import { encodeSecrets, preludeEntrypoint } from './secrets-stdin.js';
 import {
   hasTaskRecord,
@@ -73,7 +73,7 @@ export class DockerTaskExecutor implements TaskExecutor {
   readonly engine: DockerEngine;
   private readonly ownsEngine: boolean;
 
-  constructor(options: Partial<DockerOptions> = {}, clients: DockerClients = {}) {
+  constructor(options: DockerOptionsInput = {}, clients: DockerClients = {}) {
     this.options = parseDockerOptions(options, process.env);
     this.ownsEngine = clients.engine === undefined;
     this.engine =
@@ -82,7 +82,7 @@ export class DockerTaskExecutor implements TaskExecutor {
         host: this.options.host,
         apiVersion: this.options.apiVersion,
         tls: this.options.tls,
-        certPath: this.options.certPath,
+        ...(this.options.certPath ? { certPath: this.options.certPath } : {}),
         requestTimeoutMs: this.options.requestTimeoutMs,
       });
   }
@@ -240,7 +240,7 @@ export class DockerTaskExecutor implements TaskExecutor {
         host: this.options.host,
         apiVersion: this.options.apiVersion,
         tls: this.options.tls,
-        certPath: this.options.certPath,
+        ...(this.options.certPath ? { certPath: this.options.certPath } : {}),
         container: name,
         deadline,
         timeoutSeconds: valid.timeoutSeconds!,

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     host: args.host,
     apiVersion: args.apiVersion,
     tls: args.tls,
-    certPath: args.certPath,
+    ...(args.certPath ? { certPath: args.certPath } : {}),
   });
   const path = `/containers/${encodeURIComponent(args.container)}`;
   const untilDeadline = AbortSignal.timeout(Math.max(0, args.deadline - Date.now()));

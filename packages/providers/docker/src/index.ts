@@ -12,11 +12,14 @@ export {
 export { engineReference, ensureImage, type ImageInspect, inspectImage, pullImage } from './docker-images.js';
 export { DockerLogAggregator, type DockerLogAggregatorOptions } from './docker-log-aggregator.js';
 export {
-  DOCKER_OPTION_ENV,
   type DockerOptions,
+  type DockerOptionsInput,
+  dockerOptionEnv,
+  dockerOptionsSchema,
   type PullPolicy,
   parseDockerOptions,
   type SecretsDelivery,
 } from './docker-options.js';
+export { taskportProvider } from './docker-provider.js';
 export { type DockerClients, DockerTaskExecutor, type PruneResult } from './docker-task-executor.js';
 export { LogFrameSplitter, LogLineAssembler, parseEngineTimestamp } from './log-frames.js';

@@ -3,7 +3,7 @@ export interface WatchdogArguments {
   host: string;
   apiVersion: string;
   tls: boolean;
-  certPath: string;
+  certPath?: string;
   /** The task's container name (its execution id). */
   container: string;
   /** Unix ms. */

@@ -1,28 +1,32 @@
 import { ConfigurationError } from '@taskport/core';
 import { describe, expect, it } from 'vitest';
-import { parseDockerHost, parseDockerOptions } from '../src/index.js';
+import { parseDockerHost, parseDockerOptions, taskportProvider } from '../src/index.js';
 
 describe('parseDockerOptions', () => {
   it('defaults, then environment, then arguments', () => {
     expect(parseDockerOptions({}, {})).toMatchObject({
       host: 'unix:///var/run/docker.sock',
+      tls: false,
       apiVersion: '1.41',
       pullPolicy: 'missing',
       secrets: 'stdin',
       killGraceSeconds: 10,
       logDriver: 'json-file',
+      retentionHours: 168,
     });
-    expect(parseDockerOptions({}, { DOCKER_HOST: 'tcp://127.0.0.1:2375' }).host).toBe('tcp://127.0.0.1:2375');
+    const fromEnv = parseDockerOptions({}, { DOCKER_HOST: 'tcp://127.0.0.1:2376', DOCKER_TLS_VERIFY: '1' });
+    expect(fromEnv).toMatchObject({ host: 'tcp://127.0.0.1:2376', tls: true });
     expect(parseDockerOptions({ host: 'unix:///x.sock' }, { DOCKER_HOST: 'tcp://127.0.0.1:2375' }).host).toBe(
       'unix:///x.sock',
     );
+    expect(parseDockerOptions({ killGraceSeconds: '3' }, {}).killGraceSeconds).toBe(3);
   });
 
   it('names the key and what to do for bad input', () => {
     for (const [raw, text] of [
-      [{ pullPolicy: 'sometimes' }, 'docker.pullPolicy must be one of missing, always, never'],
+      [{ pullPolicy: 'sometimes' }, 'docker.pullPolicy'],
       [{ killGraceSeconds: -1 }, 'docker.killGraceSeconds'],
-      [{ hots: 'x' }, 'docker.hots is not a docker option'],
+      [{ hots: 'x' }, 'did you mean "host"'],
       [{ host: 'ssh://me@box' }, 'forward the socket'],
       [{ workingDir: 'relative' }, 'absolute path'],
     ] as const) {
@@ -35,6 +39,17 @@ describe('parseDockerOptions', () => {
       expect(ConfigurationError.isInstance(error), JSON.stringify(raw)).toBe(true);
       expect((error as Error).message).toContain(text);
     }
+  });
+
+  it('the provider package builds both adapters without touching the engine', async () => {
+    const options = parseDockerOptions({ host: 'unix:///nonexistent/docker.sock' }, {});
+    const deps = { env: {} };
+    const executor = taskportProvider.factories.taskExecutor!(options, deps);
+    const logs = taskportProvider.factories.logAggregator!(options, deps);
+    expect([executor.provider, logs.provider]).toEqual(['docker', 'docker']);
+    expect(executor.capabilities).toEqual({ killWhileStarting: true, nativeTimeout: true, runsImages: true });
+    await (executor as unknown as { close(): Promise<void> }).close();
+    await (logs as unknown as { close(): Promise<void> }).close();
   });
 });
 
