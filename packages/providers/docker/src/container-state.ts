@@ -22,6 +22,9 @@ export interface ContainerInspect {
   HostConfig?: { Memory?: number };
 }
 
+/** Container names taskport creates (`taskport-` + 32 hex); also the only execution ids it accepts. */
+export const EXECUTION_ID = /^taskport-[0-9a-f]{32}$/;
+
 /** Labels taskport puts on its containers (besides the user's). */
 export const LABELS = {
   managed: 'taskport.managed',

@@ -5,7 +5,7 @@ import {
   type StreamLogsOptions,
   ValidationError,
 } from '@taskport/core';
-import { LABELS } from './container-state.js';
+import { EXECUTION_ID, LABELS } from './container-state.js';
 import { DockerEngine } from './docker-engine.js';
 import { engineError, hasStatus, PROVIDER } from './docker-errors.js';
 import { type DockerOptionsInput, parseDockerOptions } from './docker-options.js';
@@ -23,8 +23,6 @@ export interface DockerLogAggregatorOptions extends DockerOptionsInput {
   /** How often a following stream looks again while the container has not started yet, in ms. @default 250 */
   pollIntervalMs?: number;
 }
-
-const EXECUTION_ID = /^taskport-[0-9a-f]{32}$/;
 
 type ContainerPhase = 'missing' | 'created' | 'running' | 'ended';
 
@@ -98,8 +96,15 @@ export class DockerLogAggregator implements LogAggregator {
       }
       // The engine's follow ends when the container stops; a last plain read (from the cursor) then
       // drains anything the follow connection did not deliver.
-      yield* this.read(executionId, cursor, phase === 'running', signal);
+      let yielded = 0;
+      for await (const event of this.read(executionId, cursor, phase === 'running', signal)) {
+        yielded += 1;
+        yield event;
+      }
       if (phase === 'ended') return;
+      // A follow that ended at once without output (an engine that does not block on this state): wait a
+      // little before asking again, rather than spinning.
+      if (yielded === 0) await sleep(pause, signal);
     }
   }
 

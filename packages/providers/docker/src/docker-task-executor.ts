@@ -18,7 +18,7 @@ import {
   ValidationError,
   validateTaskStartRequest,
 } from '@taskport/core';
-import { type ContainerInspect, describeContainer, LABELS } from './container-state.js';
+import { type ContainerInspect, describeContainer, EXECUTION_ID, LABELS } from './container-state.js';
 import { DockerEngine } from './docker-engine.js';
 import { engineError, hasStatus, PROVIDER } from './docker-errors.js';
 import { engineReference, ensureImage, type ImageInspect, pullImage } from './docker-images.js';
@@ -39,9 +39,6 @@ import type { WatchdogArguments } from './watchdog-arguments.js';
 export interface DockerClients {
   engine?: DockerEngine;
 }
-
-/** Container names taskport creates; also the only ids it accepts. */
-const EXECUTION_ID = /^taskport-[0-9a-f]{32}$/;
 
 /** The result of `prune`. */
 export interface PruneResult {
@@ -217,8 +214,8 @@ export class DockerTaskExecutor implements TaskExecutor {
       throw engineError(error, operation, `creating container for image ${reference}`);
     }
 
+    let stdin: Socket | undefined;
     try {
-      let stdin: Socket | undefined;
       if (viaStdin) {
         stdin = await this.engine.hijack('POST', `/containers/${created.Id}/attach`, {
           query: { stream: 1, stdin: 1 },
@@ -228,6 +225,7 @@ export class DockerTaskExecutor implements TaskExecutor {
       await this.engine.request('POST', `/containers/${created.Id}/start`, { signal });
       if (stdin) await writeAndClose(stdin, encodeSecrets(valid.secrets));
     } catch (error) {
+      stdin?.destroy();
       // A container that did not start is no task: remove it, so a retry with the same key starts afresh.
       await this.engine
         .request('DELETE', `/containers/${created.Id}`, { query: { force: 1, v: 1 } })
