@@ -165,7 +165,9 @@ export function describeContainer(inspect: ContainerInspect, context: StateConte
     default: {
       // exited, dead, removing: the container has ended.
       const exitCode = typeof state.ExitCode === 'number' ? state.ExitCode : null;
-      const ended = finishedAt ?? startedAt ?? createdAt;
+      // The engine stamps StartedAt once its start call returns, so a command that exits at once can
+      // have a FinishedAt slightly before it: an end never precedes the start.
+      const ended = Math.max(finishedAt ?? 0, startedAt ?? 0) || createdAt;
       const stoppedAt = iso(ended);
       if (startedAt === undefined && state.Error) {
         return {

@@ -73,6 +73,18 @@ describe('describeContainer', () => {
     );
   });
 
+  it('a command that ended before the engine stamped its start ends no earlier than it started', () => {
+    const quick = container({
+      Status: 'exited',
+      ExitCode: 7,
+      StartedAt: '2026-12-01T11:59:01.500Z',
+      FinishedAt: '2026-12-01T11:59:01.499Z',
+    });
+    const { description } = describeContainer(quick, context);
+    expect(description.startedAt).toBe('2026-12-01T11:59:01.500Z');
+    expect(description.stoppedAt).toBe('2026-12-01T11:59:01.500Z');
+  });
+
   it('OOMKilled is FAILED with the reason; a dead container is RUNTIME_LOST', () => {
     const oom = container({
       Status: 'exited',
