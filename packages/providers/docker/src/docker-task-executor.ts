@@ -259,13 +259,14 @@ export class DockerTaskExecutor implements TaskExecutor {
       );
     }
     try {
-      const intent = await recordStopIntent(
+      // The intent first: whoever reads the stopped container then knows it was a kill (ADR 021).
+      await recordStopIntent(
         this.engine,
         executionId,
         { stopCode: 'USER_INITIATED', reason: 'stopped on request', requestedAt: Date.now() },
         options.signal,
       );
-      await this.stop(executionId, intent, options.signal);
+      await this.stop(executionId, options.signal);
     } catch (error) {
       throw engineError(error, operation, `stopping ${executionId}`);
     }
@@ -528,7 +529,7 @@ export class DockerTaskExecutor implements TaskExecutor {
             reason: timeoutReason(inspect.Config.Labels?.[LABELS.timeoutSeconds] ?? '?'),
             requestedAt: Date.now(),
           }).catch(() => undefined);
-    if (intentNow) void this.stop(executionId, intentNow).catch(() => undefined);
+    if (intentNow) void this.stop(executionId).catch(() => undefined);
     return {
       inspect,
       description: {
@@ -541,7 +542,7 @@ export class DockerTaskExecutor implements TaskExecutor {
   }
 
   /** `POST /stop` with the grace period: the engine sends SIGTERM, then SIGKILL once it is over. */
-  private async stop(executionId: string, _intent: StopIntent, signal?: AbortSignal): Promise<void> {
+  private async stop(executionId: string, signal?: AbortSignal): Promise<void> {
     try {
       await this.engine.request('POST', `/containers/${encodeURIComponent(executionId)}/stop`, {
         query: { t: this.options.killGraceSeconds },
