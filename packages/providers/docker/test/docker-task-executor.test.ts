@@ -76,15 +76,13 @@ describe('DockerTaskExecutor against the real engine', () => {
     const top = await engine.request<{ Processes: string[][] }>('GET', `/containers/${id}/top`);
     expect(top.body.Processes.some((row) => row.join(' ').includes('sleep 300'))).toBe(true);
 
-    const killedAt = Date.now();
     await executor.killTask(id);
     const after = await inspect(id);
     expect(after.State.Status).toBe('exited');
     expect(after.State.Running).toBe(false);
     expect(after.State.Pid).toBe(0);
-    // SIGTERM reached the sleep through the init, well within the 2 s grace period: no SIGKILL needed.
+    // 143 = SIGTERM: it reached the sleep through the init within the grace period (SIGKILL would be 137).
     expect(after.State.ExitCode).toBe(143);
-    expect(Date.now() - killedAt).toBeLessThan(2000);
     expect(existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep')).toBe(
       false,
     );
@@ -146,7 +144,8 @@ describe('DockerTaskExecutor against the real engine', () => {
     // The deadline counts from the start request (the container was created a little later).
     const sinceCreated = Date.parse(stopped.State.FinishedAt!) - Date.parse(stopped.Created);
     expect(sinceCreated).toBeGreaterThanOrEqual(1500);
-    expect(sinceCreated).toBeLessThan(10_000);
+    // Far below the 300 s the sleep would have run (generous: the machine may be loaded).
+    expect(sinceCreated).toBeLessThan(60_000);
     const description = await executor.describeTask(id);
     expect(description).toMatchObject({ status: 'FAILED', stopCode: 'TIMED_OUT', exitCode: 143 });
     expect(description.reason).toContain('timed out after 2 s');
