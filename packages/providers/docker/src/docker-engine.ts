@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError } from '@taskport/core';
+import { type ErrorClass, type RetryPolicy, withRetry } from '@taskport/provider-utils';
 
 /** Where the engine listens, parsed from a `DOCKER_HOST`-style address. */
 export type EngineAddress =
@@ -62,6 +63,8 @@ export interface DockerEngineOptions {
   certPath?: string;
   /** Limit for ordinary (non-streaming) calls, in ms. @default 60000 */
   requestTimeoutMs?: number;
+  /** Retries of reads. @default 5 attempts within 10 s */
+  retry?: RetryPolicy;
 }
 
 export interface EngineRequest {
@@ -124,11 +127,13 @@ export class DockerEngine {
   private readonly requestTimeoutMs: number;
   private readonly agent: http.Agent;
   private readonly tlsOptions: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  private readonly retryPolicy: RetryPolicy;
 
   constructor(options: DockerEngineOptions = {}) {
     this.address = parseDockerHost(options.host ?? DEFAULT_DOCKER_HOST, options.tls ?? false);
     this.apiVersion = (options.apiVersion ?? DEFAULT_API_VERSION).replace(/^v/, '');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
+    this.retryPolicy = { maxAttempts: 5, budgetMs: 10_000, ...options.retry };
     this.tlsOptions = {};
     if (this.address.kind === 'tcp' && this.address.tls) {
       const certPath = options.certPath ?? join(homedir(), '.docker');
@@ -146,11 +151,28 @@ export class DockerEngine {
     return this.address.display;
   }
 
-  /** A JSON call; resolves with the parsed body (or undefined for an empty one) on 2xx and 304. */
+  /**
+   * A JSON call; resolves with the parsed body (or undefined for an empty one) on 2xx and 304. Reads
+   * (GET) are retried on dropped connections and 5xx within a short budget; writes are not (a repeated
+   * create would meet its own name, a repeated start its own container), so callers decide.
+   */
   async request<T = unknown>(
     method: string,
     path: string,
     request: EngineRequest = {},
+  ): Promise<EngineResponse<T>> {
+    if (method !== 'GET') return this.requestOnce<T>(method, path, request);
+    return withRetry(() => this.requestOnce<T>(method, path, request), {
+      classify: classifyEngineError,
+      policy: this.retryPolicy,
+      signal: request.signal,
+    });
+  }
+
+  private async requestOnce<T>(
+    method: string,
+    path: string,
+    request: EngineRequest,
   ): Promise<EngineResponse<T>> {
     const response = await this.send(method, path, request, request.timeoutMs ?? this.requestTimeoutMs);
     const text = await readAll(response);
@@ -290,6 +312,25 @@ export class DockerEngine {
   private unreachable(error: unknown): Error {
     return new EngineUnreachableError(this.display, error);
   }
+}
+
+/** Connection errors that say the engine is not there at all: retrying cannot help, the user must start it. */
+const ABSENT = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+/**
+ * How a failed engine call reads for retrying: 429 is a throttle; 500/502/503/504 and dropped connections
+ * are transient; no engine at the address, and every other answer, are permanent.
+ */
+export function classifyEngineError(error: unknown): ErrorClass {
+  if (error instanceof EngineHttpError) {
+    if (error.status === 429) return 'throttle';
+    return [500, 502, 503, 504].includes(error.status) ? 'transient' : 'permanent';
+  }
+  if (error instanceof EngineUnreachableError) {
+    const code = (error.cause as { code?: string } | undefined)?.code;
+    return code !== undefined && ABSENT.has(code) ? 'permanent' : 'transient';
+  }
+  return 'permanent';
 }
 
 async function readAll(response: IncomingMessage): Promise<string> {

@@ -1,5 +1,6 @@
 export { type ContainerInspect, describeContainer, LABELS } from './container-state.js';
 export {
+  classifyEngineError,
   DEFAULT_API_VERSION,
   DEFAULT_DOCKER_HOST,
   DockerEngine,

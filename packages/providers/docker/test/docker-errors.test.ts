@@ -8,7 +8,7 @@ import {
 } from '@taskport/core';
 import { describe, expect, it } from 'vitest';
 import { engineError } from '../src/docker-errors.js';
-import { EngineHttpError, EngineUnreachableError } from '../src/index.js';
+import { classifyEngineError, EngineHttpError, EngineUnreachableError } from '../src/index.js';
 
 // Hand-made engine errors: only the translation rules are under test here.
 describe('engineError', () => {
@@ -47,5 +47,19 @@ describe('engineError', () => {
     expect(engineError(abort, 'x')).toBe(abort);
     const own = new NotFoundError('mine');
     expect(engineError(own, 'x')).toBe(own);
+  });
+});
+
+describe('classifyEngineError', () => {
+  it('retries dropped connections and 5xx, never a missing engine or a refusal', () => {
+    const http = (status: number) => new EngineHttpError(status, 'x', 'GET', '/x');
+    const unreachable = (code: string) =>
+      new EngineUnreachableError('unix:///x', Object.assign(new Error(code), { code }));
+    expect(classifyEngineError(http(429))).toBe('throttle');
+    expect(classifyEngineError(http(503))).toBe('transient');
+    expect(classifyEngineError(http(404))).toBe('permanent');
+    expect(classifyEngineError(unreachable('ECONNRESET'))).toBe('transient');
+    expect(classifyEngineError(unreachable('ENOENT'))).toBe('permanent');
+    expect(classifyEngineError(unreachable('ECONNREFUSED'))).toBe('permanent');
   });
 });
