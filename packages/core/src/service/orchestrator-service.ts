@@ -226,14 +226,35 @@ export class OrchestratorService {
     });
   }
 
-  /** A page of executions, newest first. */
+  /**
+   * A page of executions, newest first, showing provider truth: the page's non-final rows of this
+   * deployment's executor are read in one batch (`describeTasks`, else `describeTask` per row) and
+   * converged before they are returned; a page whose rows are all final costs no provider call. Rows
+   * that moved out of the `status` filter are left out of the page (its cursor is unchanged).
+   */
   async listExecutions(
     query: Omit<ListExecutionsQuery, 'signal'> = {},
     context: RequestContext = {},
   ): Promise<ExecutionPage> {
-    return this.operation('listExecutions', context, {}, (_requestId, signal) =>
-      this.ports.executionStore.list({ ...query, signal }),
-    );
+    return this.operation('listExecutions', context, {}, async (requestId, signal) => {
+      const page = await this.ports.executionStore.list({ ...query, signal });
+      const executor = this.ports.taskExecutor;
+      const open = page.items.filter((e) => !isFinalStatus(e.status) && e.executor === executor.provider);
+      if (open.length === 0) return page;
+      const truths = await this.describeMany(
+        open.map((e) => e.executionId),
+        requestId,
+        signal,
+      );
+      const items: Execution[] = [];
+      for (const record of page.items) {
+        const truth = truths.get(record.executionId);
+        const current = truth ? await this.converge(record, truth, requestId, signal) : record;
+        if (query.status && query.status.length > 0 && !query.status.includes(current.status)) continue;
+        items.push(current);
+      }
+      return { ...page, items };
+    });
   }
 
   /**
@@ -419,7 +440,44 @@ export class OrchestratorService {
       });
       return record;
     }
-    if (!canTransition(record.status, truth.status)) return record;
+    return this.converge(record, truth, requestId, signal);
+  }
+
+  /** Provider truth for many tasks; a failed read is logged and leaves those rows as stored. */
+  private async describeMany(
+    ids: string[],
+    requestId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Map<string, TaskDescription>> {
+    const executor = this.ports.taskExecutor;
+    try {
+      if (executor.describeTasks) return await executor.describeTasks(ids, { signal });
+      const out = new Map<string, TaskDescription>();
+      for (const id of ids) {
+        try {
+          out.set(id, await executor.describeTask(id, { signal }));
+        } catch (error) {
+          if (!TaskportError.hasCode(error, 'NOT_FOUND')) throw error;
+        }
+      }
+      return out;
+    } catch (error) {
+      this.log('warn', requestId, 'could not read the tasks from the provider; listing the stored records', {
+        executionIds: ids,
+        error: describeError(error),
+      });
+      return new Map();
+    }
+  }
+
+  /** Moves a record to what the provider says, when that is a legal move. */
+  private async converge(
+    record: Execution,
+    truth: TaskDescription,
+    requestId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Execution> {
+    if (isFinalStatus(record.status) || !canTransition(record.status, truth.status)) return record;
     return this.moveStatus(
       record,
       {
