@@ -57,12 +57,13 @@ export interface AwsOptions {
   /** AWS account id, to turn role *names* of images registered elsewhere into ARNs. Derived from the default roles when absent. */
   accountId?: string;
   /**
-   * What to do with secret values that are not ARNs: `environment` passes them as container-override
-   * environment (visible to anyone allowed `ecs:DescribeTasks`); `reject` refuses them. Values that are
-   * Secrets Manager or SSM Parameter Store ARNs always go through the task definition's `secrets`.
-   * @default 'environment'
+   * What to do with secret values that are not ARNs. `reject` (the default) refuses them before any AWS
+   * call, saying how to pass a Secrets Manager / SSM Parameter Store ARN instead. `unsafe-environment`
+   * passes them as container-override environment, where anyone allowed `ecs:DescribeTasks` reads them
+   * (`environment` is the old name of the same). ARNs always go through the task definition's `secrets`.
+   * @default 'reject'
    */
-  plainSecrets: 'environment' | 'reject';
+  plainSecrets: 'reject' | 'unsafe-environment';
   /** Endpoint of every service (for emulators such as moto). */
   endpoint?: string;
   /** Static credentials; absent means the SDK's default chain. */
@@ -137,9 +138,10 @@ export function parseAwsOptions(raw: unknown, env: Record<string, string | undef
   const containerName = optionalString(input.containerName, 'containerName') ?? 'main';
   if (!/^[A-Za-z0-9_-]{1,255}$/.test(containerName))
     fail('containerName', 'must be letters, digits, "-" or "_"');
-  const plainSecrets = input.plainSecrets ?? 'environment';
-  if (plainSecrets !== 'environment' && plainSecrets !== 'reject')
-    fail('plainSecrets', 'must be "environment" or "reject"');
+  const rawPlainSecrets = input.plainSecrets ?? 'reject';
+  if (rawPlainSecrets !== 'unsafe-environment' && rawPlainSecrets !== 'environment' && rawPlainSecrets !== 'reject')
+    fail('plainSecrets', 'must be "reject" (the default) or "unsafe-environment"');
+  const plainSecrets: AwsOptions['plainSecrets'] = rawPlainSecrets === 'reject' ? 'reject' : 'unsafe-environment';
   const lookback = input.backendLogLookbackMs ?? 7 * 24 * 3600 * 1000;
   if (typeof lookback !== 'number' || !Number.isSafeInteger(lookback) || lookback <= 0) {
     fail('backendLogLookbackMs', 'must be a positive whole number of milliseconds');

@@ -172,7 +172,7 @@ describe('parseAwsOptions', () => {
       logStreamPrefix: 'taskport',
       imagesTable: 'taskport-images',
       executionsTable: 'taskport-executions',
-      plainSecrets: 'environment',
+      plainSecrets: 'reject',
     });
   });
 

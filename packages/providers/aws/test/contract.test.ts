@@ -34,7 +34,8 @@ import {
 let shared: MotoEnvironment;
 let driver: MotoDriver;
 beforeAll(async () => {
-  shared = await motoEnvironment();
+  // The contract passes plain secret values: this deployment opts in to them (the default refuses them).
+  shared = await motoEnvironment({ plainSecrets: 'unsafe-environment' });
   driver = new MotoDriver(shared.options);
 });
 
