@@ -81,5 +81,6 @@ export {
   type TraceResult,
 } from './service/orchestrator-service.js';
 export { isValidRequestId, newRequestId } from './service/request-id.js';
+export { foreignExecutorError, foreignExecutorMessage } from './service/foreign-executor.js';
 export { runnerFromPorts } from './service/runner-from-ports.js';
 export { TOKENS, type Token } from './tokens.js';

@@ -456,3 +456,27 @@ describe('OrchestratorService.listExecutions', () => {
     expect(page.items[0]?.status).toBe('STARTING');
   });
 });
+
+describe('OrchestratorService and records of another executor', () => {
+  it('kill of a record started by another executor says which one and how to select it, and kills nothing', async () => {
+    const { executor, store, service } = setup();
+    const { execution } = await service.runCommand('dev@x', { command: 'a' });
+    store.rows.set(execution.executionId, { ...execution, executor: 'aws' });
+    const error = await service.killExecution(execution.executionId).catch((e) => e);
+    expect(error.code).toBe('CONFIGURATION');
+    expect(error.message).toContain('"aws" executor');
+    expect(error.message).toContain('configured taskExecutor is "fake"');
+    expect(error.message).toMatch(/taskport\.yaml.*--config/);
+    expect(executor.killed).toEqual([]);
+  });
+
+  it('following the logs of such a running record fails the same way instead of waiting forever', async () => {
+    const { store, service } = setup();
+    const { execution } = await service.runCommand('dev@x', { command: 'a' });
+    store.rows.set(execution.executionId, { ...execution, executor: 'aws' });
+    const follow = async () => {
+      for await (const _ of service.streamLogs(execution.executionId, { follow: true })) break;
+    };
+    await expect(follow()).rejects.toThrow(/started by the "aws" executor/);
+  });
+});

@@ -9,6 +9,8 @@ export interface ListExecutionsQuery extends OperationOptions {
   cursor?: string;
   /** Only executions in one of these statuses. */
   status?: readonly ExecutionStatus[];
+  /** Only executions carrying every one of these labels with exactly these values. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 export interface ExecutionPage {

@@ -15,6 +15,7 @@ import type { ExecutionPage, ExecutionStore, ListExecutionsQuery } from '../port
 import type { ImageRegistry } from '../ports/image-registry.js';
 import type { LogAggregator } from '../ports/log-aggregator.js';
 import type { TaskExecutor } from '../ports/task-executor.js';
+import { foreignExecutorError } from './foreign-executor.js';
 import { isValidRequestId, newRequestId } from './request-id.js';
 
 /** Per-call context: the request id (generated when absent) and an abort signal. */
@@ -201,6 +202,9 @@ export class OrchestratorService {
       if (isFinalStatus(record.status)) {
         return { execution: record, requestId, alreadyFinished: true };
       }
+      if (record.executor !== this.ports.taskExecutor.provider) {
+        throw foreignExecutorError(record, this.ports.taskExecutor.provider);
+      }
       try {
         await this.ports.taskExecutor.killTask(executionId, { signal });
       } catch (error) {
@@ -284,7 +288,11 @@ export class OrchestratorService {
   ): AsyncGenerator<LogEvent> {
     const requestId = this.requestIdOf(options);
     const { signal } = options;
-    await this.ports.executionStore.get(requiredId(executionId), { signal });
+    const record = await this.ports.executionStore.get(requiredId(executionId), { signal });
+    // Following needs the executor that runs the task to say when it ends.
+    if (options.follow && !isFinalStatus(record.status) && record.executor !== this.ports.taskExecutor.provider) {
+      throw foreignExecutorError(record, this.ports.taskExecutor.provider);
+    }
     this.log('info', requestId, 'streaming logs', {
       operation: 'streamLogs',
       executionId,

@@ -230,6 +230,12 @@ export class LocalExecutionStore implements ExecutionStore {
         params.push(...query.status);
       }
     }
+    for (const [key, value] of Object.entries(query.labels ?? {})) {
+      if (typeof value !== 'string') invalid(operation, 'labels', `label ${key} must have a string value`);
+      // The key goes in as a bound JSON path, quoted, so no label name can change the query.
+      where.push(`json_extract(record, ?) = ?`);
+      params.push(`$.labels.${JSON.stringify(key)}`, value);
+    }
     if (query.cursor !== undefined) {
       const cursor = decodeCursor(query.cursor);
       // Keyset pagination: rows inserted after the first page cannot shift or repeat later pages.
