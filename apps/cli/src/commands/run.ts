@@ -1,4 +1,10 @@
-import { type Execution, type ExecutionRequest, isFinalStatus, newRequestId } from '@taskport/core';
+import {
+  type Execution,
+  type ExecutionRequest,
+  HOST_IMAGE_ID,
+  isFinalStatus,
+  newRequestId,
+} from '@taskport/core';
 import {
   listOption,
   type OptionValues,
@@ -126,6 +132,12 @@ async function start(request: ExecutionRequest, requestId: string, context: CliC
   if (result.reused) {
     context.stderr.write(
       `${context.err.yellow('reused')} execution ${result.execution.executionId} (same --idempotency-key)\n`,
+    );
+  }
+  const executor = taskport.service.taskExecutor();
+  if (!executor.capabilities.runsImages && result.execution.imageId !== HOST_IMAGE_ID) {
+    context.stderr.write(
+      `taskport: note: the ${executor.provider} executor runs the command on this machine, not in a container; image ${result.execution.image} is recorded but not used\n`,
     );
   }
   return result.execution;

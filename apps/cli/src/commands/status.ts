@@ -1,3 +1,4 @@
+import { foreignExecutorMessage, HOST_IMAGE_ID, isFinalStatus } from '@taskport/core';
 import type { Command } from '../command.js';
 import { executionFields } from '../output/execution-view.js';
 import { executionJson, toJsonDocument } from '../output/json.js';
@@ -17,6 +18,21 @@ export const command: Command = {
     const id = requireId('status', positionals[0], 'execution-id');
     const taskport = await context.open();
     const execution = await taskport.service.getExecutionStatus(id);
+    const executor = taskport.service.taskExecutor();
+    if (execution.executor !== executor.provider && !isFinalStatus(execution.status)) {
+      context.stderr.write(
+        `taskport: warning: ${foreignExecutorMessage(execution, executor.provider)}; this is the stored record and may be stale\n`,
+      );
+    }
+    if (
+      execution.executor === executor.provider &&
+      !executor.capabilities.runsImages &&
+      execution.imageId !== HOST_IMAGE_ID
+    ) {
+      context.stderr.write(
+        `taskport: note: the ${executor.provider} executor ran this command on this machine, not in a container; image ${execution.image} was recorded but not used\n`,
+      );
+    }
     context.stdout.write(
       values.json ? toJsonDocument(executionJson(execution)) : executionFields(context.out, execution),
     );
