@@ -35,7 +35,13 @@ export {
 } from './domain/image-config.js';
 export { type ImageInfo, type ImageInfoExtras, toImageInfo } from './domain/image-info.js';
 export { type ImageReference, parseImageReference } from './domain/image-reference.js';
-export { compareLogEvents, type LogEvent, type LogStream, makeEventId } from './domain/log-event.js';
+export {
+  compareLogEvents,
+  type LogEvent,
+  type LogStream,
+  logEventBytes,
+  makeEventId,
+} from './domain/log-event.js';
 export { canonicalPlatform, DEFAULT_PLATFORM, PLATFORMS, type Platform } from './domain/platform.js';
 export type { StopCode, TaskDescription } from './domain/task-description.js';
 export { MAX_TIMEOUT_SECONDS, validateExecutionRequest } from './domain/validate-execution-request.js';

@@ -1,3 +1,4 @@
+import { logEventBytes } from '@taskport/core';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { logEventJson } from '../output/json.js';
@@ -16,7 +17,8 @@ ends when the task has ended and every line is out; Ctrl-C stops following and l
     timestamps: { type: 'boolean', short: 't', description: 'prefix each line with its ISO 8601 time' },
     json: {
       type: 'boolean',
-      description: 'one JSON object per line: {"timestamp","stream","message","eventId"}, all on stdout',
+      description:
+        'one JSON object per line: {"timestamp","stream","message","eventId"} (+ "bytes","encoding":"base64" when the text is not the exact output), all on stdout',
     },
   },
   maxPositionals: 1,
@@ -43,16 +45,16 @@ ends when the task has ended and every line is out; Ctrl-C stops following and l
         id,
         follow ? { follow, signal: controller.signal, pollIntervalMs: FOLLOW_POLL_MS } : {},
       )) {
-        let line: string;
         let stream = context.stdout;
+        let wait: Promise<void> | undefined;
         if (values.json) {
-          line = `${JSON.stringify(logEventJson(event))}\n`;
+          wait = writer.write(stream, `${JSON.stringify(logEventJson(event))}\n`);
         } else {
-          const prefix = values.timestamps ? `${new Date(event.timestamp).toISOString()} ` : '';
-          line = `${prefix}${event.message}\n`;
           if (event.stream === 'stderr') stream = context.stderr;
+          if (values.timestamps) writer.write(stream, `${new Date(event.timestamp).toISOString()} `);
+          // The task's bytes as it printed them (invalid UTF-8, CR LF, no final newline), as docker logs does.
+          wait = writer.write(stream, logEventBytes(event));
         }
-        const wait = writer.write(stream, line);
         if (wait) await wait;
       }
     } catch (error) {

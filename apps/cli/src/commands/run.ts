@@ -3,6 +3,7 @@ import {
   type ExecutionRequest,
   HOST_IMAGE_ID,
   isFinalStatus,
+  logEventBytes,
   newRequestId,
 } from '@taskport/core';
 import {
@@ -194,7 +195,7 @@ async function runAttached(request: ExecutionRequest, context: CliContext): Prom
       });
       for await (const event of events) {
         waiting.stop();
-        const wait = writer.write(event.stream === 'stderr' ? stderr : context.stdout, `${event.message}\n`);
+        const wait = writer.write(event.stream === 'stderr' ? stderr : context.stdout, logEventBytes(event));
         if (wait) await wait;
       }
     } catch (error) {

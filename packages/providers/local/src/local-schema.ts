@@ -104,6 +104,11 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX backend_logs_request ON backend_logs (request_id, id);
   `,
+  // 2: the exact bytes of an output line whose text is not them (invalid UTF-8, CR LF, no final newline,
+  // a piece of an over-long line); NULL when message + "\n" is the line.
+  `
+  ALTER TABLE task_logs ADD COLUMN raw BLOB;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
