@@ -68,7 +68,11 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
     async close() {
       if (!opened) return;
       const taskport = await opened.catch(() => undefined);
-      await taskport?.close();
+      if (!taskport) return;
+      // A logger that ships lines in batches (AWS) sends the rest now; it never fails the command.
+      const logger = taskport.service.backendLogger();
+      await logger.close?.().catch(() => undefined);
+      await taskport.close();
     },
   };
 }

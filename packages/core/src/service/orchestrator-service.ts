@@ -92,6 +92,10 @@ export class OrchestratorService {
   executionStore(): ExecutionStore {
     return this.ports.executionStore;
   }
+  /** Where the Service writes its structured lines (close it on shutdown to ship what is buffered). */
+  backendLogger(): BackendLogger {
+    return this.logger;
+  }
 
   /**
    * Runs a command: validate, resolve the image, start it, record it. With an idempotency key that was

@@ -1,16 +1,17 @@
-import { JsonLinesLogger, type ProviderPackage, TOKENS } from '@taskport/core';
+import { type ProviderPackage, TOKENS } from '@taskport/core';
 import { ContainerModule } from 'inversify';
 import { AwsImageRegistry } from './aws-image-registry.js';
 import { type AwsOptions, awsClients, parseAwsOptions } from './aws-options.js';
 import { AwsTaskExecutor } from './aws-task-executor.js';
+import { CloudWatchBackendLogger } from './cloudwatch-backend-logger.js';
 import { CloudWatchBackendObservability } from './cloudwatch-backend-observability.js';
 import { CloudWatchLogAggregator } from './cloudwatch-log-aggregator.js';
 import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 
 /**
  * The AWS provider as the composition root loads it: options parsing, one inversify ContainerModule per port
- * (each binds that port's token to a singleton built on first use), and the backend logger (JSON lines on
- * stderr, which the platform's log collector ships to CloudWatch Logs for BackendObservability to search).
+ * (each binds that port's token to a singleton built on first use), and the backend logger (batched
+ * PutLogEvents into the first backend log group, where BackendObservability searches; nothing on stderr).
  */
 export const taskportProvider: ProviderPackage<AwsOptions, ContainerModule> = {
   name: 'aws',
@@ -48,5 +49,5 @@ export const taskportProvider: ProviderPackage<AwsOptions, ContainerModule> = {
           .inSingletonScope();
       }),
   },
-  backendLogger: () => new JsonLinesLogger((line) => process.stderr.write(line)),
+  backendLogger: (options) => new CloudWatchBackendLogger(options, awsClients(options)),
 };

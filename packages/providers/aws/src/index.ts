@@ -24,6 +24,7 @@ export {
   taskIdOf,
   toTaskDescription,
 } from './aws-task-executor.js';
+export { CloudWatchBackendLogger, type CloudWatchBackendLoggerOptions } from './cloudwatch-backend-logger.js';
 export { CloudWatchBackendObservability, filterPatternFor } from './cloudwatch-backend-observability.js';
 export { CloudWatchLogAggregator } from './cloudwatch-log-aggregator.js';
 export { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
