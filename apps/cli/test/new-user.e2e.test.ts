@@ -1,0 +1,102 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually, type ExecutionJson, Sandbox } from './helpers/sandbox.js';
+
+// What a new user ran into, each as the user met it: through the built CLI.
+
+let sandbox: Sandbox;
+beforeEach(async () => {
+  sandbox = await Sandbox.create();
+});
+afterEach(async () => {
+  await sandbox.cleanup();
+});
+
+type Page = { executions: ExecutionJson[]; nextCursor: string | null };
+
+describe('list shows provider truth', () => {
+  it('finished detached runs read as finished in list, and --status RUNNING does not return them', async () => {
+    const ids: string[] = [];
+    for (const code of [0, 3]) {
+      ids.push((await sandbox.ok(['run', '--detach', '--', 'sh', '-c', `exit ${code}`])).trim());
+    }
+    const running = (await sandbox.ok(['run', '--detach', '--', 'sleep', '30'])).trim();
+    // Wait on the data directory only (not through taskport), so that list is the first reader.
+    const db = new DatabaseSync(join(sandbox.dataDir, 'taskport.db'), { readOnly: true });
+    await eventually(
+      async () =>
+        db
+          .prepare(`SELECT status FROM tasks WHERE execution_id IN (?, ?)`)
+          .all(ids[0]!, ids[1]!)
+          .map((r) => (r as { status: string }).status),
+      (statuses) => statuses.every((s) => s === 'SUCCEEDED' || s === 'FAILED'),
+    );
+    await eventually(
+      async () => (db.prepare('SELECT status FROM tasks WHERE execution_id = ?').get(running) as { status: string }).status,
+      (status) => status === 'RUNNING',
+    );
+    db.close();
+    const page = await sandbox.json<Page>(['list', '--json']);
+    const status = Object.fromEntries(page.executions.map((e) => [e.executionId, e.status]));
+    expect(status).toEqual({ [ids[0]!]: 'SUCCEEDED', [ids[1]!]: 'FAILED', [running]: 'RUNNING' });
+    const onlyRunning = await sandbox.json<Page>(['list', '--json', '--status', 'RUNNING']);
+    expect(onlyRunning.executions.map((e) => e.executionId)).toEqual([running]);
+    await sandbox.ok(['kill', running]);
+  });
+
+  it('the "more:" hint of a filtered page keeps the filters and the page size', async () => {
+    for (let i = 0; i < 3; i++) await sandbox.ok(['run', '--', 'true']);
+    await sandbox.ok(['run', '--', 'false']).catch(() => undefined);
+    const result = await sandbox.run(['list', '-n', '2', '--status', 'succeeded', '--label', 'team=a b']);
+    expect(result.stderr).toContain('no executions match --status SUCCEEDED --label team=a b');
+    const first = await sandbox.run(['list', '-n', '2', '--status', 'succeeded']);
+    const hint = /more: (taskport list .*)\n/.exec(first.stderr)?.[1];
+    expect(hint).toMatch(/^taskport list --status SUCCEEDED --limit 2 --cursor \S+$/);
+    const second = await sandbox.run(hint!.split(' ').slice(1));
+    expect(second.code).toBe(0);
+    expect(second.stdout.trimEnd().split('\n')).toHaveLength(2); // header + the third SUCCEEDED run
+    expect(second.stdout).not.toContain('FAILED');
+  });
+});
+
+describe('the config file and the data directory', () => {
+  it('taskport.yaml is found from a sub-directory, as git finds .git', async () => {
+    await writeFile(join(sandbox.root, 'taskport.yaml'), 'local:\n  killGraceMs: 1234\n');
+    const deep = join(sandbox.root, 'src', 'module');
+    await mkdir(deep, { recursive: true });
+    const shown = await sandbox.json<{ configFile: string | null; providers: Record<string, { options: Record<string, unknown> }> }>(
+      ['config', 'show', '--json'],
+      { cwd: deep },
+    );
+    expect(shown.configFile).toBe(join(sandbox.root, 'taskport.yaml'));
+    expect(shown.providers.local?.options.killGraceMs).toBe(1234);
+    expect(await sandbox.ok(['config', 'show', '--help'])).toMatch(/any directory above it/);
+  });
+
+  it('a record of another executor: kill and status say which executor and how to select it', async () => {
+    const id = (await sandbox.ok(['run', '--detach', '--', 'sleep', '30'])).trim();
+    await sandbox.ok(['status', id]);
+    const db = new DatabaseSync(join(sandbox.dataDir, 'taskport.db'));
+    const setExecutor = (name: string) =>
+      db.prepare(`UPDATE executions SET record = json_set(record, '$.executor', ?) WHERE execution_id = ?`).run(name, id);
+    setExecutor('aws');
+    const kill = await sandbox.run(['kill', id]);
+    expect(kill.code).toBe(2);
+    expect(kill.stderr).toContain('started by the "aws" executor');
+    expect(kill.stderr).toContain('taskport.yaml');
+    const status = await sandbox.run(['status', id]);
+    expect(status.code).toBe(0);
+    expect(status.stderr).toMatch(/warning: .*"aws" executor.*may be stale/);
+    setExecutor('local');
+    db.close();
+    await sandbox.ok(['kill', id]);
+  });
+
+  it('an unusable --data-dir fails at once with exit 2 and says what to fix', async () => {
+    const result = await sandbox.run(['--data-dir', '/proc/nope', 'list']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cannot create the data directory \/proc\/nope.*TASKPORT_DATA_DIR/);
+  });
+});
