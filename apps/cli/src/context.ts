@@ -45,13 +45,16 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
     out: createStyle(process.stdout, env, globals.noColor),
     err: createStyle(process.stderr, env, globals.noColor),
     open() {
-      opened ??= import('@taskport/container').then(({ createTaskport }) =>
-        createTaskport({
-          env,
-          cwd: process.cwd(),
-          ...(globals.config ? { configPath: globals.config } : {}),
-          ...(globals.dataDir ? { overrides: { local: { dataDir: globals.dataDir } } } : {}),
-        }),
+      opened ??= Promise.all([import('@taskport/container'), import('./providers.js')]).then(
+        ([{ createTaskport }, { registerBundledProviders }]) => {
+          registerBundledProviders();
+          return createTaskport({
+            env,
+            cwd: process.cwd(),
+            ...(globals.config ? { configPath: globals.config } : {}),
+            ...(globals.dataDir ? { overrides: { local: { dataDir: globals.dataDir } } } : {}),
+          });
+        },
       );
       return opened;
     },

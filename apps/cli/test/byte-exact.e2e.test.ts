@@ -38,7 +38,9 @@ describe('output is byte-exact through capture, run and logs', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { message: string; bytes?: string; encoding?: string });
     const rebuilt = Buffer.concat(
-      events.map((e) => (e.bytes !== undefined ? Buffer.from(e.bytes, 'base64') : Buffer.from(`${e.message}\n`))),
+      events.map((e) =>
+        e.bytes !== undefined ? Buffer.from(e.bytes, 'base64') : Buffer.from(`${e.message}\n`),
+      ),
     );
     expect(rebuilt.equals(data)).toBe(true);
     for (const e of events) if (e.bytes !== undefined) expect(e.encoding).toBe('base64');

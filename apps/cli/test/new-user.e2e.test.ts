@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, type ExecutionJson, Sandbox } from './helpers/sandbox.js';
+import { type ExecutionJson, eventually, Sandbox } from './helpers/sandbox.js';
 
 // What a new user ran into, each as the user met it: through the built CLI.
 
@@ -34,7 +34,9 @@ describe('list shows provider truth', () => {
       (statuses) => statuses.every((s) => s === 'SUCCEEDED' || s === 'FAILED'),
     );
     await eventually(
-      async () => (db.prepare('SELECT status FROM tasks WHERE execution_id = ?').get(running) as { status: string }).status,
+      async () =>
+        (db.prepare('SELECT status FROM tasks WHERE execution_id = ?').get(running) as { status: string })
+          .status,
       (status) => status === 'RUNNING',
     );
     db.close();
@@ -66,10 +68,10 @@ describe('the config file and the data directory', () => {
     await writeFile(join(sandbox.root, 'taskport.yaml'), 'local:\n  killGraceMs: 1234\n');
     const deep = join(sandbox.root, 'src', 'module');
     await mkdir(deep, { recursive: true });
-    const shown = await sandbox.json<{ configFile: string | null; providers: Record<string, { options: Record<string, unknown> }> }>(
-      ['config', 'show', '--json'],
-      { cwd: deep },
-    );
+    const shown = await sandbox.json<{
+      configFile: string | null;
+      providers: Record<string, { options: Record<string, unknown> }>;
+    }>(['config', 'show', '--json'], { cwd: deep });
     expect(shown.configFile).toBe(join(sandbox.root, 'taskport.yaml'));
     expect(shown.providers.local?.options.killGraceMs).toBe(1234);
     expect(await sandbox.ok(['config', 'show', '--help'])).toMatch(/any directory above it/);
@@ -80,7 +82,9 @@ describe('the config file and the data directory', () => {
     await sandbox.ok(['status', id]);
     const db = new DatabaseSync(join(sandbox.dataDir, 'taskport.db'));
     const setExecutor = (name: string) =>
-      db.prepare(`UPDATE executions SET record = json_set(record, '$.executor', ?) WHERE execution_id = ?`).run(name, id);
+      db
+        .prepare(`UPDATE executions SET record = json_set(record, '$.executor', ?) WHERE execution_id = ?`)
+        .run(name, id);
     setExecutor('aws');
     const kill = await sandbox.run(['kill', id]);
     expect(kill.code).toBe(2);
@@ -98,5 +102,53 @@ describe('the config file and the data directory', () => {
     const result = await sandbox.run(['--data-dir', '/proc/nope', 'list']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/cannot create the data directory \/proc\/nope.*TASKPORT_DATA_DIR/);
+  });
+});
+
+describe('messages a new user reads', () => {
+  it("--timeout -5m and --timeout 100d say what is wrong in the user's terms", async () => {
+    const negative = await sandbox.run(['run', '--timeout', '-5m', '--', 'true']);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).not.toContain('does not take a value');
+    expect(negative.stderr).toMatch(/--timeout needs a value.*negative values are not allowed/);
+    const joined = await sandbox.run(['run', '--timeout=-5m', '--', 'true']);
+    expect(joined.stderr).toContain('--timeout "-5m" must be positive');
+    const long = await sandbox.run(['run', '--timeout', '100d', '--', 'true']);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain('--timeout "100d" is too long; the longest allowed is 7d');
+    expect(long.stderr).not.toContain('timeoutSeconds');
+  });
+
+  it('run ls -la /tmp without "--" says to put the command after "--"', async () => {
+    const result = await sandbox.run(['run', 'ls', '-la', '/tmp']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('put the command after "--"');
+    expect(result.stderr).toContain('taskport run -- ls -la /tmp');
+    expect(result.stderr).not.toContain('--label');
+  });
+
+  it('help names only providers that exist and uses ids a provider produces', async () => {
+    const top = await sandbox.ok(['--help']);
+    expect(top).not.toMatch(/Cloud Run|Kubernetes/);
+    for (const command of ['status', 'logs', 'kill']) {
+      const help = await sandbox.ok([command, '--help']);
+      expect(help).not.toContain('exe-');
+      expect(help).toMatch(/loc-[0-9a-z]{20,}/);
+    }
+  });
+
+  it('run --image on the local executor says, on stderr and in status, that the image is not used', async () => {
+    // With no image at all the command runs on the host as documented, and nothing needs saying.
+    const plain = await sandbox.run(['run', '--', 'true']);
+    expect(plain.stderr).not.toContain('note:');
+    await sandbox.ok(['images', 'register', 'python:3.12-slim']);
+    const run = await sandbox.run(['run', '--image', 'python:3.12-slim', '--', 'true']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /note: the local executor runs the command on this machine, not in a container; image python:3\.12-slim/,
+    );
+    const id = /execution (\S+)/.exec(run.stderr)![1]!;
+    const status = await sandbox.run(['status', id]);
+    expect(status.stderr).toMatch(/note: .*image python:3\.12-slim was recorded but not used/);
   });
 });

@@ -55,7 +55,11 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
       parsed = JSON.parse(text);
     } else {
       // Loaded only when a YAML file exists, to keep the no-config start-up path small.
-      const { parse } = await import('yaml');
+      // A bundler may hand this CommonJS package over as its default export only (esbuild with code
+      // splitting does), so take `parse` from either place.
+      const yaml = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+      const parse = yaml.parse ?? yaml.default?.parse;
+      if (!parse) throw new Error('the yaml package has no parse function');
       parsed = parse(text);
     }
   } catch (error) {

@@ -77,6 +77,7 @@ export type {
   TaskStartRequest,
   TaskStartResult,
 } from './ports/task-executor.js';
+export { foreignExecutorError, foreignExecutorMessage } from './service/foreign-executor.js';
 export {
   type KillResult,
   type OrchestratorPorts,
@@ -87,6 +88,5 @@ export {
   type TraceResult,
 } from './service/orchestrator-service.js';
 export { isValidRequestId, newRequestId } from './service/request-id.js';
-export { foreignExecutorError, foreignExecutorMessage } from './service/foreign-executor.js';
 export { runnerFromPorts } from './service/runner-from-ports.js';
 export { TOKENS, type Token } from './tokens.js';

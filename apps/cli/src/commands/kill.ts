@@ -18,7 +18,7 @@ taskport returns once the stop was requested (status TERMINATING); with --wait, 
     },
   },
   maxPositionals: 1,
-  examples: ['taskport kill exe-0123456789', 'taskport kill --wait exe-0123456789'],
+  examples: ['taskport kill loc-00mx59vcc62013c2db76f3', 'taskport kill --wait loc-00mx59vcc62013c2db76f3'],
   run: async ({ values, positionals }, context) => {
     const id = requireId('kill', positionals[0], 'execution-id');
     const taskport = await context.open();

@@ -23,9 +23,9 @@ ends when the task has ended and every line is out; Ctrl-C stops following and l
   },
   maxPositionals: 1,
   examples: [
-    'taskport logs exe-0123456789',
-    'taskport logs --follow exe-0123456789',
-    'taskport logs --json exe-0123456789 | jq -r \'select(.stream == "stderr") | .message\'',
+    'taskport logs loc-00mx59vcc62013c2db76f3',
+    'taskport logs --follow loc-00mx59vcc62013c2db76f3',
+    'taskport logs --json loc-00mx59vcc62013c2db76f3 | jq -r \'select(.stream == "stderr") | .message\'',
   ],
   run: async ({ values, positionals }, context) => {
     const id = requireId('logs', positionals[0], 'execution-id');

@@ -4,6 +4,7 @@ import {
   HOST_IMAGE_ID,
   isFinalStatus,
   logEventBytes,
+  MAX_TIMEOUT_SECONDS,
   newRequestId,
 } from '@taskport/core';
 import {
@@ -121,7 +122,8 @@ function buildRequest(values: OptionValues, argv: string[], env: NodeJS.ProcessE
   const labels = parseKeyValues('--label', listOption(values, 'label'));
   if (Object.keys(labels).length > 0) request.labels = labels;
   const timeout = stringOption(values, 'timeout');
-  if (timeout !== undefined) request.timeoutSeconds = parseDurationSeconds('--timeout', timeout);
+  if (timeout !== undefined)
+    request.timeoutSeconds = parseDurationSeconds('--timeout', timeout, MAX_TIMEOUT_SECONDS);
   const key = stringOption(values, 'idempotency-key');
   if (key !== undefined) request.idempotencyKey = key;
   return request;

@@ -13,7 +13,10 @@ export const command: Command = {
     json: { type: 'boolean', description: 'print the execution as JSON (shape: see the CLI README)' },
   },
   maxPositionals: 1,
-  examples: ['taskport status exe-0123456789', "taskport status exe-0123456789 --json | jq -r '.status'"],
+  examples: [
+    'taskport status loc-00mx59vcc62013c2db76f3',
+    "taskport status loc-00mx59vcc62013c2db76f3 --json | jq -r '.status'",
+  ],
   run: async ({ values, positionals }, context) => {
     const id = requireId('status', positionals[0], 'execution-id');
     const taskport = await context.open();

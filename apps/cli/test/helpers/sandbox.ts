@@ -65,7 +65,10 @@ export class Sandbox {
   }
 
   /** Runs `taskport <args>` to completion, keeping stdout and stderr as bytes. */
-  runBytes(args: string[], options: RunOptions = {}): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
+  runBytes(
+    args: string[],
+    options: RunOptions = {},
+  ): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
     const child = this.spawn(args, options);
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -294,7 +294,11 @@ export class OrchestratorService {
     const { signal } = options;
     const record = await this.ports.executionStore.get(requiredId(executionId), { signal });
     // Following needs the executor that runs the task to say when it ends.
-    if (options.follow && !isFinalStatus(record.status) && record.executor !== this.ports.taskExecutor.provider) {
+    if (
+      options.follow &&
+      !isFinalStatus(record.status) &&
+      record.executor !== this.ports.taskExecutor.provider
+    ) {
       throw foreignExecutorError(record, this.ports.taskExecutor.provider);
     }
     this.log('info', requestId, 'streaming logs', {

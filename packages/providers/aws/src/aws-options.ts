@@ -139,9 +139,14 @@ export function parseAwsOptions(raw: unknown, env: Record<string, string | undef
   if (!/^[A-Za-z0-9_-]{1,255}$/.test(containerName))
     fail('containerName', 'must be letters, digits, "-" or "_"');
   const rawPlainSecrets = input.plainSecrets ?? 'reject';
-  if (rawPlainSecrets !== 'unsafe-environment' && rawPlainSecrets !== 'environment' && rawPlainSecrets !== 'reject')
+  if (
+    rawPlainSecrets !== 'unsafe-environment' &&
+    rawPlainSecrets !== 'environment' &&
+    rawPlainSecrets !== 'reject'
+  )
     fail('plainSecrets', 'must be "reject" (the default) or "unsafe-environment"');
-  const plainSecrets: AwsOptions['plainSecrets'] = rawPlainSecrets === 'reject' ? 'reject' : 'unsafe-environment';
+  const plainSecrets: AwsOptions['plainSecrets'] =
+    rawPlainSecrets === 'reject' ? 'reject' : 'unsafe-environment';
   const lookback = input.backendLogLookbackMs ?? 7 * 24 * 3600 * 1000;
   if (typeof lookback !== 'number' || !Number.isSafeInteger(lookback) || lookback <= 0) {
     fail('backendLogLookbackMs', 'must be a positive whole number of milliseconds');

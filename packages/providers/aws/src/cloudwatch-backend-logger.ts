@@ -52,7 +52,7 @@ export class CloudWatchBackendLogger implements BackendLogger {
   dropped = 0;
 
   constructor(
-    private readonly options: AwsOptions,
+    options: AwsOptions,
     private readonly clients: Pick<AwsClients, 'logs'>,
     private readonly settings: CloudWatchBackendLoggerOptions = {},
   ) {

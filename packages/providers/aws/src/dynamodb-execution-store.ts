@@ -221,7 +221,10 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     statuses.forEach((status, i) => {
       values[`:s${i}`] = { S: status };
     });
-    const names: Record<string, string> = { '#all': '_all', ...(statuses.length ? { '#status': 'status' } : {}) };
+    const names: Record<string, string> = {
+      '#all': '_all',
+      ...(statuses.length ? { '#status': 'status' } : {}),
+    };
     const filters: string[] = statuses.length
       ? [`#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`]
       : [];

@@ -30,8 +30,14 @@ describe('CloudWatchBackendLogger (moto)', () => {
       }),
     );
     expect(events).toHaveLength(50);
-    expect(JSON.parse(events![0]!.message!)).toMatchObject({ level: 'info', request_id: requestId, msg: 'line 0' });
-    const found = await new CloudWatchBackendObservability(env.options, env.clients).fetchBackendLogs(requestId);
+    expect(JSON.parse(events![0]!.message!)).toMatchObject({
+      level: 'info',
+      request_id: requestId,
+      msg: 'line 0',
+    });
+    const found = await new CloudWatchBackendObservability(env.options, env.clients).fetchBackendLogs(
+      requestId,
+    );
     expect(found).toHaveLength(50);
     // After close nothing more is buffered or sent.
     logger.log({ level: 'info', message: 'late', requestId });
@@ -47,7 +53,9 @@ describe('CloudWatchBackendLogger (moto)', () => {
     logger.log({ level: 'warn', message: 'kept', requestId });
     await logger.close();
     expect(logger.dropped).toBe(0);
-    expect(await new CloudWatchBackendObservability(options, env.clients).fetchBackendLogs(requestId)).toHaveLength(1);
+    expect(
+      await new CloudWatchBackendObservability(options, env.clients).fetchBackendLogs(requestId),
+    ).toHaveLength(1);
   });
 
   it('a backend that cannot be reached never throws: the batch is dropped and reported once', async () => {
@@ -57,9 +65,13 @@ describe('CloudWatchBackendLogger (moto)', () => {
       credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
     });
     const errors: unknown[] = [];
-    const logger = new CloudWatchBackendLogger(options, motoClients(new CallCounter(), 'http://127.0.0.1:9'), {
-      onError: (error) => errors.push(error),
-    });
+    const logger = new CloudWatchBackendLogger(
+      options,
+      motoClients(new CallCounter(), 'http://127.0.0.1:9'),
+      {
+        onError: (error) => errors.push(error),
+      },
+    );
     logger.log({ level: 'error', message: 'x', requestId: 'req-1' });
     await expect(logger.close()).resolves.toBeUndefined();
     expect(logger.dropped).toBe(1);

@@ -33,8 +33,7 @@ export class LogLineWriter {
   private readonly maxBatchBytes: number;
   private readonly maxLineBytes: number;
   private readonly partial = new Map<StreamCode, Buffer>();
-  private batch: { seq: number; ts: number; stream: StreamCode; message: string; raw: Buffer | null }[] =
-    [];
+  private batch: { seq: number; ts: number; stream: StreamCode; message: string; raw: Buffer | null }[] = [];
   private batchBytes = 0;
   private nextSeq = 0;
   private lastTs = 0;

@@ -47,7 +47,11 @@ describe('LogLineWriter', () => {
   it('keeps the exact bytes of random binary output and CRLF text, cut into random chunks, with no added newline', async () => {
     dataDir = tempDataDir();
     const crlf = Buffer.from('first\r\nsecond\r\n\r\nno newline at the end\r');
-    const samples = [randomBytes(200_000), crlf, Buffer.from([0xff, 0xfe, 0x0a, 0xc3, 0x28, 0x0a, 0xe2, 0x82])];
+    const samples = [
+      randomBytes(200_000),
+      crlf,
+      Buffer.from([0xff, 0xfe, 0x0a, 0xc3, 0x28, 0x0a, 0xe2, 0x82]),
+    ];
     for (const [i, data] of samples.entries()) {
       const id = `loc-bytes-${i}`;
       const writer = new LogLineWriter(openLocalDatabase(dataDir), id, { maxLineBytes: 1000 });
