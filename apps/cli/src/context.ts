@@ -74,7 +74,11 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
       if (!taskport) return;
       // A logger that ships lines in batches (AWS) sends the rest now; it never fails the command.
       const logger = taskport.service.backendLogger();
-      await logger.close?.().catch(() => undefined);
+      try {
+        await logger.close?.();
+      } catch {
+        // Shipping the Service's own lines never fails the command.
+      }
       await taskport.close();
     },
   };

@@ -21,5 +21,5 @@ export interface BackendLogger {
    * Sends what is still buffered (loggers that ship lines in batches) and releases the logger. Never
    * rejects: a failure to ship must not fail the user's command. Safe to call more than once.
    */
-  close?(): Promise<void>;
+  close?(): Promise<void> | void;
 }
