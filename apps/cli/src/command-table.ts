@@ -20,6 +20,10 @@ export const COMMANDS: Record<string, Entry> = {
     load: () => import('./commands/logs.js'),
   },
   kill: { summary: 'Stop an execution', load: () => import('./commands/kill.js') },
+  wait: {
+    summary: 'Wait until an execution ends; exit with its exit code',
+    load: () => import('./commands/wait.js'),
+  },
   list: { summary: 'List executions, newest first', load: () => import('./commands/list.js') },
   reconcile: {
     summary: 'Bring every unfinished execution up to date with its provider (for cron)',

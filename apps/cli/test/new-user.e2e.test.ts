@@ -152,3 +152,46 @@ describe('messages a new user reads', () => {
     expect(status.stderr).toMatch(/note: .*image python:3\.12-slim was recorded but not used/);
   });
 });
+
+describe('verbs users of docker and kubectl expect', () => {
+  it("wait exits with the task's exit code; --json prints the execution; --timeout gives up with 1", async () => {
+    const id = (await sandbox.ok(['run', '--detach', '--', 'sh', '-c', 'sleep 1; exit 7'])).trim();
+    const waited = await sandbox.run(['wait', id]);
+    expect(waited.code).toBe(7);
+    expect(waited.stderr).toContain('FAILED (exit 7)');
+    const json = await sandbox.run(['wait', id, '--json']);
+    expect(json.code).toBe(7);
+    expect(JSON.parse(json.stdout)).toMatchObject({ executionId: id, status: 'FAILED', exitCode: 7 });
+    const long = (await sandbox.ok(['run', '--detach', '--', 'sleep', '30'])).trim();
+    const gaveUp = await sandbox.run(['wait', long, '--timeout', '1s']);
+    expect(gaveUp.code).toBe(1);
+    expect(gaveUp.stderr).toMatch(/still (STARTING|RUNNING) after 1s; it keeps running/);
+    await sandbox.ok(['kill', long]);
+  });
+
+  it('a unique id prefix works wherever an id is taken; an ambiguous one lists the candidates', async () => {
+    const a = (await sandbox.ok(['run', '--detach', '--', 'echo', 'one'])).trim();
+    const b = (await sandbox.ok(['run', '--detach', '--', 'echo', 'two'])).trim();
+    let common = 0;
+    while (a[common] === b[common]) common++;
+    const short = a.slice(0, common + 1);
+    await sandbox.run(['wait', short]);
+    expect(JSON.parse(await sandbox.ok(['status', short, '--json'])).executionId).toBe(a);
+    expect(await sandbox.ok(['logs', short])).toBe('one\n');
+    const ambiguous = await sandbox.run(['status', a.slice(0, common)]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('is ambiguous');
+    expect(ambiguous.stderr).toContain(a);
+    expect(ambiguous.stderr).toContain(b);
+  });
+
+  it('logs --tail N prints the last N lines; --since skips older lines', async () => {
+    const run = await sandbox.run(['run', '--', 'seq', '1', '1000']);
+    const id = /execution (\S+)/.exec(run.stderr)![1]!;
+    expect(await sandbox.ok(['logs', id, '--tail', '3'])).toBe('998\n999\n1000\n');
+    expect(await sandbox.ok(['logs', id, '--tail', '0'])).toBe('');
+    expect((await sandbox.ok(['logs', id, '--since', '1h'])).split('\n')).toHaveLength(1001);
+    expect(await sandbox.ok(['logs', id, '--since', new Date(Date.now() + 60_000).toISOString()])).toBe('');
+    expect(await sandbox.ok(['logs', id, '--tail', '2', '--follow'])).toBe('999\n1000\n');
+  });
+});

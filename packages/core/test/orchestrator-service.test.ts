@@ -480,3 +480,59 @@ describe('OrchestratorService and records of another executor', () => {
     await expect(follow()).rejects.toThrow(/started by the "aws" executor/);
   });
 });
+
+describe('OrchestratorService.resolveExecutionId', () => {
+  class PrefixStore extends FakeStore {
+    override async list(query: { status?: readonly string[]; idPrefix?: string } = {}) {
+      return {
+        items: [...this.rows.values()].filter(
+          (row) => !query.idPrefix || row.executionId.startsWith(query.idPrefix),
+        ),
+      };
+    }
+  }
+  function withIds(...ids: string[]) {
+    const store = new PrefixStore();
+    const base = setup();
+    const service = new OrchestratorService({
+      taskExecutor: base.executor,
+      imageRegistry: registryWith(image('alpine', true)),
+      logAggregator: {
+        provider: 'fake',
+        fetchLogsByExecutionId: async () => [],
+        streamLogs: async function* () {},
+      },
+      backendObservability: { provider: 'fake', fetchBackendLogs: async () => [] },
+      executionStore: store,
+    });
+    for (const id of ids) {
+      store.rows.set(id, {
+        executionId: id,
+        status: 'SUCCEEDED',
+        command: 'x',
+        imageId: 'i',
+        image: 'i',
+        createdBy: 'u',
+        executor: 'fake',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        exitCode: 0,
+        requestId: 'req-1',
+        labels: {},
+        envKeys: [],
+        env: {},
+      });
+    }
+    return service;
+  }
+
+  it('takes a full id, a unique prefix, and refuses an ambiguous or unknown one', async () => {
+    const service = withIds('loc-abc111', 'loc-abc222', 'loc-xyz');
+    expect(await service.resolveExecutionId('loc-abc111')).toBe('loc-abc111');
+    expect(await service.resolveExecutionId('loc-x')).toBe('loc-xyz');
+    const ambiguous = await service.resolveExecutionId('loc-abc').catch((e) => e);
+    expect(ambiguous.code).toBe('VALIDATION');
+    expect(ambiguous.message).toContain('loc-abc111, loc-abc222');
+    const unknown = await service.resolveExecutionId('nope').catch((e) => e);
+    expect(unknown.code).toBe('NOT_FOUND');
+  });
+});

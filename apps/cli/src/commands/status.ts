@@ -2,7 +2,7 @@ import { foreignExecutorMessage, HOST_IMAGE_ID, isFinalStatus } from '@taskport/
 import type { Command } from '../command.js';
 import { executionFields } from '../output/execution-view.js';
 import { executionJson, toJsonDocument } from '../output/json.js';
-import { requireId } from './shared.js';
+import { resolveExecutionId } from './shared.js';
 
 export const command: Command = {
   name: 'status',
@@ -18,7 +18,7 @@ export const command: Command = {
     "taskport status loc-00mx59vcc62013c2db76f3 --json | jq -r '.status'",
   ],
   run: async ({ values, positionals }, context) => {
-    const id = requireId('status', positionals[0], 'execution-id');
+    const id = await resolveExecutionId(context, 'status', positionals[0]);
     const taskport = await context.open();
     const execution = await taskport.service.getExecutionStatus(id);
     const executor = taskport.service.taskExecutor();

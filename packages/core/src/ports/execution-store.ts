@@ -11,6 +11,8 @@ export interface ListExecutionsQuery extends OperationOptions {
   status?: readonly ExecutionStatus[];
   /** Only executions carrying every one of these labels with exactly these values. */
   labels?: Readonly<Record<string, string>>;
+  /** Only executions whose id starts with this text (to resolve a short id, as git and docker do). */
+  idPrefix?: string;
 }
 
 export interface ExecutionPage {

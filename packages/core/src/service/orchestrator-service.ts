@@ -197,6 +197,31 @@ export class OrchestratorService {
   }
 
   /**
+   * The full id of an execution given its id or a unique prefix of it (as git and docker take them).
+   * @throws NotFoundError when no execution id starts with `ref`
+   * @throws ValidationError when several do; the message lists them
+   */
+  async resolveExecutionId(ref: string, context: RequestContext = {}): Promise<string> {
+    return this.operation('resolveExecutionId', context, { ref }, async (_requestId, signal) => {
+      const id = requiredId(ref).trim();
+      try {
+        return (await this.ports.executionStore.get(id, { signal })).executionId;
+      } catch (error) {
+        if (!TaskportError.hasCode(error, 'NOT_FOUND')) throw error;
+        const page = await this.ports.executionStore.list({ idPrefix: id, limit: 11, signal });
+        const ids = page.items.map((e) => e.executionId).filter((e) => e.startsWith(id));
+        if (ids.length === 1) return ids[0] as string;
+        if (ids.length === 0) throw error;
+        const more = page.nextCursor || ids.length > 10 ? ', ...' : '';
+        throw new ValidationError(
+          `execution id prefix "${id}" is ambiguous: it matches ${ids.slice(0, 10).join(', ')}${more}; give more of the id`,
+          { details: { field: 'executionId', candidates: ids.slice(0, 10) } },
+        );
+      }
+    });
+  }
+
+  /**
    * Kills an execution. Idempotent: on a finished execution it does nothing and says so.
    * @throws NotFoundError for an unknown execution
    */

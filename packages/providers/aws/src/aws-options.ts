@@ -170,7 +170,9 @@ export const awsOptionsSchema = z.strictObject({
     .enum(['reject', 'unsafe-environment', 'environment'])
     .default('reject')
     // "environment" is the old name of "unsafe-environment": one value in the parsed options.
-    .transform((mode): 'reject' | 'unsafe-environment' => (mode === 'reject' ? 'reject' : 'unsafe-environment'))
+    .transform((mode): 'reject' | 'unsafe-environment' =>
+      mode === 'reject' ? 'reject' : 'unsafe-environment',
+    )
     .meta({
       description:
         'Secret values that are not Secrets Manager / SSM ARNs: "reject" (default) refuses them, saying how to pass an ARN; "unsafe-environment" passes them as override env, readable by anyone allowed ecs:DescribeTasks.',

@@ -229,6 +229,11 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     const filters: string[] = statuses.length
       ? [`#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`]
       : [];
+    if (query.idPrefix !== undefined && query.idPrefix !== '') {
+      names['#id'] = 'executionId';
+      values[':idPrefix'] = { S: query.idPrefix };
+      filters.push('begins_with(#id, :idPrefix)');
+    }
     Object.entries(query.labels ?? {}).forEach(([key, value], i) => {
       names['#labels'] = 'labels';
       names[`#l${i}`] = key;

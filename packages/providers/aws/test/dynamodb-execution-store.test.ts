@@ -45,4 +45,16 @@ describe('DynamoDbExecutionStore.list with labels (moto)', () => {
     const second = await store.list({ labels: { team: 'data' }, limit: 1, cursor: first.nextCursor! });
     expect(second.items.map((e) => e.executionId)).toEqual(['a']);
   });
+
+  it('idPrefix returns the executions whose id starts with it', async () => {
+    env = await motoEnvironment();
+    const store = new DynamoDbExecutionStore(env.options, env.clients);
+    await store.create(record('abc111', {}, '2026-01-01T00:00:01.000Z'));
+    await store.create(record('abc222', {}, '2026-01-01T00:00:02.000Z'));
+    await store.create(record('xyz', {}, '2026-01-01T00:00:03.000Z'));
+    const ids = async (idPrefix: string) => (await store.list({ idPrefix })).items.map((e) => e.executionId);
+    expect(await ids('abc')).toEqual(['abc222', 'abc111']);
+    expect(await ids('x')).toEqual(['xyz']);
+    expect(await ids('q')).toEqual([]);
+  });
 });

@@ -246,6 +246,11 @@ export class LocalExecutionStore implements ExecutionStore {
       where.push(`json_extract(record, ?) = ?`);
       params.push(`$.labels.${JSON.stringify(key)}`, value);
     }
+    if (query.idPrefix !== undefined && query.idPrefix !== '') {
+      // A range on the primary key rather than LIKE, so no character of the prefix is a wildcard.
+      where.push('execution_id >= ? AND execution_id < ?');
+      params.push(query.idPrefix, `${query.idPrefix}\uffff`);
+    }
     if (query.cursor !== undefined) {
       const cursor = decodeCursor(query.cursor);
       // Keyset pagination: rows inserted after the first page cannot shift or repeat later pages.

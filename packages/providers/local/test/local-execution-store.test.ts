@@ -46,3 +46,17 @@ describe('LocalExecutionStore.list with labels', () => {
     expect(second.items.map((e) => e.executionId)).toEqual(['a']);
   });
 });
+
+describe('LocalExecutionStore.list with idPrefix', () => {
+  it('returns the executions whose id starts with the prefix, with no wildcard characters', async () => {
+    const store = new LocalExecutionStore({ dataDir });
+    await store.create(record('loc-aa1', {}, '2026-01-01T00:00:01.000Z'));
+    await store.create(record('loc-aa2', {}, '2026-01-01T00:00:02.000Z'));
+    await store.create(record('loc-b%_', {}, '2026-01-01T00:00:03.000Z'));
+    const ids = async (idPrefix: string) => (await store.list({ idPrefix })).items.map((e) => e.executionId);
+    expect(await ids('loc-aa')).toEqual(['loc-aa2', 'loc-aa1']);
+    expect(await ids('loc-b%')).toEqual(['loc-b%_']);
+    expect(await ids('loc-%')).toEqual([]);
+    expect(await ids('loc-aa2')).toEqual(['loc-aa2']);
+  });
+});
