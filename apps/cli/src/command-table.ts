@@ -25,6 +25,11 @@ export const COMMANDS: Record<string, Entry> = {
     load: () => import('./commands/wait.js'),
   },
   list: { summary: 'List executions, newest first', load: () => import('./commands/list.js') },
+  rm: { summary: 'Remove finished executions and their output', load: () => import('./commands/rm.js') },
+  prune: {
+    summary: 'Remove finished executions older than a duration (retention)',
+    load: () => import('./commands/prune.js'),
+  },
   reconcile: {
     summary: 'Bring every unfinished execution up to date with its provider (for cron)',
     load: () => import('./commands/reconcile.js'),

@@ -195,3 +195,58 @@ describe('verbs users of docker and kubectl expect', () => {
     expect(await sandbox.ok(['logs', id, '--tail', '2', '--follow'])).toBe('999\n1000\n');
   });
 });
+
+describe('retention', () => {
+  it('rm removes a finished execution and its output; a running one is refused', async () => {
+    const run = await sandbox.run(['run', '--', 'echo', 'bye']);
+    const id = /execution (\S+)/.exec(run.stderr)![1]!;
+    const running = (await sandbox.ok(['run', '--detach', '--', 'sleep', '30'])).trim();
+    const result = await sandbox.run(['rm', id, running]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(`${id}\n`);
+    expect(result.stderr).toMatch(/is (STARTING|RUNNING); stop it first/);
+    expect((await sandbox.run(['status', id])).code).toBe(1);
+    const db = new DatabaseSync(join(sandbox.dataDir, 'taskport.db'), { readOnly: true });
+    const count = (sql: string) => (db.prepare(sql).get(id) as { n: number }).n;
+    expect(count('SELECT COUNT(*) AS n FROM task_logs WHERE execution_id = ?')).toBe(0);
+    expect(count('SELECT COUNT(*) AS n FROM tasks WHERE execution_id = ?')).toBe(0);
+    db.close();
+    await sandbox.ok(['kill', running]);
+  });
+
+  it('prune --older-than removes old finished executions and backend lines, and keeps the rest', async () => {
+    const old = /execution (\S+)/.exec((await sandbox.run(['run', '--', 'echo', 'old'])).stderr)![1]!;
+    const fresh = /execution (\S+)/.exec((await sandbox.run(['run', '--', 'echo', 'new'])).stderr)![1]!;
+    // Age the first one by 10 days in the record, as time would.
+    const db = new DatabaseSync(join(sandbox.dataDir, 'taskport.db'));
+    const tenDaysAgo = Date.now() - 10 * 86400_000;
+    db.prepare(
+      `UPDATE executions SET created_ms = ?, record = json_set(record, '$.createdAt', ?) WHERE execution_id = ?`,
+    ).run(tenDaysAgo, new Date(tenDaysAgo).toISOString(), old);
+    db.prepare('UPDATE backend_logs SET ts = ? WHERE id IN (SELECT id FROM backend_logs LIMIT 3)').run(
+      tenDaysAgo,
+    );
+    db.close();
+    const dry = JSON.parse(await sandbox.ok(['prune', '--older-than', '7d', '--dry-run', '--json']));
+    expect(dry).toMatchObject({ executions: [old], dryRun: true, backendLines: 0 });
+    const pruned = JSON.parse(await sandbox.ok(['prune', '--older-than', '7d', '--json']));
+    expect(pruned).toMatchObject({ executions: [old], backendLines: 3, dryRun: false });
+    const left = await sandbox.json<Page>(['list', '--json']);
+    expect(left.executions.map((e) => e.executionId)).toEqual([fresh]);
+    expect((await sandbox.run(['prune'])).code).toBe(2);
+  });
+
+  it('TASKPORT_RETENTION applies the same retention after each run', async () => {
+    const old = /execution (\S+)/.exec((await sandbox.run(['run', '--', 'echo', 'old'])).stderr)![1]!;
+    const db = new DatabaseSync(join(sandbox.dataDir, 'taskport.db'));
+    const longAgo = Date.now() - 40 * 86400_000;
+    db.prepare(
+      `UPDATE executions SET created_ms = ?, record = json_set(record, '$.createdAt', ?) WHERE execution_id = ?`,
+    ).run(longAgo, new Date(longAgo).toISOString(), old);
+    db.close();
+    await sandbox.ok(['run', '--', 'true']);
+    expect((await sandbox.run(['status', old])).code).toBe(0);
+    await sandbox.ok(['run', '--', 'true'], { env: { TASKPORT_RETENTION: '30d' } });
+    expect((await sandbox.run(['status', old])).code).toBe(1);
+  });
+});

@@ -88,9 +88,31 @@ ${EXIT_CODES_HELP}`,
     if (values.json === true && !detach) {
       throw new UsageError("--json goes with --detach; without it the output is the task's own logs");
     }
-    return detach ? runDetached(request, values.json === true, context) : runAttached(request, context);
+    const code = await (detach
+      ? runDetached(request, values.json === true, context)
+      : runAttached(request, context));
+    await applyRetention(context);
+    return code;
   },
 };
+
+/**
+ * TASKPORT_RETENTION (e.g. 30d): after each run, finished executions older than that go, with their
+ * output (as `taskport prune --older-than` does). Never fails the run.
+ */
+async function applyRetention(context: CliContext): Promise<void> {
+  const text = context.env.TASKPORT_RETENTION?.trim();
+  if (!text) return;
+  try {
+    const before = Date.now() - parseDurationSeconds('TASKPORT_RETENTION', text) * 1000;
+    const taskport = await context.open();
+    await taskport.service.pruneExecutions({ before });
+  } catch (error) {
+    context.stderr.write(
+      `taskport: retention (TASKPORT_RETENTION=${text}) was not applied: ${messageOf(error)}\n`,
+    );
+  }
+}
 
 function buildRequest(values: OptionValues, argv: string[], env: NodeJS.ProcessEnv): ExecutionRequest {
   if (argv.length === 0) {

@@ -50,6 +50,12 @@ export interface ExecutionStore {
   /** The execution started with this idempotency key, if any. */
   findByIdempotencyKey(idempotencyKey: string, options?: OperationOptions): Promise<Execution | null>;
 
+  /**
+   * Retention (optional): removes a record. The Service only removes final ones.
+   * @throws NotFoundError when there is no such record
+   */
+  delete?(executionId: string, options?: OperationOptions): Promise<void>;
+
   /** Executions created or last modified by this request. */
   listByRequestId(requestId: string, options?: OperationOptions): Promise<Execution[]>;
 }

@@ -7,7 +7,12 @@ import type { ImageInfo } from '../domain/image-info.js';
 import type { LogEvent } from '../domain/log-event.js';
 import type { TaskDescription } from '../domain/task-description.js';
 import { validateExecutionRequest } from '../domain/validate-execution-request.js';
-import { ConflictError, TaskportError, ValidationError } from '../errors/taskport-error.js';
+import {
+  ConflictError,
+  TaskportError,
+  UnsupportedOperationError,
+  ValidationError,
+} from '../errors/taskport-error.js';
 import { nullLogger } from '../logging/json-lines-logger.js';
 import type { BackendLogger } from '../ports/backend-logger.js';
 import type { BackendObservability } from '../ports/backend-observability.js';
@@ -53,6 +58,24 @@ export interface ReconcileResult {
   checked: number;
   /** Those whose status moved. */
   changed: { executionId: string; from: ExecutionStatus; to: ExecutionStatus }[];
+}
+
+export interface RemoveResult {
+  /** The record as it was before it was removed. */
+  execution: Execution;
+  /** Whether its output was removed (false: the LogAggregator cannot remove output). */
+  logs: boolean;
+  /** Whether the executor's own record of the task was removed. */
+  task: boolean;
+}
+
+export interface PruneResult {
+  /** ISO 8601: executions created before this were removed. */
+  before: string;
+  /** The ids removed (or, in a dry run, that would be). */
+  executions: string[];
+  /** Backend log lines removed. */
+  backendLines: number;
 }
 
 export interface TraceResult {
@@ -370,6 +393,87 @@ export class OrchestratorService {
       } while (cursor);
       return result;
     });
+  }
+
+  /**
+   * Removes a finished execution: its output, the executor's task record and the execution record, each
+   * where the provider supports removal.
+   * @throws NotFoundError for an unknown execution
+   * @throws ConflictError when it has not finished (kill it or wait for it first)
+   * @throws UnsupportedOperationError when the ExecutionStore cannot remove records
+   */
+  async removeExecution(executionId: string, context: RequestContext = {}): Promise<RemoveResult> {
+    return this.operation('removeExecution', context, { executionId }, async (requestId, signal) => {
+      const record = await this.reconcile(
+        await this.ports.executionStore.get(requiredId(executionId), { signal }),
+        requestId,
+        signal,
+      );
+      if (!isFinalStatus(record.status)) {
+        throw new ConflictError(
+          `execution ${executionId} is ${record.status}; stop it first (taskport kill ${executionId}) or wait for it`,
+          { details: { executionId, status: record.status } },
+        );
+      }
+      return this.remove(record, signal);
+    });
+  }
+
+  /**
+   * Retention: removes every finished execution created before `before` (Unix ms), with its output, and
+   * the backend lines older than that.
+   */
+  async pruneExecutions(
+    { before, dryRun = false }: { before: number; dryRun?: boolean },
+    context: RequestContext = {},
+  ): Promise<PruneResult> {
+    return this.operation('pruneExecutions', context, { before }, async (_requestId, signal) => {
+      const result: PruneResult = { before: new Date(before).toISOString(), executions: [], backendLines: 0 };
+      const old: Execution[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await this.ports.executionStore.list({
+          status: ['SUCCEEDED', 'FAILED', 'STOPPED'],
+          limit: 500,
+          ...(cursor ? { cursor } : {}),
+          signal,
+        });
+        for (const record of page.items) if (Date.parse(record.createdAt) < before) old.push(record);
+        cursor = page.nextCursor;
+      } while (cursor);
+      for (const record of old) {
+        if (!dryRun) await this.remove(record, signal);
+        result.executions.push(record.executionId);
+      }
+      const observability = this.ports.backendObservability;
+      if (!dryRun && observability.deleteLogsBefore) {
+        result.backendLines = await observability.deleteLogsBefore(before, { signal });
+      }
+      return result;
+    });
+  }
+
+  private async remove(record: Execution, signal: AbortSignal | undefined): Promise<RemoveResult> {
+    const store = this.ports.executionStore;
+    if (!store.delete) {
+      throw new UnsupportedOperationError(
+        `the ${store.provider} execution store cannot remove records; remove them with the provider's own tools`,
+        { provider: store.provider, operation: 'ExecutionStore.delete' },
+      );
+    }
+    const logs = this.ports.logAggregator;
+    const executor = this.ports.taskExecutor;
+    const removed = { logs: false, task: false };
+    if (logs.deleteLogs) {
+      await logs.deleteLogs(record.executionId, { signal });
+      removed.logs = true;
+    }
+    if (executor.forgetTask && record.executor === executor.provider) {
+      await executor.forgetTask(record.executionId, { signal });
+      removed.task = true;
+    }
+    await store.delete(record.executionId, { signal });
+    return { execution: record, ...removed };
   }
 
   /** The platform's log lines for a request id and the executions it created or changed. */

@@ -274,6 +274,26 @@ export class LocalExecutionStore implements ExecutionStore {
     return page;
   }
 
+  async delete(executionId: string, options: OperationOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    let changes: number;
+    try {
+      // execution_requests rows go with it (ON DELETE CASCADE).
+      changes = Number(
+        this.database.db.prepare('DELETE FROM executions WHERE execution_id = ?').run(executionId).changes,
+      );
+    } catch (error) {
+      throw sqliteError(error, 'ExecutionStore.delete');
+    }
+    if (changes === 0) {
+      throw new NotFoundError(`no execution ${executionId}`, {
+        provider: 'local',
+        operation: 'ExecutionStore.delete',
+        details: { executionId },
+      });
+    }
+  }
+
   async findByIdempotencyKey(
     idempotencyKey: string,
     options: OperationOptions = {},

@@ -102,6 +102,16 @@ export class LocalLogAggregator implements LogAggregator {
     return openLocalDatabase(this.dataDir, this);
   }
 
+  async deleteLogs(executionId: string, options: OperationOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    checkId(executionId, 'LogAggregator.deleteLogs');
+    try {
+      this.database.db.prepare('DELETE FROM task_logs WHERE execution_id = ?').run(executionId);
+    } catch (error) {
+      throw sqliteError(error, 'LogAggregator.deleteLogs');
+    }
+  }
+
   async fetchLogsByExecutionId(executionId: string, options: OperationOptions = {}): Promise<LogEvent[]> {
     options.signal?.throwIfAborted();
     checkId(executionId, 'LogAggregator.fetchLogsByExecutionId');

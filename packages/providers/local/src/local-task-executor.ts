@@ -312,6 +312,18 @@ export class LocalTaskExecutor implements TaskExecutor {
     return this.describeRow(this.read(executionId, 'TaskExecutor.describeTask'));
   }
 
+  /** Removes the row of a finished task (a running one is kept: its supervisor still writes to it). */
+  async forgetTask(executionId: string, options: OperationOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    try {
+      this.database.db
+        .prepare(`DELETE FROM tasks WHERE execution_id = ? AND status IN ('SUCCEEDED', 'FAILED', 'STOPPED')`)
+        .run(executionId);
+    } catch (error) {
+      throw sqliteError(error, 'TaskExecutor.forgetTask');
+    }
+  }
+
   /** Many tasks in one query (ids this data directory does not know are left out). */
   async describeTasks(
     executionIds: readonly string[],
