@@ -250,3 +250,20 @@ describe('retention', () => {
     expect((await sandbox.run(['status', old])).code).toBe(1);
   });
 });
+
+describe('run --name', () => {
+  it('names an execution (label taskport.name), unique among unfinished ones', async () => {
+    const first = (await sandbox.ok(['run', '--detach', '--name', 'nightly', '--', 'sleep', '30'])).trim();
+    const status = JSON.parse(await sandbox.ok(['status', first, '--json']));
+    expect(status.labels).toEqual({ 'taskport.name': 'nightly' });
+    const clash = await sandbox.run(['run', '--detach', '--name', 'nightly', '--', 'true']);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toContain(`the name "nightly" is in use by ${first}`);
+    const listed = await sandbox.json<Page>(['list', '--json', '--label', 'taskport.name=nightly']);
+    expect(listed.executions.map((e) => e.executionId)).toEqual([first]);
+    await sandbox.ok(['kill', '--wait', first]);
+    const again = await sandbox.run(['run', '--name', 'nightly', '--', 'true']);
+    expect(again.code).toBe(0);
+    expect((await sandbox.run(['run', '--name', 'bad name', '--', 'true'])).code).toBe(2);
+  });
+});

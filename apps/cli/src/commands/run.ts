@@ -71,6 +71,11 @@ ${EXIT_CODES_HELP}`,
       value: 'KEY',
       description: 'a retried run with the same key returns the first execution instead of starting again',
     },
+    name: {
+      type: 'string',
+      value: 'NAME',
+      description: 'a human name for the execution (label taskport.name), unique among unfinished ones',
+    },
     detach: { type: 'boolean', short: 'd', description: 'print the execution id and return at once' },
     json: { type: 'boolean', description: 'with --detach: print the execution as JSON' },
   },
@@ -142,6 +147,13 @@ function buildRequest(values: OptionValues, argv: string[], env: NodeJS.ProcessE
   }
   if (Object.keys(secrets).length > 0) request.secrets = secrets;
   const labels = parseKeyValues('--label', listOption(values, 'label'));
+  const name = stringOption(values, 'name');
+  if (name !== undefined) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name)) {
+      throw new UsageError(`--name "${name}" must be 1-128 letters, digits, "_", "." or "-", starting with a letter or digit`);
+    }
+    labels[NAME_LABEL] = name;
+  }
   if (Object.keys(labels).length > 0) request.labels = labels;
   const timeout = stringOption(values, 'timeout');
   if (timeout !== undefined)
@@ -151,8 +163,25 @@ function buildRequest(values: OptionValues, argv: string[], env: NodeJS.ProcessE
   return request;
 }
 
+/** The label that carries `run --name`. */
+export const NAME_LABEL = 'taskport.name';
+
 async function start(request: ExecutionRequest, requestId: string, context: CliContext): Promise<Execution> {
   const taskport = await context.open();
+  const name = request.labels?.[NAME_LABEL];
+  if (name !== undefined) {
+    // Unique while running, as docker's container names are (checked here, before anything starts).
+    const { items } = await taskport.service.listExecutions({
+      labels: { [NAME_LABEL]: name },
+      status: ['STARTING', 'RUNNING', 'TERMINATING'],
+      limit: 1,
+    });
+    if (items[0] && !request.idempotencyKey) {
+      throw new UsageError(
+        `the name "${name}" is in use by ${items[0].executionId} (${items[0].status}); pick another --name or wait for it to end`,
+      );
+    }
+  }
   const result = await taskport.service.runCommand(context.user(), request, { requestId });
   if (result.reused) {
     context.stderr.write(
