@@ -49,6 +49,10 @@ export const COMMANDS: Record<string, Entry> = {
     summary: 'Show or set the default image',
     load: () => import('./commands/images-default.js'),
   },
+  'aws setup': {
+    summary: 'Create the tables, log groups and cluster the aws config names (--dry-run: the plan)',
+    load: () => import('./commands/aws-setup.js'),
+  },
   'config show': {
     summary: 'Show the provider of each port and where each value came from',
     load: () => import('./commands/config-show.js'),
@@ -59,4 +63,5 @@ export const COMMANDS: Record<string, Entry> = {
 export const GROUPS: Record<string, string> = {
   images: 'Manage registered images',
   config: 'Inspect the deployment configuration',
+  aws: 'Set up the AWS provider',
 };

@@ -31,7 +31,10 @@ describe('the first-run bootstrap (tooling/scripts/toolchain.sh)', () => {
     const prefix = join(scratch, 'npm-prefix');
     mkdirSync(join(root, 'tooling', 'scripts'), { recursive: true });
     mkdirSync(join(prefix, 'etc'), { recursive: true });
-    writeFileSync(join(root, 'tooling', 'scripts', 'toolchain.sh'), readFileSync(join(REPO, 'tooling/scripts/toolchain.sh')));
+    writeFileSync(
+      join(root, 'tooling', 'scripts', 'toolchain.sh'),
+      readFileSync(join(REPO, 'tooling/scripts/toolchain.sh')),
+    );
     writeFileSync(join(root, 'package.json'), '{ "packageManager": "pnpm@10.34.9" }\n');
     writeFileSync(join(prefix, 'etc', 'npmrc'), `registry=http://127.0.0.1:${port}/\nfetch-retries=0\n`);
     // PATH with this Node and the system's npm, but no pnpm, so the script has to install it.
@@ -50,7 +53,10 @@ describe('the first-run bootstrap (tooling/scripts/toolchain.sh)', () => {
     });
     registry.close();
     expect(result.stderr).toContain('installing pnpm 10.34.9 into .toolchain/pnpm');
-    expect(asked.some((url) => url.includes('pnpm')), `the registry of the machine-wide npmrc was not asked: ${result.stderr}`).toBe(true);
+    expect(
+      asked.some((url) => url.includes('pnpm')),
+      `the registry of the machine-wide npmrc was not asked: ${result.stderr}`,
+    ).toBe(true);
     // It asked only that registry and failed, loudly, because that registry has no pnpm.
     expect(result.code).not.toBe(0);
   });
@@ -58,7 +64,9 @@ describe('the first-run bootstrap (tooling/scripts/toolchain.sh)', () => {
   it('the wrapper keeps pnpm store, cache and state in .toolchain/ and turns the update box off', () => {
     const wrapper = readFileSync(join(REPO, 'taskport'), 'utf8');
     for (const setting of ['store_dir', 'cache_dir', 'state_dir']) {
-      expect(wrapper).toMatch(new RegExp(`export npm_config_${setting}="\\$\\{npm_config_${setting}:-\\$root/\\.toolchain/`));
+      expect(wrapper).toMatch(
+        new RegExp(`export npm_config_${setting}="\\$\\{npm_config_${setting}:-\\$root/\\.toolchain/`),
+      );
     }
     expect(wrapper).toContain('export npm_config_update_notifier=false');
   });

@@ -267,3 +267,13 @@ describe('run --name', () => {
     expect((await sandbox.run(['run', '--name', 'bad name', '--', 'true'])).code).toBe(2);
   });
 });
+
+describe('taskport aws setup', () => {
+  it('says how to select the aws provider when the config names none, and is listed in help', async () => {
+    const result = await sandbox.run(['aws', 'setup', '--dry-run']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no port of this deployment uses the aws provider');
+    expect(await sandbox.ok(['aws', '--help'])).toContain('aws setup');
+    expect(await sandbox.ok(['aws', 'setup', '--help'])).toContain('--dry-run');
+  });
+});

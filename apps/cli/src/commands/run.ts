@@ -150,7 +150,9 @@ function buildRequest(values: OptionValues, argv: string[], env: NodeJS.ProcessE
   const name = stringOption(values, 'name');
   if (name !== undefined) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name)) {
-      throw new UsageError(`--name "${name}" must be 1-128 letters, digits, "_", "." or "-", starting with a letter or digit`);
+      throw new UsageError(
+        `--name "${name}" must be 1-128 letters, digits, "_", "." or "-", starting with a letter or digit`,
+      );
     }
     labels[NAME_LABEL] = name;
   }

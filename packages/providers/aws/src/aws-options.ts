@@ -186,7 +186,9 @@ export const awsOptionsSchema = v.strictObject({
     v.pipe(
       v.picklist(['reject', 'unsafe-environment', 'environment']),
       // "environment" is the old name of "unsafe-environment": one value in the parsed options.
-      v.transform((mode): 'reject' | 'unsafe-environment' => (mode === 'reject' ? 'reject' : 'unsafe-environment')),
+      v.transform((mode): 'reject' | 'unsafe-environment' =>
+        mode === 'reject' ? 'reject' : 'unsafe-environment',
+      ),
     ),
     'reject',
     'Secret values that are not Secrets Manager / SSM ARNs: "reject" (default) refuses them, saying how to pass an ARN; "unsafe-environment" passes them as override env, readable by anyone allowed ecs:DescribeTasks.',

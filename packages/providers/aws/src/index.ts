@@ -20,6 +20,7 @@ export {
 } from './aws-options.js';
 export { taskportProvider } from './aws-provider.js';
 export { ensureAwsResources, executionsTableDefinition, imagesTableDefinition } from './aws-resources.js';
+export { type AwsSetupItem, planAwsSetup, runAwsSetup } from './aws-setup.js';
 export {
   AwsTaskExecutor,
   MAX_OVERRIDE_CHARS,
