@@ -27,6 +27,7 @@ export {
   fromLegacyParams,
   type ImageConfig,
   type LegacyImageParams,
+  looksLikeImageId,
   type PermissionConfig,
   type ResourceConfig,
   type RuntimeConfig,
@@ -60,7 +61,7 @@ export { JsonLinesLogger, nullLogger, teeLogger } from './logging/json-lines-log
 export type { BackendLogEntry, BackendLogger } from './ports/backend-logger.js';
 export type { BackendObservability } from './ports/backend-observability.js';
 export type { ExecutionPage, ExecutionStore, ListExecutionsQuery } from './ports/execution-store.js';
-export type { ImageRegistry, RegisterImageOptions } from './ports/image-registry.js';
+export type { GetImageOptions, ImageRegistry, RegisterImageOptions } from './ports/image-registry.js';
 export type { LogAggregator, StreamLogsOptions } from './ports/log-aggregator.js';
 export type { OperationOptions } from './ports/operation-options.js';
 export {

@@ -109,18 +109,25 @@ export class OrchestratorService {
         });
       }
       const valid = validateExecutionRequest(request);
-      if (valid.idempotencyKey) {
-        const existing = await this.ports.executionStore.findByIdempotencyKey(valid.idempotencyKey, {
-          signal,
+      // The two reads do not depend on each other: run them together, so a start with an idempotency
+      // key waits for one round trip, not two.
+      const [seen, resolved] = await Promise.allSettled([
+        valid.idempotencyKey
+          ? this.ports.executionStore.findByIdempotencyKey(valid.idempotencyKey, { signal })
+          : Promise.resolve(null),
+        this.resolveImage(valid.image, signal),
+      ]);
+      if (seen.status === 'rejected') throw seen.reason;
+      const existing = seen.value;
+      if (existing) {
+        // Even when the image is gone since: the key names the execution that already ran.
+        this.log('info', requestId, 'idempotency key seen before; returning the existing execution', {
+          executionId: existing.executionId,
         });
-        if (existing) {
-          this.log('info', requestId, 'idempotency key seen before; returning the existing execution', {
-            executionId: existing.executionId,
-          });
-          return { execution: existing, requestId, reused: true };
-        }
+        return { execution: existing, requestId, reused: true };
       }
-      const image = await this.resolveImage(valid.image, signal);
+      if (resolved.status === 'rejected') throw resolved.reason;
+      const image = resolved.value;
       const executor = this.ports.taskExecutor;
       const started = await executor.startTask(
         userEmail,
@@ -388,7 +395,8 @@ export class OrchestratorService {
   }
 
   private async resolveImage(ref: string, signal: AbortSignal | undefined): Promise<ImageInfo> {
-    if (ref !== '') return this.ports.imageRegistry.getImage(ref, { signal });
+    // A run never reads `isDefault`, so the registry may skip the read that computes it.
+    if (ref !== '') return this.ports.imageRegistry.getImage(ref, { signal, withDefaultFlag: false });
     const fallback = await this.ports.imageRegistry.getDefaultImage({ signal });
     // An executor that runs commands on the host needs no image: `taskport run -- echo hi` works on a
     // fresh install. Executors that pull images still require one.
