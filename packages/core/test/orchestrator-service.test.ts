@@ -200,30 +200,37 @@ describe('OrchestratorService.runCommand', () => {
 
   it('looks up the idempotency key and the image at the same time', async () => {
     const { store, service } = setup();
-    const order: string[] = [];
     const registry = service.imageRegistry();
     const getImage = registry.getImage.bind(registry);
     const findByKey = store.findByIdempotencyKey.bind(store);
-    let releaseKey!: () => void;
-    const keyGate = new Promise<void>((resolve) => {
-      releaseKey = resolve;
+    // Each lookup waits until the other one has started: this only finishes when they overlap.
+    let imageStarted!: () => void;
+    let keyStarted!: () => void;
+    const imageGate = new Promise<void>((resolve) => {
+      imageStarted = resolve;
     });
-    store.findByIdempotencyKey = async (key) => {
-      order.push('key lookup started');
-      await keyGate;
-      return findByKey(key);
+    const keyGate = new Promise<void>((resolve) => {
+      keyStarted = resolve;
+    });
+    store.findByIdempotencyKey = async (...args: Parameters<typeof findByKey>) => {
+      keyStarted();
+      await imageGate;
+      return findByKey(...args);
     };
     registry.getImage = async (ref, options) => {
-      order.push('image lookup started');
-      releaseKey();
+      imageStarted();
+      await keyGate;
       return getImage(ref, options);
     };
-    await service.runCommand('ana@example.com', {
+    const run = service.runCommand('ana@example.com', {
       command: 'true',
       image: 'python:3.12',
       idempotencyKey: 'together-1',
     });
-    expect(order).toEqual(['key lookup started', 'image lookup started']);
+    const timeout = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('the two lookups ran one after the other')), 2000).unref(),
+    );
+    await expect(Promise.race([run, timeout])).resolves.toMatchObject({ reused: false });
   });
 
   it('returns the execution of a repeated idempotency key even when its image is gone since', async () => {

@@ -109,25 +109,22 @@ export class OrchestratorService {
         });
       }
       const valid = validateExecutionRequest(request);
-      // The two reads do not depend on each other: run them together, so a start with an idempotency
-      // key waits for one round trip, not two.
-      const [seen, resolved] = await Promise.allSettled([
-        valid.idempotencyKey
-          ? this.ports.executionStore.findByIdempotencyKey(valid.idempotencyKey, { signal })
-          : Promise.resolve(null),
-        this.resolveImage(valid.image, signal),
-      ]);
-      if (seen.status === 'rejected') throw seen.reason;
-      const existing = seen.value;
-      if (existing) {
-        // Even when the image is gone since: the key names the execution that already ran.
-        this.log('info', requestId, 'idempotency key seen before; returning the existing execution', {
-          executionId: existing.executionId,
+      // The image lookup does not depend on the key lookup: start it now, so that a start with a key
+      // waits for one round trip, not two. Its failure is reported below, or moot when the key was seen.
+      const imageLookup = this.resolveImage(valid.image, signal);
+      imageLookup.catch(() => undefined);
+      if (valid.idempotencyKey) {
+        const existing = await this.ports.executionStore.findByIdempotencyKey(valid.idempotencyKey, {
+          signal,
         });
-        return { execution: existing, requestId, reused: true };
+        if (existing) {
+          this.log('info', requestId, 'idempotency key seen before; returning the existing execution', {
+            executionId: existing.executionId,
+          });
+          return { execution: existing, requestId, reused: true };
+        }
       }
-      if (resolved.status === 'rejected') throw resolved.reason;
-      const image = resolved.value;
+      const image = await imageLookup;
       const executor = this.ports.taskExecutor;
       const started = await executor.startTask(
         userEmail,
