@@ -9,6 +9,7 @@ import {
   UnavailableError,
 } from '@taskport/core';
 import { type ErrorClass, type RetryPolicy, withRetry } from '@taskport/provider-utils';
+import { awsCallOf } from './aws-clients.js';
 
 export const PROVIDER = 'aws';
 
@@ -19,6 +20,10 @@ interface SdkErrorLike {
   code?: string;
   $fault?: 'client' | 'server';
   $metadata?: { httpStatusCode?: number };
+  /** The raw answer, which the SDK attaches when it could not deserialize it. */
+  $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
+  /** The body text, when it was not the JSON the SDK expected. */
+  $responseBodyText?: string;
   $retryable?: { throttling?: boolean };
 }
 
@@ -135,6 +140,8 @@ export function translateAwsError(
   const name = e.name ?? 'Error';
   const detail = `${name}: ${e.message ?? String(error)}`;
   const options = { cause: error, provider: PROVIDER, operation };
+  const garbled = notAwsAnswer(error);
+  if (garbled) return new ProviderError(garbled, options);
   if (hints.notFound?.includes(name)) {
     return new NotFoundError(`${hints.what ?? 'the resource'} does not exist (${detail})`, options);
   }
@@ -176,6 +183,38 @@ export function translateAwsError(
     );
   }
   return new ProviderError(`AWS call failed (${detail})`, options);
+}
+
+/**
+ * The message for an answer that is not what the service speaks (an HTML error page from a proxy or
+ * gateway, a truncated body), or undefined for any other error. The SDK reports those as a bare
+ * `SyntaxError: Unexpected token '<'`, which names neither the call nor the status. The body itself is
+ * not quoted (a page may echo the request); only its `<title>`, which says what answered.
+ */
+function notAwsAnswer(error: unknown): string | undefined {
+  const e = asSdkError(error);
+  const body = e.$responseBodyText;
+  if (e.name !== 'SyntaxError' && body === undefined) return undefined;
+  if (e.name === 'SyntaxError' && e.$response === undefined && e.$metadata === undefined) return undefined;
+  const call = awsCallOf(error);
+  const what = call ? `${call.service} ${call.operation}` : 'AWS';
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  const type = headerOf(e.$response?.headers, 'content-type');
+  const title = body ? /<title>([^<]{1,120})<\/title>/i.exec(body)?.[1]?.trim() : undefined;
+  const shape = [type, body !== undefined ? `${Buffer.byteLength(body)} bytes` : undefined]
+    .filter(Boolean)
+    .join(', ');
+  return (
+    `${what} answered HTTP ${status ?? '(no status)'} with a body that is not AWS JSON` +
+    `${shape ? ` (${shape}${title ? `, titled "${title}"` : ''})` : ''}; ` +
+    'something between taskport and AWS answered instead (a proxy, a gateway, or the endpoint in aws.endpoint / TASKPORT_AWS_ENDPOINT): check those, then try again'
+  );
+}
+
+function headerOf(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
 }
 
 /** Retries `call` and translates its final error: the usual way every adapter method talks to AWS. */

@@ -1,19 +1,8 @@
-import {
-  type AttributeValue,
-  DeleteItemCommand,
-  GetItemCommand,
-  QueryCommand,
-  ScanCommand,
+import type {
+  AttributeValue,
   TransactionCanceledException,
-  type TransactWriteItem,
-  TransactWriteItemsCommand,
+  TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteTaskDefinitionsCommand,
-  DeregisterTaskDefinitionCommand,
-  ListTaskDefinitionsCommand,
-} from '@aws-sdk/client-ecs';
-import { GetRoleCommand } from '@aws-sdk/client-iam';
 import {
   type CanonicalImageConfig,
   ConflictError,
@@ -31,7 +20,7 @@ import {
   toImageInfo,
   ValidationError,
 } from '@taskport/core';
-import { awsClients } from './aws-clients.js';
+import { AwsClientSource, awsClients } from './aws-clients.js';
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
 import type { AwsClients, AwsOptions } from './aws-options.js';
 import { marshalItem, unmarshalItem } from './dynamodb-codec.js';
@@ -57,13 +46,13 @@ const DELETE_BATCH = 10;
  */
 export class AwsImageRegistry implements ImageRegistry {
   readonly provider = PROVIDER;
-  private readonly clients: AwsClients;
+  private readonly clients: AwsClientSource;
 
   constructor(
     private readonly options: AwsOptions,
-    clients?: AwsClients,
+    clients?: Partial<AwsClients> | AwsClientSource,
   ) {
-    this.clients = clients ?? awsClients(options);
+    this.clients = clients instanceof AwsClientSource ? clients : awsClients(options, clients);
   }
 
   async registerImage(config: ImageConfig, options: RegisterImageOptions = {}): Promise<ImageInfo> {
@@ -88,7 +77,7 @@ export class AwsImageRegistry implements ImageRegistry {
     };
     const family = familyFor(this.options.familyPrefix, imageId);
     const taskDefinition = await ensureTaskDefinition(
-      this.clients.ecs,
+      this.clients,
       {
         family,
         imageId,
@@ -137,15 +126,17 @@ export class AwsImageRegistry implements ImageRegistry {
     const { signal } = options;
     const items = await allItems((startKey) =>
       this.db(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new ScanCommand({
-            TableName: this.options.imagesTable,
-            ConsistentRead: true,
-            FilterExpression: 'begins_with(pk, :prefix)',
-            ExpressionAttributeValues: { ':prefix': { S: IMAGE_PREFIX } },
-            ExclusiveStartKey: startKey,
-          }),
-          { abortSignal },
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.ScanCommand({
+              TableName: this.options.imagesTable,
+              ConsistentRead: true,
+              FilterExpression: 'begins_with(pk, :prefix)',
+              ExpressionAttributeValues: { ':prefix': { S: IMAGE_PREFIX } },
+              ExclusiveStartKey: startKey,
+            }),
+            { abortSignal },
+          ),
         ),
       ),
     );
@@ -177,24 +168,28 @@ export class AwsImageRegistry implements ImageRegistry {
     // Artefacts first: if this fails half-way the image is still listed and removing it again finishes the job.
     await this.deregisterFamily(familyFor(this.options.familyPrefix, image.imageId), operation, signal);
     await this.db(operation, signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new DeleteItemCommand({
-          TableName: this.options.imagesTable,
-          Key: { pk: { S: IMAGE_PREFIX + image.imageId } },
-        }),
-        { abortSignal },
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.DeleteItemCommand({
+            TableName: this.options.imagesTable,
+            Key: { pk: { S: IMAGE_PREFIX + image.imageId } },
+          }),
+          { abortSignal },
+        ),
       ),
     );
     // Removing the default leaves no default; only clear the pointer if it still points here.
     await this.db(operation, signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new DeleteItemCommand({
-          TableName: this.options.imagesTable,
-          Key: { pk: { S: DEFAULT_POINTER } },
-          ConditionExpression: 'imageId = :id',
-          ExpressionAttributeValues: { ':id': { S: image.imageId } },
-        }),
-        { abortSignal },
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.DeleteItemCommand({
+            TableName: this.options.imagesTable,
+            Key: { pk: { S: DEFAULT_POINTER } },
+            ConditionExpression: 'imageId = :id',
+            ExpressionAttributeValues: { ':id': { S: image.imageId } },
+          }),
+          { abortSignal },
+        ),
       ),
     ).catch((error) => {
       if (!ConflictError.isInstance(error)) throw error;
@@ -215,20 +210,22 @@ export class AwsImageRegistry implements ImageRegistry {
     const image = this.pick(await this.resolve(ref, operation, signal));
     try {
       await this.db(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                ConditionCheck: {
-                  TableName: this.options.imagesTable,
-                  Key: { pk: { S: IMAGE_PREFIX + image.imageId } },
-                  ConditionExpression: 'attribute_exists(pk)',
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.TransactWriteItemsCommand({
+              TransactItems: [
+                {
+                  ConditionCheck: {
+                    TableName: this.options.imagesTable,
+                    Key: { pk: { S: IMAGE_PREFIX + image.imageId } },
+                    ConditionExpression: 'attribute_exists(pk)',
+                  },
                 },
-              },
-              { Put: { TableName: this.options.imagesTable, Item: this.pointerItem(image.imageId) } },
-            ],
-          }),
-          { abortSignal },
+                { Put: { TableName: this.options.imagesTable, Item: this.pointerItem(image.imageId) } },
+              ],
+            }),
+            { abortSignal },
+          ),
         ),
       );
     } catch (error) {
@@ -287,7 +284,10 @@ export class AwsImageRegistry implements ImageRegistry {
     try {
       const result = await awsCall(
         operation,
-        () => this.clients.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal: signal }),
+        () =>
+          this.clients.iam((client, sdk) =>
+            client.send(new sdk.GetRoleCommand({ RoleName: name }), { abortSignal: signal }),
+          ),
         {
           policy: this.options.retry,
           signal,
@@ -335,7 +335,9 @@ export class AwsImageRegistry implements ImageRegistry {
     });
     const write = (items: TransactWriteItem[]) =>
       this.db(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(new TransactWriteItemsCommand({ TransactItems: items }), { abortSignal }),
+        this.clients.dynamodb((client, sdk) =>
+          client.send(new sdk.TransactWriteItemsCommand({ TransactItems: items }), { abortSignal }),
+        ),
       );
     if (isDefault === true) {
       await write([put, pointer(false)]);
@@ -371,39 +373,43 @@ export class AwsImageRegistry implements ImageRegistry {
     };
     if (isDefault === false) {
       await this.db(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new DeleteItemCommand({
-            TableName: this.options.imagesTable,
-            Key: { pk: { S: DEFAULT_POINTER } },
-            ConditionExpression: 'imageId = :id',
-            ExpressionAttributeValues: { ':id': { S: imageId } },
-          }),
-          { abortSignal },
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.DeleteItemCommand({
+              TableName: this.options.imagesTable,
+              Key: { pk: { S: DEFAULT_POINTER } },
+              ConditionExpression: 'imageId = :id',
+              ExpressionAttributeValues: { ':id': { S: imageId } },
+            }),
+            { abortSignal },
+          ),
         ),
       ).catch(ignoreLostCondition);
       return;
     }
     await this.db(operation, signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              ConditionCheck: {
-                TableName: this.options.imagesTable,
-                Key: { pk: { S: IMAGE_PREFIX + imageId } },
-                ConditionExpression: 'attribute_exists(pk)',
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.TransactWriteItemsCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName: this.options.imagesTable,
+                  Key: { pk: { S: IMAGE_PREFIX + imageId } },
+                  ConditionExpression: 'attribute_exists(pk)',
+                },
               },
-            },
-            {
-              Put: {
-                TableName: this.options.imagesTable,
-                Item: this.pointerItem(imageId),
-                ...(isDefault === undefined ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+              {
+                Put: {
+                  TableName: this.options.imagesTable,
+                  Item: this.pointerItem(imageId),
+                  ...(isDefault === undefined ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+                },
               },
-            },
-          ],
-        }),
-        { abortSignal },
+            ],
+          }),
+          { abortSignal },
+        ),
       ),
     ).catch(ignoreLostCondition);
   }
@@ -417,13 +423,15 @@ export class AwsImageRegistry implements ImageRegistry {
     signal: AbortSignal | undefined,
   ): Promise<string | undefined> {
     const result = await this.db(operation, signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new GetItemCommand({
-          TableName: this.options.imagesTable,
-          Key: { pk: { S: DEFAULT_POINTER } },
-          ConsistentRead: true,
-        }),
-        { abortSignal },
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.GetItemCommand({
+            TableName: this.options.imagesTable,
+            Key: { pk: { S: DEFAULT_POINTER } },
+            ConsistentRead: true,
+          }),
+          { abortSignal },
+        ),
       ),
     );
     return result.Item?.imageId?.S;
@@ -435,13 +443,15 @@ export class AwsImageRegistry implements ImageRegistry {
     signal: AbortSignal | undefined,
   ): Promise<ImageInfo | undefined> {
     const result = await this.db(operation, signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new GetItemCommand({
-          TableName: this.options.imagesTable,
-          Key: { pk: { S: IMAGE_PREFIX + imageId } },
-          ConsistentRead: true,
-        }),
-        { abortSignal },
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.GetItemCommand({
+            TableName: this.options.imagesTable,
+            Key: { pk: { S: IMAGE_PREFIX + imageId } },
+            ConsistentRead: true,
+          }),
+          { abortSignal },
+        ),
       ),
     );
     return result.Item ? fromItem(result.Item) : undefined;
@@ -489,16 +499,18 @@ export class AwsImageRegistry implements ImageRegistry {
     }
     const items = await allItems((startKey) =>
       this.db(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new QueryCommand({
-            TableName: this.options.imagesTable,
-            IndexName: IMAGES_BY_REFERENCE_INDEX,
-            KeyConditionExpression: '#ref = :ref',
-            ExpressionAttributeNames: { '#ref': 'reference' },
-            ExpressionAttributeValues: { ':ref': { S: normalized } },
-            ExclusiveStartKey: startKey,
-          }),
-          { abortSignal },
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.QueryCommand({
+              TableName: this.options.imagesTable,
+              IndexName: IMAGES_BY_REFERENCE_INDEX,
+              KeyConditionExpression: '#ref = :ref',
+              ExpressionAttributeNames: { '#ref': 'reference' },
+              ExpressionAttributeValues: { ':ref': { S: normalized } },
+              ExclusiveStartKey: startKey,
+            }),
+            { abortSignal },
+          ),
         ),
       ),
     );
@@ -531,11 +543,18 @@ export class AwsImageRegistry implements ImageRegistry {
         const page = await awsCall(
           operation,
           () =>
-            this.clients.ecs.send(
-              new ListTaskDefinitionsCommand({ familyPrefix: family, status, nextToken, maxResults: 100 }),
-              {
-                abortSignal: signal,
-              },
+            this.clients.ecs((client, sdk) =>
+              client.send(
+                new sdk.ListTaskDefinitionsCommand({
+                  familyPrefix: family,
+                  status,
+                  nextToken,
+                  maxResults: 100,
+                }),
+                {
+                  abortSignal: signal,
+                },
+              ),
             ),
           { policy: this.options.retry, signal },
         );
@@ -557,9 +576,11 @@ export class AwsImageRegistry implements ImageRegistry {
         await awsCall(
           operation,
           () =>
-            this.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }), {
-              abortSignal: signal,
-            }),
+            this.clients.ecs((client, sdk) =>
+              client.send(new sdk.DeregisterTaskDefinitionCommand({ taskDefinition: arn }), {
+                abortSignal: signal,
+              }),
+            ),
           {
             policy: this.options.retry,
             signal,
@@ -576,9 +597,11 @@ export class AwsImageRegistry implements ImageRegistry {
       await awsCall(
         operation,
         () =>
-          this.clients.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: batch }), {
-            abortSignal: signal,
-          }),
+          this.clients.ecs((client, sdk) =>
+            client.send(new sdk.DeleteTaskDefinitionsCommand({ taskDefinitions: batch }), {
+              abortSignal: signal,
+            }),
+          ),
         {
           policy: this.options.retry,
           signal,
@@ -607,7 +630,7 @@ export class AwsImageRegistry implements ImageRegistry {
 
 function cancellationReasons(error: unknown): string[] {
   const cause = TaskportError.isInstance(error) ? error.cause : error;
-  if (cause instanceof TransactionCanceledException || errorName(cause) === 'TransactionCanceledException') {
+  if (errorName(cause) === 'TransactionCanceledException') {
     return ((cause as TransactionCanceledException).CancellationReasons ?? []).map((r) => r.Code ?? 'None');
   }
   return [];

@@ -1,12 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  DescribeTasksCommand,
-  ListTasksCommand,
-  RunTaskCommand,
-  type RunTaskCommandInput,
-  StopTaskCommand,
-  type Task,
-} from '@aws-sdk/client-ecs';
+import type { RunTaskCommandInput, Task } from '@aws-sdk/client-ecs';
 import {
   ConfigurationError,
   ConflictError,
@@ -26,7 +19,7 @@ import {
   ValidationError,
   validateTaskStartRequest,
 } from '@taskport/core';
-import { awsClients } from './aws-clients.js';
+import { AwsClientSource, awsClients } from './aws-clients.js';
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
 import { type AwsClients, type AwsOptions, accountIdOf } from './aws-options.js';
 import {
@@ -70,15 +63,15 @@ export class AwsTaskExecutor implements TaskExecutor {
     nativeTimeout: false,
     runsImages: true,
   };
-  private readonly clients: AwsClients;
+  private readonly clients: AwsClientSource;
   private readonly taskDefinitions = new Map<string, Promise<string>>();
   private readonly watchdogs = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly options: AwsOptions,
-    clients?: AwsClients,
+    clients?: Partial<AwsClients> | AwsClientSource,
   ) {
-    this.clients = clients ?? awsClients(options);
+    this.clients = clients instanceof AwsClientSource ? clients : awsClients(options, clients);
   }
 
   async startTask(
@@ -101,7 +94,10 @@ export class AwsTaskExecutor implements TaskExecutor {
       try {
         const result = await awsCall(
           operation,
-          () => this.clients.ecs.send(new RunTaskCommand(input), { abortSignal: signal }),
+          () =>
+            this.clients.ecs((client, sdk) =>
+              client.send(new sdk.RunTaskCommand(input), { abortSignal: signal }),
+            ),
           {
             policy: this.options.retry,
             signal,
@@ -135,9 +131,11 @@ export class AwsTaskExecutor implements TaskExecutor {
           const retried = await awsCall(
             operation,
             () =>
-              this.clients.ecs.send(new RunTaskCommand({ ...input, taskDefinition: fresh, clientToken }), {
-                abortSignal: signal,
-              }),
+              this.clients.ecs((client, sdk) =>
+                client.send(new sdk.RunTaskCommand({ ...input, taskDefinition: fresh, clientToken }), {
+                  abortSignal: signal,
+                }),
+              ),
             {
               policy: this.options.retry,
               signal,
@@ -194,14 +192,16 @@ export class AwsTaskExecutor implements TaskExecutor {
       const page = await awsCall(
         operation,
         () =>
-          this.clients.ecs.send(
-            new ListTasksCommand({
-              cluster: this.options.cluster,
-              startedBy: this.options.startedBy,
-              desiredStatus: 'RUNNING',
-              nextToken,
-            }),
-            { abortSignal: signal },
+          this.clients.ecs((client, sdk) =>
+            client.send(
+              new sdk.ListTasksCommand({
+                cluster: this.options.cluster,
+                startedBy: this.options.startedBy,
+                desiredStatus: 'RUNNING',
+                nextToken,
+              }),
+              { abortSignal: signal },
+            ),
           ),
         { policy: this.options.retry, signal },
       );
@@ -210,9 +210,15 @@ export class AwsTaskExecutor implements TaskExecutor {
         const described = await awsCall(
           operation,
           () =>
-            this.clients.ecs.send(
-              new DescribeTasksCommand({ cluster: this.options.cluster, tasks: arns, include: ['TAGS'] }),
-              { abortSignal: signal },
+            this.clients.ecs((client, sdk) =>
+              client.send(
+                new sdk.DescribeTasksCommand({
+                  cluster: this.options.cluster,
+                  tasks: arns,
+                  include: ['TAGS'],
+                }),
+                { abortSignal: signal },
+              ),
             ),
           { policy: this.options.retry, signal },
         );
@@ -368,7 +374,7 @@ export class AwsTaskExecutor implements TaskExecutor {
     const cached = this.taskDefinitions.get(family);
     if (cached) return cached;
     const pending = ensureTaskDefinition(
-      this.clients.ecs,
+      this.clients,
       {
         family,
         imageId: image.imageId,
@@ -399,9 +405,11 @@ export class AwsTaskExecutor implements TaskExecutor {
     const result = await awsCall(
       operation,
       () =>
-        this.clients.ecs.send(
-          new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [id], include: ['TAGS'] }),
-          { abortSignal: signal },
+        this.clients.ecs((client, sdk) =>
+          client.send(
+            new sdk.DescribeTasksCommand({ cluster: this.options.cluster, tasks: [id], include: ['TAGS'] }),
+            { abortSignal: signal },
+          ),
         ),
       {
         policy: this.options.retry,
@@ -430,9 +438,11 @@ export class AwsTaskExecutor implements TaskExecutor {
     const result = await awsCall(
       operation,
       () =>
-        this.clients.ecs.send(
-          new StopTaskCommand({ cluster: this.options.cluster, task: task.taskArn, reason }),
-          { abortSignal: signal },
+        this.clients.ecs((client, sdk) =>
+          client.send(
+            new sdk.StopTaskCommand({ cluster: this.options.cluster, task: task.taskArn, reason }),
+            { abortSignal: signal },
+          ),
         ),
       { policy: this.options.retry, signal },
     );

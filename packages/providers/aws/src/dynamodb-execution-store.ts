@@ -1,11 +1,4 @@
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   ConflictError,
   type Execution,
@@ -19,7 +12,7 @@ import {
   statusesThatMayBecome,
   ValidationError,
 } from '@taskport/core';
-import { awsClients } from './aws-clients.js';
+import { AwsClientSource, awsClients } from './aws-clients.js';
 import { awsCall, errorName, PROVIDER, translateAwsError, withAwsRetry } from './aws-errors.js';
 import type { AwsClients, AwsOptions } from './aws-options.js';
 import { marshal, marshalItem, unmarshalItem } from './dynamodb-codec.js';
@@ -41,13 +34,13 @@ const INTERNAL = ['_all', 'createdKey'] as const;
  */
 export class DynamoDbExecutionStore implements ExecutionStore {
   readonly provider = PROVIDER;
-  private readonly clients: AwsClients;
+  private readonly clients: AwsClientSource;
 
   constructor(
     private readonly options: AwsOptions,
-    clients?: AwsClients,
+    clients?: Partial<AwsClients> | AwsClientSource,
   ) {
-    this.clients = clients ?? awsClients(options);
+    this.clients = clients instanceof AwsClientSource ? clients : awsClients(options, clients);
   }
 
   async create(execution: Execution, options: OperationOptions = {}): Promise<void> {
@@ -68,13 +61,19 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     }
     const createdAt = isoOrFail(execution.createdAt, 'createdAt', operation);
     await this.call(operation, options.signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new PutItemCommand({
-          TableName: this.options.executionsTable,
-          Item: marshalItem({ ...execution, _all: ALL, createdKey: `${createdAt}#${execution.executionId}` }),
-          ConditionExpression: 'attribute_not_exists(executionId)',
-        }),
-        { abortSignal },
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.PutItemCommand({
+            TableName: this.options.executionsTable,
+            Item: marshalItem({
+              ...execution,
+              _all: ALL,
+              createdKey: `${createdAt}#${execution.executionId}`,
+            }),
+            ConditionExpression: 'attribute_not_exists(executionId)',
+          }),
+          { abortSignal },
+        ),
       ),
     ).catch((error) => {
       if (ConflictError.isInstance(error)) {
@@ -136,29 +135,26 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     try {
       const result = await withAwsRetry(
         () =>
-          this.clients.dynamodb.send(
-            new UpdateItemCommand({
-              TableName: this.options.executionsTable,
-              Key: { executionId: { S: executionId } },
-              UpdateExpression: `SET ${sets.join(', ')}`,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: values,
-              ReturnValues: 'ALL_NEW',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            }),
-            { abortSignal: signal },
+          this.clients.dynamodb((client, sdk) =>
+            client.send(
+              new sdk.UpdateItemCommand({
+                TableName: this.options.executionsTable,
+                Key: { executionId: { S: executionId } },
+                UpdateExpression: `SET ${sets.join(', ')}`,
+                ConditionExpression: condition,
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: values,
+                ReturnValues: 'ALL_NEW',
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              }),
+              { abortSignal: signal },
+            ),
           ),
         { policy: this.options.retry, signal },
       );
       return fromItem(result.Attributes ?? {});
     } catch (error) {
-      if (
-        !(
-          error instanceof ConditionalCheckFailedException ||
-          errorName(error) === 'ConditionalCheckFailedException'
-        )
-      ) {
+      if (!(errorName(error) === 'ConditionalCheckFailedException')) {
         throw translateAwsError(error, operation, {
           configuration: ['ResourceNotFoundException'],
           what: this.what(),
@@ -227,21 +223,26 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     // One more than asked, to know whether there is a next page.
     while (items.length <= limit) {
       const page = await this.call(operation, query.signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new QueryCommand({
-            TableName: this.options.executionsTable,
-            IndexName: EXECUTIONS_BY_CREATED_INDEX,
-            KeyConditionExpression: keyCondition,
-            ScanIndexForward: false,
-            Limit: Math.min(1000, limit + 1),
-            ExpressionAttributeNames: { '#all': '_all', ...(statuses.length ? { '#status': 'status' } : {}) },
-            ExpressionAttributeValues: values,
-            ...(statuses.length
-              ? { FilterExpression: `#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})` }
-              : {}),
-            ExclusiveStartKey: startKey,
-          }),
-          { abortSignal },
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.QueryCommand({
+              TableName: this.options.executionsTable,
+              IndexName: EXECUTIONS_BY_CREATED_INDEX,
+              KeyConditionExpression: keyCondition,
+              ScanIndexForward: false,
+              Limit: Math.min(1000, limit + 1),
+              ExpressionAttributeNames: {
+                '#all': '_all',
+                ...(statuses.length ? { '#status': 'status' } : {}),
+              },
+              ExpressionAttributeValues: values,
+              ...(statuses.length
+                ? { FilterExpression: `#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})` }
+                : {}),
+              ExclusiveStartKey: startKey,
+            }),
+            { abortSignal },
+          ),
         ),
       );
       for (const item of page.Items ?? []) items.push(fromItem(item));
@@ -316,16 +317,18 @@ export class DynamoDbExecutionStore implements ExecutionStore {
   ): Promise<Execution[]> {
     const items = await allItems((startKey) =>
       this.call(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new QueryCommand({
-            TableName: this.options.executionsTable,
-            IndexName: index,
-            KeyConditionExpression: '#k = :v',
-            ExpressionAttributeNames: { '#k': attribute },
-            ExpressionAttributeValues: { ':v': { S: value } },
-            ExclusiveStartKey: startKey,
-          }),
-          { abortSignal },
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.QueryCommand({
+              TableName: this.options.executionsTable,
+              IndexName: index,
+              KeyConditionExpression: '#k = :v',
+              ExpressionAttributeNames: { '#k': attribute },
+              ExpressionAttributeValues: { ':v': { S: value } },
+              ExclusiveStartKey: startKey,
+            }),
+            { abortSignal },
+          ),
         ),
       ),
     );
@@ -339,13 +342,15 @@ export class DynamoDbExecutionStore implements ExecutionStore {
   ): Promise<Execution | undefined> {
     checkId(executionId, operation);
     const result = await this.call(operation, signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new GetItemCommand({
-          TableName: this.options.executionsTable,
-          Key: { executionId: { S: executionId } },
-          ConsistentRead: true,
-        }),
-        { abortSignal },
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.GetItemCommand({
+            TableName: this.options.executionsTable,
+            Key: { executionId: { S: executionId } },
+            ConsistentRead: true,
+          }),
+          { abortSignal },
+        ),
       ),
     );
     return result.Item ? fromItem(result.Item) : undefined;

@@ -25,7 +25,9 @@ import {
 } from '../../src/index.js';
 
 export const REGION = 'us-east-1';
-export const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+// Frozen: the SDK marks a credentials object it signs with (`$source`), and a marked object is no longer a
+// valid `aws.credentials` option. Every client and option gets its own copy.
+export const CREDENTIALS = Object.freeze({ accessKeyId: 'testing', secretAccessKey: 'testing' });
 
 export function motoEndpoint(): string {
   return inject('motoEndpoint');
@@ -65,7 +67,7 @@ export class CallCounter {
 const clientConfig = () => ({
   region: REGION,
   endpoint: motoEndpoint(),
-  credentials: CREDENTIALS,
+  credentials: { ...CREDENTIALS },
   maxAttempts: 1,
 });
 
@@ -148,7 +150,7 @@ export async function motoEnvironment(
   const options = parseAwsOptions({
     region: REGION,
     endpoint,
-    credentials: CREDENTIALS,
+    credentials: { ...CREDENTIALS },
     cluster: `taskport-${id}`,
     subnets: net.subnets,
     securityGroups: net.securityGroups,
