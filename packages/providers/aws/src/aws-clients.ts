@@ -59,7 +59,10 @@ export function awsCallOf(error: unknown): { service: string; operation: string 
 
 interface MiddlewareStackLike {
   add(middleware: unknown, options: { step: string; name: string; priority?: string }): void;
+  identify?(): string[];
 }
+
+const NAME_ERRORS = 'taskportNameErrors';
 
 const named = new WeakSet<object>();
 
@@ -71,7 +74,9 @@ function nameErrors<C extends object>(client: C, service: AwsService): C {
   if (named.has(client)) return client;
   named.add(client);
   const stack = (client as { middlewareStack?: MiddlewareStackLike }).middlewareStack;
-  stack?.add(
+  // Another copy of this module (or an earlier adapter) may have marked this client already.
+  if (!stack || stack.identify?.().some((entry) => entry.startsWith(NAME_ERRORS))) return client;
+  stack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
       async (args: unknown) => {
         try {
@@ -89,7 +94,7 @@ function nameErrors<C extends object>(client: C, service: AwsService): C {
           throw error;
         }
       },
-    { step: 'initialize', name: 'taskportNameErrors', priority: 'high' },
+    { step: 'initialize', name: NAME_ERRORS, priority: 'high' },
   );
   return client;
 }

@@ -22,8 +22,6 @@ interface SdkErrorLike {
   $metadata?: { httpStatusCode?: number };
   /** The raw answer, which the SDK attaches when it could not deserialize it. */
   $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
-  /** The body text, when it was not the JSON the SDK expected. */
-  $responseBodyText?: string;
   $retryable?: { throttling?: boolean };
 }
 
@@ -188,25 +186,20 @@ export function translateAwsError(
 /**
  * The message for an answer that is not what the service speaks (an HTML error page from a proxy or
  * gateway, a truncated body), or undefined for any other error. The SDK reports those as a bare
- * `SyntaxError: Unexpected token '<'`, which names neither the call nor the status. The body itself is
- * not quoted (a page may echo the request); only its `<title>`, which says what answered.
+ * `SyntaxError: Unexpected token '<'`, which names neither the call nor the status. The body is not
+ * quoted: such a page may echo the request.
  */
 function notAwsAnswer(error: unknown): string | undefined {
   const e = asSdkError(error);
-  const body = e.$responseBodyText;
-  if (e.name !== 'SyntaxError' && body === undefined) return undefined;
-  if (e.name === 'SyntaxError' && e.$response === undefined && e.$metadata === undefined) return undefined;
+  // The SDK attaches the HTTP answer to an error it raised while reading one; a SyntaxError without it
+  // is not about an answer.
+  if (e.name !== 'SyntaxError' || (e.$response === undefined && e.$metadata === undefined)) return undefined;
   const call = awsCallOf(error);
   const what = call ? `${call.service} ${call.operation}` : 'AWS';
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
   const type = headerOf(e.$response?.headers, 'content-type');
-  const title = body ? /<title>([^<]{1,120})<\/title>/i.exec(body)?.[1]?.trim() : undefined;
-  const shape = [type, body !== undefined ? `${Buffer.byteLength(body)} bytes` : undefined]
-    .filter(Boolean)
-    .join(', ');
   return (
-    `${what} answered HTTP ${status ?? '(no status)'} with a body that is not AWS JSON` +
-    `${shape ? ` (${shape}${title ? `, titled "${title}"` : ''})` : ''}; ` +
+    `${what} answered HTTP ${status ?? '(no status)'} with a body that is not AWS JSON${type ? ` (${type})` : ''}; ` +
     'something between taskport and AWS answered instead (a proxy, a gateway, or the endpoint in aws.endpoint / TASKPORT_AWS_ENDPOINT): check those, then try again'
   );
 }

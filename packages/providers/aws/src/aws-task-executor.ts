@@ -46,8 +46,10 @@ const WINDING_DOWN = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING']);
 /**
  * Runs tasks on ECS Fargate.
  *
- * - Task definitions: one deterministic family per ImageID (plus a variant per set of secret ARNs), looked
- *   up once and cached, so a warm start is exactly one RunTask call.
+ * - Task definitions: one deterministic family per ImageID (plus a variant per set of secret ARNs). An image
+ *   registered by `AwsImageRegistry` names its revision (`providerRef`), which is started as is, so even the
+ *   first start in a process is one RunTask call; other images' revisions are looked up (or registered)
+ *   once per process and cached.
  * - The command is the container override `command` (argv); env is the override `environment`; secrets that
  *   are Secrets Manager / SSM ARNs go through the task definition's `secrets`.
  * - Idempotent start: RunTask's `clientToken` is derived from the idempotency key (or is random per call, so
@@ -119,12 +121,14 @@ export class AwsTaskExecutor implements TaskExecutor {
           errorName((error as { cause?: unknown }).cause) === 'ClientException'
         ) {
           this.taskDefinitions.delete(prepared.family);
+          // Also when it was the registry's revision: that one is gone, look the family up.
           const fresh = await this.taskDefinitionFor(
             request.image,
             prepared.secretRefs,
             prepared.family,
             operation,
             signal,
+            false,
           );
           // No task was started, and the parameters differ now: a derived token keeps the retry idempotent.
           const clientToken = `${input.clientToken}-r`;
@@ -363,16 +367,22 @@ export class AwsTaskExecutor implements TaskExecutor {
     return { input, secretRefs, family, deadline };
   }
 
-  /** The task definition ARN for an image (and secret set): cached, looked up or registered once per process. */
+  /**
+   * The task definition ARN for an image (and secret set): the registry's revision when the image names one
+   * of this family, else cached, looked up or registered once per process.
+   */
   private taskDefinitionFor(
     image: ImageInfo,
     secrets: SecretRef[],
     family: string,
     operation: string,
     signal: AbortSignal | undefined,
+    useRegistered = true,
   ): Promise<string> {
     const cached = this.taskDefinitions.get(family);
     if (cached) return cached;
+    const registered = useRegistered ? registeredRevision(image, family, this.options.region) : undefined;
+    if (registered) return Promise.resolve(registered);
     const pending = ensureTaskDefinition(
       this.clients,
       {
@@ -468,6 +478,20 @@ export class AwsTaskExecutor implements TaskExecutor {
     if (timer) clearTimeout(timer);
     this.watchdogs.delete(executionId);
   }
+}
+
+const TASK_DEFINITION_ARN =
+  /^arn:aws[\w-]*:ecs:([a-z0-9-]+):\d{12}:task-definition\/([A-Za-z0-9_-]{1,255}):\d+$/;
+
+/**
+ * The revision `AwsImageRegistry` registered for this image (its `providerRef`), when it is of the family
+ * this executor would use, in its region. The registry checked the revision against the same options when
+ * it registered it (same family prefix, so the same deployment); a revision deregistered since is caught
+ * by RunTask, and the start then looks the family up.
+ */
+function registeredRevision(image: ImageInfo, family: string, region: string): string | undefined {
+  const match = image.providerRef ? TASK_DEFINITION_ARN.exec(image.providerRef) : null;
+  return match && match[1] === region && match[2] === family ? image.providerRef : undefined;
 }
 
 function hash(text: string, length = 8): string {
