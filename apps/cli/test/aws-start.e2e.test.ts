@@ -77,7 +77,7 @@ async function callsOfStart(args: string[], ports: Record<string, string> = {}):
     env: MOTO_ENV,
   });
   expect(result.code, result.stderr).toBe(0);
-  expect(result.stdout).toMatch(/^[0-9a-f]{32}\n$/);
+  expect(result.stdout).toMatch(/^[0-9a-f-]{32,36}\n$/);
   return [...proxy.calls];
 }
 
