@@ -1,5 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AwsImageRegistry, type AwsOptions, ensureAwsResources, parseAwsOptions } from '@taskport/aws';
 import type { ImageInfo } from '@taskport/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,7 +13,9 @@ import {
   type Moto,
   startMoto,
 } from './helpers/aws-moto.js';
-import { Sandbox } from './helpers/sandbox.js';
+import { MAIN, Sandbox } from './helpers/sandbox.js';
+
+const PROBE = fileURLToPath(new URL('../bench/probe.mjs', import.meta.url));
 
 // What one `taskport run --detach` costs on AWS, counted on the wire by a proxy between the CLI process and
 // moto: RunTask plus at most one read to resolve the image, plus the record when history is on DynamoDB.
@@ -67,11 +71,16 @@ function credentials() {
   return { accessKeyId: MOTO_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: MOTO_ENV.AWS_SECRET_ACCESS_KEY };
 }
 
-/** Runs `taskport run --detach <args> -- true` against the proxy and returns the calls it made. */
-async function callsOfStart(args: string[], ports: Record<string, string> = {}): Promise<string[]> {
+async function writeConfig(ports: Record<string, string> = {}): Promise<string> {
   const config = join(sandbox.root, 'taskport.yaml');
   const providers = { taskExecutor: 'aws', imageRegistry: 'aws', ...ports };
   await writeFile(config, `${JSON.stringify({ providers, aws: proxied }, null, 2)}\n`);
+  return config;
+}
+
+/** Runs `taskport run --detach <args> -- true` against the proxy and returns the calls it made. */
+async function callsOfStart(args: string[], ports: Record<string, string> = {}): Promise<string[]> {
+  const config = await writeConfig(ports);
   proxy.reset();
   const result = await sandbox.run(['--config', config, 'run', '--detach', ...args, '--', 'true'], {
     env: MOTO_ENV,
@@ -108,5 +117,39 @@ describe('taskport run --detach on AWS (moto, counted on the wire)', () => {
     });
     expect(calls.slice(0, 2).sort()).toEqual(['DynamoDB.GetItem', 'DynamoDB.Query']);
     expect(calls.slice(2)).toEqual(['ECS.RunTask', 'DynamoDB.PutItem']);
+  });
+
+  it('imports only the SDK clients the start calls: ECS and DynamoDB, not IAM or CloudWatch Logs', async () => {
+    const config = await writeConfig();
+    const out = join(sandbox.root, 'probe.json');
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          PROBE,
+          MAIN,
+          '--config',
+          config,
+          'run',
+          '--detach',
+          '--image',
+          image.imageId,
+          '--',
+          'true',
+        ],
+        {
+          cwd: sandbox.root,
+          env: { ...sandbox.env, ...MOTO_ENV, TASKPORT_PROBE_OUT: out, TASKPORT_PROBE_MODULES: '1' },
+          stdio: 'ignore',
+        },
+      );
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    expect(code).toBe(0);
+    const { modules } = JSON.parse(await readFile(out, 'utf8')) as { modules: string[] };
+    const clients = new Set(modules.flatMap((url) => /@aws-sdk\/client-([a-z0-9-]+)\//.exec(url)?.[1] ?? []));
+    expect([...clients].sort()).toEqual(['dynamodb', 'ecs']);
   });
 });
