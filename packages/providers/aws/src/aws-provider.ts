@@ -9,8 +9,9 @@ import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 
 /**
  * The AWS provider as the composition root loads it: one plain factory per port (the SDK clients are built,
- * and their SDK modules imported, on first use, once per options object, and shared by the ports), and the backend logger (JSON lines on stderr, which the
- * platform's log collector ships to CloudWatch Logs for BackendObservability to search).
+ * and their SDK modules imported, on first use, once per options object, and shared by the ports), and the
+ * backend logger (JSON lines on stderr, which the platform's log collector ships to CloudWatch Logs for
+ * BackendObservability to search).
  */
 export const taskportProvider: ProviderPackage<AwsOptions> = {
   name: 'aws',
