@@ -37,6 +37,7 @@ export {
   type ImageConfig,
   type LegacyImageParams,
   type LegacySections,
+  looksLikeImageId,
   type PermissionConfig,
   type ResourceConfig,
   type RuntimeConfig,
@@ -84,7 +85,7 @@ export { JsonLinesLogger, nullLogger, teeLogger } from './logging/json-lines-log
 export type { BackendLogEntry, BackendLogger } from './ports/backend-logger.js';
 export type { BackendObservability } from './ports/backend-observability.js';
 export type { ExecutionPage, ExecutionStore, ListExecutionsQuery } from './ports/execution-store.js';
-export type { ImageRegistry, RegisterImageOptions } from './ports/image-registry.js';
+export type { GetImageOptions, ImageRegistry, RegisterImageOptions } from './ports/image-registry.js';
 export type { LogAggregator, StreamLogsOptions } from './ports/log-aggregator.js';
 export type { OperationOptions } from './ports/operation-options.js';
 export {

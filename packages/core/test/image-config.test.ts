@@ -6,6 +6,7 @@ import {
   fromLegacyParams,
   type ImageConfig,
   type LegacyImageParams,
+  looksLikeImageId,
   toLegacyParams,
 } from '../src/domain/image-config.js';
 import { ValidationError } from '../src/errors/taskport-error.js';
@@ -146,6 +147,18 @@ describe('ImageID', () => {
     expect(id({ image: 'alpine', isDefault: true, registeredBy: 'bo@example.com' })).toBe(
       id({ image: 'alpine' }),
     );
+  });
+
+  it('is recognised by its shape, and names of other shapes are not taken for one', () => {
+    const images = [
+      'alpine',
+      'ghcr.io/acme/app:1.2',
+      'localhost:5000/team/app:v2',
+      'alpine@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    ];
+    for (const image of images) expect(looksLikeImageId(id({ image })), image).toBe(true);
+    for (const name of [...images, 'python:3.12', 'app:v1-deadbeef0', 'alpine latest-0123abcd', ''])
+      expect(looksLikeImageId(name), name).toBe(false);
   });
 
   it('lowercases digest hex, so one digest in two spellings gives one id', () => {

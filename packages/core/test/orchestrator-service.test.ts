@@ -193,6 +193,73 @@ describe('OrchestratorService.runCommand', () => {
     expect(executor.started).toHaveLength(1);
   });
 
+  it('asks the registry for the image without its default flag (a run never reads it)', async () => {
+    const { service } = setup();
+    const seen: unknown[] = [];
+    const registry = service.imageRegistry();
+    const getImage = registry.getImage.bind(registry);
+    registry.getImage = (ref, options) => {
+      seen.push(options?.withDefaultFlag);
+      return getImage(ref, options);
+    };
+    await service.runCommand('ana@example.com', { command: 'true', image: 'python:3.12' });
+    expect(seen).toEqual([false]);
+  });
+
+  it('looks up the idempotency key and the image at the same time', async () => {
+    const { store, service } = setup();
+    const registry = service.imageRegistry();
+    const getImage = registry.getImage.bind(registry);
+    const findByKey = store.findByIdempotencyKey.bind(store);
+    // Each lookup waits until the other one has started: this only finishes when they overlap.
+    let imageStarted!: () => void;
+    let keyStarted!: () => void;
+    const imageGate = new Promise<void>((resolve) => {
+      imageStarted = resolve;
+    });
+    const keyGate = new Promise<void>((resolve) => {
+      keyStarted = resolve;
+    });
+    store.findByIdempotencyKey = async (...args: Parameters<typeof findByKey>) => {
+      keyStarted();
+      await imageGate;
+      return findByKey(...args);
+    };
+    registry.getImage = async (ref, options) => {
+      imageStarted();
+      await keyGate;
+      return getImage(ref, options);
+    };
+    const run = service.runCommand('ana@example.com', {
+      command: 'true',
+      image: 'python:3.12',
+      idempotencyKey: 'together-1',
+    });
+    const timeout = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('the two lookups ran one after the other')), 2000).unref(),
+    );
+    await expect(Promise.race([run, timeout])).resolves.toMatchObject({ reused: false });
+  });
+
+  it('returns the execution of a repeated idempotency key even when its image is gone since', async () => {
+    const { executor, service } = setup();
+    const first = await service.runCommand('ana@example.com', {
+      command: 'true',
+      image: 'python:3.12',
+      idempotencyKey: 'gone-1',
+    });
+    service.imageRegistry().getImage = async (ref) => {
+      throw new NotFoundError(`image not found: ${ref}`);
+    };
+    const second = await service.runCommand('ana@example.com', {
+      command: 'true',
+      image: 'python:3.12',
+      idempotencyKey: 'gone-1',
+    });
+    expect(second).toMatchObject({ reused: true, execution: { executionId: first.execution.executionId } });
+    expect(executor.started).toHaveLength(1);
+  });
+
   it('returns the shared task when a concurrent run with the same key recorded it first, and stops nothing', async () => {
     const { executor, store, service } = setup();
     // The provider is idempotent on the key (ECS clientToken): both starts get the same task back.

@@ -293,6 +293,16 @@ export function computeImageId(config: CanonicalImageConfig): string {
   return `${config.reference.familiarName}:${version}-${hash}`;
 }
 
+const IMAGE_ID_SHAPE = /^\S+:[^\s:/]+-[0-9a-f]{8}$/;
+
+/**
+ * True when `ref` has the shape of an ImageID (`<name>:<version>-<8 hex>`). A string of any other shape
+ * can only be an image name, so a registry can skip its id lookup for it.
+ */
+export function looksLikeImageId(ref: string): boolean {
+  return IMAGE_ID_SHAPE.test(ref);
+}
+
 /** True when two canonical configs describe the same runnable image (same ImageID). */
 export function sameImageConfig(a: CanonicalImageConfig, b: CanonicalImageConfig): boolean {
   return computeImageId(a) === computeImageId(b);

@@ -2,6 +2,17 @@ import type { ImageConfig } from '../domain/image-config.js';
 import type { ImageInfo } from '../domain/image-info.js';
 import type { OperationOptions } from './operation-options.js';
 
+/** Options of `getImage`. */
+export interface GetImageOptions extends OperationOptions {
+  /**
+   * Whether the caller reads `isDefault` of the result. With `false` a registry may skip the read that
+   * computes it (for an id lookup that read is often the only other call); `isDefault` is then `false`
+   * unless the lookup learnt it anyway. The Service passes `false` when it resolves the image of a run.
+   * @default true
+   */
+  withDefaultFlag?: boolean;
+}
+
 export interface RegisterImageOptions extends OperationOptions {
   /** Request that registers it; stored on the ImageInfo. */
   requestId?: string;
@@ -32,7 +43,7 @@ export interface ImageRegistry {
    * @throws NotFoundError when nothing matches `ref`
    * @throws ValidationError when `ref` is empty
    */
-  getImage(ref: string, options?: OperationOptions): Promise<ImageInfo>;
+  getImage(ref: string, options?: GetImageOptions): Promise<ImageInfo>;
 
   /**
    * Removes the image and every provider artefact behind it. Removing the default leaves no default.

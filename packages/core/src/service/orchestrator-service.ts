@@ -156,13 +156,17 @@ export class OrchestratorService {
       const valid = validateExecutionRequest(request);
       const user = userEmail.trim();
       const fingerprint = valid.idempotencyKey ? executionRequestFingerprint(valid) : undefined;
+      // The image lookup does not depend on the key lookup: start it now, so that a start with a key
+      // waits for one round trip, not two. Its failure is reported below, or moot when the key was seen.
+      const imageLookup = this.resolveImage(valid.image, signal);
+      imageLookup.catch(() => undefined);
       if (valid.idempotencyKey) {
         const existing = await this.ports.executionStore.findByIdempotencyKey(user, valid.idempotencyKey, {
           signal,
         });
         if (existing) return this.reuse(existing, valid, fingerprint, requestId);
       }
-      const image = await this.resolveImage(valid.image, signal);
+      const image = await imageLookup;
       const executor = this.ports.taskExecutor;
       const started = await executor.startTask(
         userEmail,
@@ -605,7 +609,8 @@ export class OrchestratorService {
   }
 
   private async resolveImage(ref: string, signal: AbortSignal | undefined): Promise<ImageInfo> {
-    if (ref !== '') return this.ports.imageRegistry.getImage(ref, { signal });
+    // A run never reads `isDefault`, so the registry may skip the read that computes it.
+    if (ref !== '') return this.ports.imageRegistry.getImage(ref, { signal, withDefaultFlag: false });
     const fallback = await this.ports.imageRegistry.getDefaultImage({ signal });
     // An executor that runs commands on the host needs no image: `taskport run -- echo hi` works on a
     // fresh install. Executors that pull images still require one.

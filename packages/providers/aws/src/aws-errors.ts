@@ -9,6 +9,7 @@ import {
   UnavailableError,
 } from '@taskport/core';
 import { type ErrorClass, type RetryPolicy, withRetry } from '@taskport/provider-utils';
+import { awsCallOf } from './aws-clients.js';
 
 export const PROVIDER = 'aws';
 
@@ -19,6 +20,8 @@ interface SdkErrorLike {
   code?: string;
   $fault?: 'client' | 'server';
   $metadata?: { httpStatusCode?: number };
+  /** The raw answer, which the SDK attaches when it could not deserialize it. */
+  $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
   $retryable?: { throttling?: boolean };
 }
 
@@ -135,6 +138,8 @@ export function translateAwsError(
   const name = e.name ?? 'Error';
   const detail = `${name}: ${e.message ?? String(error)}`;
   const options = { cause: error, provider: PROVIDER, operation };
+  const garbled = notAwsAnswer(error);
+  if (garbled) return new ProviderError(garbled, options);
   if (hints.notFound?.includes(name)) {
     return new NotFoundError(`${hints.what ?? 'the resource'} does not exist (${detail})`, options);
   }
@@ -176,6 +181,33 @@ export function translateAwsError(
     );
   }
   return new ProviderError(`AWS call failed (${detail})`, options);
+}
+
+/**
+ * The message for an answer that is not what the service speaks (an HTML error page from a proxy or
+ * gateway, a truncated body), or undefined for any other error. The SDK reports those as a bare
+ * `SyntaxError: Unexpected token '<'`, which names neither the call nor the status. The body is not
+ * quoted: such a page may echo the request.
+ */
+function notAwsAnswer(error: unknown): string | undefined {
+  const e = asSdkError(error);
+  // The SDK attaches the HTTP answer to an error it raised while reading one; a SyntaxError without it
+  // is not about an answer.
+  if (e.name !== 'SyntaxError' || (e.$response === undefined && e.$metadata === undefined)) return undefined;
+  const call = awsCallOf(error);
+  const what = call ? `${call.service} ${call.operation}` : 'AWS';
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  const type = headerOf(e.$response?.headers, 'content-type');
+  return (
+    `${what} answered HTTP ${status ?? '(no status)'} with a body that is not AWS JSON${type ? ` (${type})` : ''}; ` +
+    'something between taskport and AWS answered instead (a proxy, a gateway, or the endpoint in aws.endpoint / TASKPORT_AWS_ENDPOINT): check those, then try again'
+  );
+}
+
+function headerOf(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
 }
 
 /** Retries `call` and translates its final error: the usual way every adapter method talks to AWS. */

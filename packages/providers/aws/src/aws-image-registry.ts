@@ -1,27 +1,18 @@
-import {
-  type AttributeValue,
-  DeleteItemCommand,
-  GetItemCommand,
-  QueryCommand,
-  ScanCommand,
+import type {
+  AttributeValue,
   TransactionCanceledException,
-  type TransactWriteItem,
-  TransactWriteItemsCommand,
+  TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteTaskDefinitionsCommand,
-  DeregisterTaskDefinitionCommand,
-  ListTaskDefinitionsCommand,
-} from '@aws-sdk/client-ecs';
-import { GetRoleCommand } from '@aws-sdk/client-iam';
 import {
   type CanonicalImageConfig,
   ConflictError,
   canonicalImageConfig,
   computeImageId,
+  type GetImageOptions,
   type ImageConfig,
   type ImageInfo,
   type ImageRegistry,
+  looksLikeImageId,
   NotFoundError,
   type OperationOptions,
   type Platform,
@@ -31,7 +22,7 @@ import {
   toImageInfo,
   ValidationError,
 } from '@taskport/core';
-import { awsClients } from './aws-clients.js';
+import { AwsClientSource, awsClients } from './aws-clients.js';
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
 import { type AwsClients, type AwsOptions, accountIdOf } from './aws-options.js';
 import { marshalItem, unmarshalItem } from './dynamodb-codec.js';
@@ -57,18 +48,22 @@ const DELETE_BATCH = 10;
  *   roles with IAM GetRole, registers the task definition, then writes the item (and the default pointer)
  *   in one transaction; if that write fails, the new revision is deregistered again.
  * - The default is one pointer item (`pk = "default"`), so at most one image is ever the default; it is
- *   changed in the same transaction as the image, or with a conditional write.
- * - Name lookups query a GSI on the normalised reference and read every page.
+ *   changed in the same transaction as the image, or with a conditional write. The pointer carries a copy
+ *   of the default image's item (images never change once written), so `getDefaultImage` is one read.
+ * - Lookups cost one read where they can: an ImageID is one GetItem; a name that cannot be an ImageID is
+ *   one Query of a GSI on the normalised reference (every page); the pointer is read only when the caller
+ *   wants `isDefault` or several images share the name. The ImageInfo's `providerRef` is the task
+ *   definition ARN, so an `AwsTaskExecutor` starts it without looking the task definition up.
  */
 export class AwsImageRegistry implements ImageRegistry {
   readonly provider = PROVIDER;
-  private readonly clients: AwsClients;
+  private readonly clients: AwsClientSource;
 
   constructor(
     private readonly options: AwsOptions,
-    clients?: AwsClients,
+    clients?: Partial<AwsClients> | AwsClientSource,
   ) {
-    this.clients = clients ?? awsClients(options);
+    this.clients = clients instanceof AwsClientSource ? clients : awsClients(options, clients);
   }
 
   async registerImage(config: ImageConfig, options: RegisterImageOptions = {}): Promise<ImageInfo> {
@@ -79,7 +74,7 @@ export class AwsImageRegistry implements ImageRegistry {
 
     const existing = await this.getItem(imageId, operation, signal);
     if (existing) {
-      await this.applyDefaultRule(imageId, canonical.isDefault, operation, signal);
+      await this.applyDefaultRule(existing, canonical.isDefault, operation, signal);
       return this.withDefaultFlag(existing, operation, signal);
     }
 
@@ -93,7 +88,7 @@ export class AwsImageRegistry implements ImageRegistry {
     };
     const family = familyFor(this.options.familyPrefix, imageId);
     const taskDefinition = await ensureTaskDefinition(
-      this.clients.ecs,
+      this.clients,
       {
         family,
         imageId,
@@ -126,7 +121,7 @@ export class AwsImageRegistry implements ImageRegistry {
           await this.deregister([taskDefinition.arn], operation).catch(() => undefined);
         }
         if (winner) {
-          await this.applyDefaultRule(imageId, canonical.isDefault, operation, signal);
+          await this.applyDefaultRule(winner, canonical.isDefault, operation, signal);
           return this.withDefaultFlag(winner, operation, signal);
         }
       } else if (taskDefinition.registered) {
@@ -142,30 +137,36 @@ export class AwsImageRegistry implements ImageRegistry {
     const { signal } = options;
     const items = await allItems((startKey) =>
       this.db(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new ScanCommand({
-            TableName: this.options.imagesTable,
-            ConsistentRead: true,
-            FilterExpression: 'begins_with(pk, :prefix)',
-            ExpressionAttributeValues: { ':prefix': { S: IMAGE_PREFIX } },
-            ExclusiveStartKey: startKey,
-          }),
-          { abortSignal },
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.ScanCommand({
+              TableName: this.options.imagesTable,
+              ConsistentRead: true,
+              // The pointer comes along in the same scan: no second read for the default flags.
+              FilterExpression: 'begins_with(pk, :prefix) OR pk = :pointer',
+              ExpressionAttributeValues: {
+                ':prefix': { S: IMAGE_PREFIX },
+                ':pointer': { S: DEFAULT_POINTER },
+              },
+              ExclusiveStartKey: startKey,
+            }),
+            { abortSignal },
+          ),
         ),
       ),
     );
-    const images = items.map(fromItem);
-    const defaultId = await this.defaultImageId(operation, signal);
+    const defaultId = items.find((item) => item.pk?.S === DEFAULT_POINTER)?.imageId?.S;
+    const images = items.filter((item) => item.pk?.S !== DEFAULT_POINTER).map(fromItem);
     for (const image of images) image.isDefault = image.imageId === defaultId;
     return images.sort(
       (a, b) => Number(b.isDefault) - Number(a.isDefault) || b.createdAt.localeCompare(a.createdAt),
     );
   }
 
-  async getImage(ref: string, options: OperationOptions = {}): Promise<ImageInfo> {
+  async getImage(ref: string, options: GetImageOptions = {}): Promise<ImageInfo> {
     const operation = 'ImageRegistry.getImage';
-    const matches = await this.resolve(ref, operation, options.signal);
-    return this.withDefaultFlag(this.pick(matches), operation, options.signal);
+    const matches = await this.resolve(ref, operation, options.signal, options.withDefaultFlag !== false);
+    return this.pick(matches);
   }
 
   async removeImage(ref: string, options: OperationOptions = {}): Promise<void> {
@@ -179,38 +180,45 @@ export class AwsImageRegistry implements ImageRegistry {
       );
     }
     const image = matches[0]!;
-    // Artefacts first: if this fails half-way the image is still listed and removing it again finishes the job.
-    await this.deregisterFamily(familyFor(this.options.familyPrefix, image.imageId), operation, signal);
+    // Removing the default leaves no default; only clear the pointer if it still points here. First, so
+    // that the pointer's copy never outlives the image. Then the artefacts: if this fails half-way the
+    // image is still listed and removing it again finishes the job.
     await this.db(operation, signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new DeleteItemCommand({
-          TableName: this.options.imagesTable,
-          Key: { pk: { S: IMAGE_PREFIX + image.imageId } },
-        }),
-        { abortSignal },
-      ),
-    );
-    // Removing the default leaves no default; only clear the pointer if it still points here.
-    await this.db(operation, signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new DeleteItemCommand({
-          TableName: this.options.imagesTable,
-          Key: { pk: { S: DEFAULT_POINTER } },
-          ConditionExpression: 'imageId = :id',
-          ExpressionAttributeValues: { ':id': { S: image.imageId } },
-        }),
-        { abortSignal },
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.DeleteItemCommand({
+            TableName: this.options.imagesTable,
+            Key: { pk: { S: DEFAULT_POINTER } },
+            ConditionExpression: 'imageId = :id',
+            ExpressionAttributeValues: { ':id': { S: image.imageId } },
+          }),
+          { abortSignal },
+        ),
       ),
     ).catch((error) => {
       if (!ConflictError.isInstance(error)) throw error;
     });
+    await this.deregisterFamily(familyFor(this.options.familyPrefix, image.imageId), operation, signal);
+    await this.db(operation, signal, (abortSignal) =>
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.DeleteItemCommand({
+            TableName: this.options.imagesTable,
+            Key: { pk: { S: IMAGE_PREFIX + image.imageId } },
+          }),
+          { abortSignal },
+        ),
+      ),
+    );
   }
 
   async getDefaultImage(options: OperationOptions = {}): Promise<ImageInfo | null> {
     const operation = 'ImageRegistry.getDefaultImage';
-    const id = await this.defaultImageId(operation, options.signal);
-    if (!id) return null;
-    const item = await this.getItem(id, operation, options.signal);
+    const pointer = await this.pointer(operation, options.signal);
+    if (!pointer) return null;
+    if (pointer.image) return { ...pointer.image, isDefault: true };
+    // A pointer written before pointers carried the image: read the image itself.
+    const item = await this.getItem(pointer.imageId, operation, options.signal);
     return item ? { ...item, isDefault: true } : null;
   }
 
@@ -220,20 +228,22 @@ export class AwsImageRegistry implements ImageRegistry {
     const image = this.pick(await this.resolve(ref, operation, signal));
     try {
       await this.db(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                ConditionCheck: {
-                  TableName: this.options.imagesTable,
-                  Key: { pk: { S: IMAGE_PREFIX + image.imageId } },
-                  ConditionExpression: 'attribute_exists(pk)',
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.TransactWriteItemsCommand({
+              TransactItems: [
+                {
+                  ConditionCheck: {
+                    TableName: this.options.imagesTable,
+                    Key: { pk: { S: IMAGE_PREFIX + image.imageId } },
+                    ConditionExpression: 'attribute_exists(pk)',
+                  },
                 },
-              },
-              { Put: { TableName: this.options.imagesTable, Item: this.pointerItem(image.imageId) } },
-            ],
-          }),
-          { abortSignal },
+                { Put: { TableName: this.options.imagesTable, Item: this.pointerItem(image) } },
+              ],
+            }),
+            { abortSignal },
+          ),
         ),
       );
     } catch (error) {
@@ -295,7 +305,10 @@ export class AwsImageRegistry implements ImageRegistry {
     try {
       const result = await awsCall(
         operation,
-        () => this.clients.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal: signal }),
+        () =>
+          this.clients.iam((client, sdk) =>
+            client.send(new sdk.GetRoleCommand({ RoleName: name }), { abortSignal: signal }),
+          ),
         {
           policy: this.options.retry,
           signal,
@@ -337,13 +350,15 @@ export class AwsImageRegistry implements ImageRegistry {
     const pointer = (conditional: boolean): TransactWriteItem => ({
       Put: {
         TableName: this.options.imagesTable,
-        Item: this.pointerItem(info.imageId),
+        Item: this.pointerItem(info),
         ...(conditional ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
       },
     });
     const write = (items: TransactWriteItem[]) =>
       this.db(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(new TransactWriteItemsCommand({ TransactItems: items }), { abortSignal }),
+        this.clients.dynamodb((client, sdk) =>
+          client.send(new sdk.TransactWriteItemsCommand({ TransactItems: items }), { abortSignal }),
+        ),
       );
     if (isDefault === true) {
       await write([put, pointer(false)]);
@@ -369,72 +384,93 @@ export class AwsImageRegistry implements ImageRegistry {
 
   /** Re-registration of an existing config: true -> make it the default; false -> clear it if it is; absent -> default if none. */
   private async applyDefaultRule(
-    imageId: string,
+    image: ImageInfo,
     isDefault: boolean | undefined,
     operation: string,
     signal: AbortSignal | undefined,
   ) {
+    const { imageId } = image;
     const ignoreLostCondition = (error: unknown) => {
       if (!ConflictError.isInstance(error)) throw error;
     };
     if (isDefault === false) {
       await this.db(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new DeleteItemCommand({
-            TableName: this.options.imagesTable,
-            Key: { pk: { S: DEFAULT_POINTER } },
-            ConditionExpression: 'imageId = :id',
-            ExpressionAttributeValues: { ':id': { S: imageId } },
-          }),
-          { abortSignal },
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.DeleteItemCommand({
+              TableName: this.options.imagesTable,
+              Key: { pk: { S: DEFAULT_POINTER } },
+              ConditionExpression: 'imageId = :id',
+              ExpressionAttributeValues: { ':id': { S: imageId } },
+            }),
+            { abortSignal },
+          ),
         ),
       ).catch(ignoreLostCondition);
       return;
     }
     await this.db(operation, signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              ConditionCheck: {
-                TableName: this.options.imagesTable,
-                Key: { pk: { S: IMAGE_PREFIX + imageId } },
-                ConditionExpression: 'attribute_exists(pk)',
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.TransactWriteItemsCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName: this.options.imagesTable,
+                  Key: { pk: { S: IMAGE_PREFIX + imageId } },
+                  ConditionExpression: 'attribute_exists(pk)',
+                },
               },
-            },
-            {
-              Put: {
-                TableName: this.options.imagesTable,
-                Item: this.pointerItem(imageId),
-                ...(isDefault === undefined ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+              {
+                Put: {
+                  TableName: this.options.imagesTable,
+                  Item: this.pointerItem(image),
+                  ...(isDefault === undefined ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+                },
               },
-            },
-          ],
-        }),
-        { abortSignal },
+            ],
+          }),
+          { abortSignal },
+        ),
       ),
     ).catch(ignoreLostCondition);
   }
 
-  private pointerItem(imageId: string): Record<string, AttributeValue> {
-    return marshalItem({ pk: DEFAULT_POINTER, imageId, updatedAt: new Date().toISOString() });
+  /** The pointer to the default image, with a copy of its item (images never change once written). */
+  private pointerItem(image: ImageInfo): Record<string, AttributeValue> {
+    return {
+      ...marshalItem({ pk: DEFAULT_POINTER, imageId: image.imageId, updatedAt: new Date().toISOString() }),
+      image: { M: toItem(image) },
+    };
+  }
+
+  private async pointer(
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ imageId: string; image: ImageInfo | undefined } | undefined> {
+    const result = await this.db(operation, signal, (abortSignal) =>
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.GetItemCommand({
+            TableName: this.options.imagesTable,
+            Key: { pk: { S: DEFAULT_POINTER } },
+            ConsistentRead: true,
+          }),
+          { abortSignal },
+        ),
+      ),
+    );
+    const imageId = result.Item?.imageId?.S;
+    if (!imageId) return undefined;
+    const copy = result.Item?.image?.M;
+    return { imageId, image: copy ? fromItem(copy) : undefined };
   }
 
   private async defaultImageId(
     operation: string,
     signal: AbortSignal | undefined,
   ): Promise<string | undefined> {
-    const result = await this.db(operation, signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new GetItemCommand({
-          TableName: this.options.imagesTable,
-          Key: { pk: { S: DEFAULT_POINTER } },
-          ConsistentRead: true,
-        }),
-        { abortSignal },
-      ),
-    );
-    return result.Item?.imageId?.S;
+    return (await this.pointer(operation, signal))?.imageId;
   }
 
   private async getItem(
@@ -443,13 +479,15 @@ export class AwsImageRegistry implements ImageRegistry {
     signal: AbortSignal | undefined,
   ): Promise<ImageInfo | undefined> {
     const result = await this.db(operation, signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new GetItemCommand({
-          TableName: this.options.imagesTable,
-          Key: { pk: { S: IMAGE_PREFIX + imageId } },
-          ConsistentRead: true,
-        }),
-        { abortSignal },
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.GetItemCommand({
+            TableName: this.options.imagesTable,
+            Key: { pk: { S: IMAGE_PREFIX + imageId } },
+            ConsistentRead: true,
+          }),
+          { abortSignal },
+        ),
       ),
     );
     return result.Item ? fromItem(result.Item) : undefined;
@@ -465,12 +503,15 @@ export class AwsImageRegistry implements ImageRegistry {
 
   /**
    * Every image `ref` names: an ImageID (exact, first; `id:` forces it), else the exact registered string or
-   * the normalised reference, read from the GSI over all pages.
+   * the normalised reference, read from the GSI over all pages. A string that cannot be an ImageID skips
+   * the id read. The default pointer is read (alongside, not after) when `withDefaultFlag` asks for the
+   * flags, and whenever several images match, since the default among them wins.
    */
   private async resolve(
     ref: string,
     operation: string,
     signal: AbortSignal | undefined,
+    withDefaultFlag = false,
   ): Promise<ImageInfo[]> {
     if (typeof ref !== 'string' || ref.trim() === '') {
       throw new ValidationError('an image reference or ImageID is required', {
@@ -481,14 +522,30 @@ export class AwsImageRegistry implements ImageRegistry {
     }
     const wanted = ref.trim();
     const explicitId = wanted.startsWith('id:') ? wanted.slice(3) : undefined;
-    const byId = await this.getItem(explicitId ?? wanted, operation, signal);
-    if (byId) return [byId];
+    const id = explicitId ?? (looksLikeImageId(wanted) ? wanted : undefined);
+    let pointer: Promise<string | undefined> | undefined;
+    const defaultId = () => {
+      pointer ??= this.defaultImageId(operation, signal);
+      return pointer;
+    };
+    if (withDefaultFlag) defaultId().catch(() => undefined);
+    const flagged = async (images: ImageInfo[]) => {
+      const current = withDefaultFlag || images.length > 1 ? await defaultId() : undefined;
+      for (const image of images) image.isDefault = image.imageId === current;
+      return images.sort(
+        (a, b) => Number(b.isDefault) - Number(a.isDefault) || b.createdAt.localeCompare(a.createdAt),
+      );
+    };
     const notFound = () =>
       new NotFoundError(`no image matches "${ref}"; list images with \`taskport images list\``, {
         provider: PROVIDER,
         operation,
       });
-    if (explicitId !== undefined) throw notFound();
+    if (id !== undefined) {
+      const byId = await this.getItem(id, operation, signal);
+      if (byId) return flagged([byId]);
+      if (explicitId !== undefined) throw notFound();
+    }
     let normalized: string;
     try {
       normalized = parseImageReference(wanted).normalized;
@@ -497,28 +554,25 @@ export class AwsImageRegistry implements ImageRegistry {
     }
     const items = await allItems((startKey) =>
       this.db(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new QueryCommand({
-            TableName: this.options.imagesTable,
-            IndexName: IMAGES_BY_REFERENCE_INDEX,
-            KeyConditionExpression: '#ref = :ref',
-            ExpressionAttributeNames: { '#ref': 'reference' },
-            ExpressionAttributeValues: { ':ref': { S: normalized } },
-            ExclusiveStartKey: startKey,
-          }),
-          { abortSignal },
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.QueryCommand({
+              TableName: this.options.imagesTable,
+              IndexName: IMAGES_BY_REFERENCE_INDEX,
+              KeyConditionExpression: '#ref = :ref',
+              ExpressionAttributeNames: { '#ref': 'reference' },
+              ExpressionAttributeValues: { ':ref': { S: normalized } },
+              ExclusiveStartKey: startKey,
+            }),
+            { abortSignal },
+          ),
         ),
       ),
     );
     const matches = items.map(fromItem);
     if (matches.length === 0) throw notFound();
     const exact = matches.filter((m) => m.image === wanted);
-    const candidates = exact.length ? exact : matches;
-    const defaultId = await this.defaultImageId(operation, signal);
-    for (const c of candidates) c.isDefault = c.imageId === defaultId;
-    return candidates.sort(
-      (a, b) => Number(b.isDefault) - Number(a.isDefault) || b.createdAt.localeCompare(a.createdAt),
-    );
+    return flagged(exact.length ? exact : matches);
   }
 
   /** The default among the matches, else the newest (`resolve` sorts them that way). */
@@ -539,11 +593,18 @@ export class AwsImageRegistry implements ImageRegistry {
         const page = await awsCall(
           operation,
           () =>
-            this.clients.ecs.send(
-              new ListTaskDefinitionsCommand({ familyPrefix: family, status, nextToken, maxResults: 100 }),
-              {
-                abortSignal: signal,
-              },
+            this.clients.ecs((client, sdk) =>
+              client.send(
+                new sdk.ListTaskDefinitionsCommand({
+                  familyPrefix: family,
+                  status,
+                  nextToken,
+                  maxResults: 100,
+                }),
+                {
+                  abortSignal: signal,
+                },
+              ),
             ),
           { policy: this.options.retry, signal },
         );
@@ -565,9 +626,11 @@ export class AwsImageRegistry implements ImageRegistry {
         await awsCall(
           operation,
           () =>
-            this.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }), {
-              abortSignal: signal,
-            }),
+            this.clients.ecs((client, sdk) =>
+              client.send(new sdk.DeregisterTaskDefinitionCommand({ taskDefinition: arn }), {
+                abortSignal: signal,
+              }),
+            ),
           {
             policy: this.options.retry,
             signal,
@@ -584,9 +647,11 @@ export class AwsImageRegistry implements ImageRegistry {
       await awsCall(
         operation,
         () =>
-          this.clients.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: batch }), {
-            abortSignal: signal,
-          }),
+          this.clients.ecs((client, sdk) =>
+            client.send(new sdk.DeleteTaskDefinitionsCommand({ taskDefinitions: batch }), {
+              abortSignal: signal,
+            }),
+          ),
         {
           policy: this.options.retry,
           signal,
@@ -615,7 +680,7 @@ export class AwsImageRegistry implements ImageRegistry {
 
 function cancellationReasons(error: unknown): string[] {
   const cause = TaskportError.isInstance(error) ? error.cause : error;
-  if (cause instanceof TransactionCanceledException || errorName(cause) === 'TransactionCanceledException') {
+  if (errorName(cause) === 'TransactionCanceledException') {
     return ((cause as TransactionCanceledException).CancellationReasons ?? []).map((r) => r.Code ?? 'None');
   }
   return [];

@@ -1,11 +1,5 @@
-import { CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DescribeTableCommand,
-} from '@aws-sdk/client-dynamodb';
-import { CreateClusterCommand } from '@aws-sdk/client-ecs';
-import { awsClients } from './aws-clients.js';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { AwsClientSource, awsClients } from './aws-clients.js';
 import { errorName, withAwsRetry } from './aws-errors.js';
 import { IMAGES_BY_REFERENCE_INDEX } from './aws-image-registry.js';
 import type { AwsClients, AwsOptions } from './aws-options.js';
@@ -70,13 +64,14 @@ export function executionsTableDefinition(tableName: string): CreateTableCommand
  */
 export async function ensureAwsResources(
   options: AwsOptions,
-  clients: AwsClients = awsClients(options),
+  given?: Partial<AwsClients> | AwsClientSource,
   what: { tables?: boolean; logGroups?: boolean; cluster?: boolean } = {
     tables: true,
     logGroups: true,
     cluster: true,
   },
 ): Promise<void> {
+  const clients = given instanceof AwsClientSource ? given : awsClients(options, given);
   const ignoreExisting = (names: string[]) => (error: unknown) => {
     if (!names.includes(errorName(error) ?? '')) throw error;
   };
@@ -87,7 +82,7 @@ export async function ensureAwsResources(
       executionsTableDefinition(options.executionsTable),
     ]) {
       tasks.push(
-        withAwsRetry(() => clients.dynamodb.send(new CreateTableCommand(definition)), {
+        withAwsRetry(() => clients.dynamodb((db, sdk) => db.send(new sdk.CreateTableCommand(definition))), {
           policy: options.retry,
         })
           .catch(ignoreExisting(['ResourceInUseException']))
@@ -98,25 +93,32 @@ export async function ensureAwsResources(
   if (what.logGroups) {
     for (const logGroupName of [options.logGroup, ...options.backendLogGroups]) {
       tasks.push(
-        withAwsRetry(() => clients.logs.send(new CreateLogGroupCommand({ logGroupName })), {
-          policy: options.retry,
-        }).catch(ignoreExisting(['ResourceAlreadyExistsException'])),
+        withAwsRetry(
+          () => clients.logs((logs, sdk) => logs.send(new sdk.CreateLogGroupCommand({ logGroupName }))),
+          {
+            policy: options.retry,
+          },
+        ).catch(ignoreExisting(['ResourceAlreadyExistsException'])),
       );
     }
   }
   if (what.cluster) {
     tasks.push(
-      withAwsRetry(() => clients.ecs.send(new CreateClusterCommand({ clusterName: options.cluster })), {
-        policy: options.retry,
-      }),
+      withAwsRetry(
+        () =>
+          clients.ecs((ecs, sdk) => ecs.send(new sdk.CreateClusterCommand({ clusterName: options.cluster }))),
+        { policy: options.retry },
+      ),
     );
   }
   await Promise.all(tasks);
 }
 
-async function waitForTable(clients: AwsClients, TableName: string): Promise<void> {
+async function waitForTable(clients: AwsClientSource, TableName: string): Promise<void> {
   for (let attempt = 0; attempt < 120; attempt++) {
-    const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName }));
+    const { Table } = await clients.dynamodb((db, sdk) =>
+      db.send(new sdk.DescribeTableCommand({ TableName })),
+    );
     if (Table?.TableStatus === 'ACTIVE') return;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

@@ -1,7 +1,4 @@
-import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
-import { awsClients } from './aws-clients.js';
+import { AwsClientSource, awsClients } from './aws-clients.js';
 import { errorName, withAwsRetry } from './aws-errors.js';
 import type { AwsClients, AwsOptions } from './aws-options.js';
 import { ensureAwsResources } from './aws-resources.js';
@@ -22,12 +19,16 @@ export interface AwsSetupItem {
  */
 export async function planAwsSetup(
   options: AwsOptions,
-  clients: AwsClients = awsClients(options),
+  given: AwsClientSource | Partial<AwsClients> = {},
 ): Promise<AwsSetupItem[]> {
+  const clients = given instanceof AwsClientSource ? given : awsClients(options, given);
   const retry = { policy: options.retry };
   const table = async (name: string, purpose: string): Promise<AwsSetupItem> => {
     try {
-      await withAwsRetry(() => clients.dynamodb.send(new DescribeTableCommand({ TableName: name })), retry);
+      await withAwsRetry(
+        () => clients.dynamodb((db, sdk) => db.send(new sdk.DescribeTableCommand({ TableName: name }))),
+        retry,
+      );
       return { kind: 'dynamodb-table', name, purpose, exists: true };
     } catch (error) {
       if (errorName(error) !== 'ResourceNotFoundException') throw error;
@@ -36,7 +37,10 @@ export async function planAwsSetup(
   };
   const logGroup = async (name: string, purpose: string): Promise<AwsSetupItem> => {
     const { logGroups } = await withAwsRetry(
-      () => clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name })),
+      () =>
+        clients.logs((logs, sdk) =>
+          logs.send(new sdk.DescribeLogGroupsCommand({ logGroupNamePrefix: name })),
+        ),
       retry,
     );
     return {
@@ -48,7 +52,8 @@ export async function planAwsSetup(
   };
   const cluster = async (): Promise<AwsSetupItem> => {
     const { clusters } = await withAwsRetry(
-      () => clients.ecs.send(new DescribeClustersCommand({ clusters: [options.cluster] })),
+      () =>
+        clients.ecs((ecs, sdk) => ecs.send(new sdk.DescribeClustersCommand({ clusters: [options.cluster] }))),
       retry,
     );
     const found = (clusters ?? []).some((c) => c.status === 'ACTIVE');
@@ -69,8 +74,9 @@ export async function planAwsSetup(
  */
 export async function runAwsSetup(
   options: AwsOptions,
-  clients: AwsClients = awsClients(options),
+  given: AwsClientSource | Partial<AwsClients> = {},
 ): Promise<AwsSetupItem[]> {
+  const clients = given instanceof AwsClientSource ? given : awsClients(options, given);
   const plan = await planAwsSetup(options, clients);
   const missing = (kind: AwsSetupItem['kind']) => plan.some((item) => item.kind === kind && !item.exists);
   await ensureAwsResources(options, clients, {

@@ -1,12 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  DescribeTasksCommand,
-  ListTasksCommand,
-  RunTaskCommand,
-  type RunTaskCommandInput,
-  StopTaskCommand,
-  type Task,
-} from '@aws-sdk/client-ecs';
+import type { RunTaskCommandInput, Task } from '@aws-sdk/client-ecs';
 import {
   ConfigurationError,
   ConflictError,
@@ -27,7 +20,7 @@ import {
   ValidationError,
   validateTaskStartRequest,
 } from '@taskport/core';
-import { awsClients } from './aws-clients.js';
+import { AwsClientSource, awsClients } from './aws-clients.js';
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
 import { type AwsClients, type AwsOptions, accountIdOf } from './aws-options.js';
 import {
@@ -56,8 +49,10 @@ const WINDING_DOWN = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING']);
 /**
  * Runs tasks on ECS Fargate.
  *
- * - Task definitions: one deterministic family per ImageID (plus a variant per set of secret ARNs), looked
- *   up once and cached, so a warm start is exactly one RunTask call.
+ * - Task definitions: one deterministic family per ImageID (plus a variant per set of secret ARNs). An image
+ *   registered by `AwsImageRegistry` names its revision (`providerRef`), which is started as is, so even the
+ *   first start in a process is one RunTask call; other images' revisions are looked up (or registered)
+ *   once per process and cached.
  * - The command is the container override `command` (argv); env is the override `environment`; secrets that
  *   are Secrets Manager / SSM ARNs go through the task definition's `secrets`.
  * - Idempotent start: RunTask's `clientToken` is derived from the user, the idempotency key and the request
@@ -73,15 +68,15 @@ export class AwsTaskExecutor implements TaskExecutor {
     nativeTimeout: false,
     runsImages: true,
   };
-  private readonly clients: AwsClients;
+  private readonly clients: AwsClientSource;
   private readonly taskDefinitions = new Map<string, Promise<string>>();
   private readonly watchdogs = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly options: AwsOptions,
-    clients?: AwsClients,
+    clients?: Partial<AwsClients> | AwsClientSource,
   ) {
-    this.clients = clients ?? awsClients(options);
+    this.clients = clients instanceof AwsClientSource ? clients : awsClients(options, clients);
   }
 
   async startTask(
@@ -104,7 +99,10 @@ export class AwsTaskExecutor implements TaskExecutor {
       try {
         const result = await awsCall(
           operation,
-          () => this.clients.ecs.send(new RunTaskCommand(input), { abortSignal: signal }),
+          () =>
+            this.clients.ecs((client, sdk) =>
+              client.send(new sdk.RunTaskCommand(input), { abortSignal: signal }),
+            ),
           {
             policy: this.options.retry,
             signal,
@@ -126,21 +124,25 @@ export class AwsTaskExecutor implements TaskExecutor {
           errorName((error as { cause?: unknown }).cause) === 'ClientException'
         ) {
           this.taskDefinitions.delete(prepared.family);
+          // Also when it was the registry's revision: that one is gone, look the family up.
           const fresh = await this.taskDefinitionFor(
             request.image,
             prepared.secretRefs,
             prepared.family,
             operation,
             signal,
+            false,
           );
           // No task was started, and the parameters differ now: a derived token keeps the retry idempotent.
           const clientToken = `${input.clientToken}-r`;
           const retried = await awsCall(
             operation,
             () =>
-              this.clients.ecs.send(new RunTaskCommand({ ...input, taskDefinition: fresh, clientToken }), {
-                abortSignal: signal,
-              }),
+              this.clients.ecs((client, sdk) =>
+                client.send(new sdk.RunTaskCommand({ ...input, taskDefinition: fresh, clientToken }), {
+                  abortSignal: signal,
+                }),
+              ),
             {
               policy: this.options.retry,
               signal,
@@ -201,9 +203,15 @@ export class AwsTaskExecutor implements TaskExecutor {
       const result = await awsCall(
         operation,
         () =>
-          this.clients.ecs.send(
-            new DescribeTasksCommand({ cluster: this.options.cluster, tasks: chunk, include: ['TAGS'] }),
-            { abortSignal: signal },
+          this.clients.ecs((ecs, sdk) =>
+            ecs.send(
+              new sdk.DescribeTasksCommand({
+                cluster: this.options.cluster,
+                tasks: chunk,
+                include: ['TAGS'],
+              }),
+              { abortSignal: signal },
+            ),
           ),
         {
           policy: this.options.retry,
@@ -239,14 +247,16 @@ export class AwsTaskExecutor implements TaskExecutor {
       const page = await awsCall(
         operation,
         () =>
-          this.clients.ecs.send(
-            new ListTasksCommand({
-              cluster: this.options.cluster,
-              startedBy: this.options.startedBy,
-              desiredStatus: 'RUNNING',
-              nextToken,
-            }),
-            { abortSignal: signal },
+          this.clients.ecs((client, sdk) =>
+            client.send(
+              new sdk.ListTasksCommand({
+                cluster: this.options.cluster,
+                startedBy: this.options.startedBy,
+                desiredStatus: 'RUNNING',
+                nextToken,
+              }),
+              { abortSignal: signal },
+            ),
           ),
         { policy: this.options.retry, signal },
       );
@@ -255,9 +265,15 @@ export class AwsTaskExecutor implements TaskExecutor {
         const described = await awsCall(
           operation,
           () =>
-            this.clients.ecs.send(
-              new DescribeTasksCommand({ cluster: this.options.cluster, tasks: arns, include: ['TAGS'] }),
-              { abortSignal: signal },
+            this.clients.ecs((client, sdk) =>
+              client.send(
+                new sdk.DescribeTasksCommand({
+                  cluster: this.options.cluster,
+                  tasks: arns,
+                  include: ['TAGS'],
+                }),
+                { abortSignal: signal },
+              ),
             ),
           { policy: this.options.retry, signal },
         );
@@ -404,18 +420,24 @@ export class AwsTaskExecutor implements TaskExecutor {
     return { input, secretRefs, family, deadline };
   }
 
-  /** The task definition ARN for an image (and secret set): cached, looked up or registered once per process. */
+  /**
+   * The task definition ARN for an image (and secret set): the registry's revision when the image names one
+   * of this family, else cached, looked up or registered once per process.
+   */
   private taskDefinitionFor(
     image: ImageInfo,
     secrets: SecretRef[],
     family: string,
     operation: string,
     signal: AbortSignal | undefined,
+    useRegistered = true,
   ): Promise<string> {
     const cached = this.taskDefinitions.get(family);
     if (cached) return cached;
+    const registered = useRegistered ? registeredRevision(image, family, this.options.region) : undefined;
+    if (registered) return Promise.resolve(registered);
     const pending = ensureTaskDefinition(
-      this.clients.ecs,
+      this.clients,
       {
         family,
         imageId: image.imageId,
@@ -446,9 +468,11 @@ export class AwsTaskExecutor implements TaskExecutor {
     const result = await awsCall(
       operation,
       () =>
-        this.clients.ecs.send(
-          new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [id], include: ['TAGS'] }),
-          { abortSignal: signal },
+        this.clients.ecs((client, sdk) =>
+          client.send(
+            new sdk.DescribeTasksCommand({ cluster: this.options.cluster, tasks: [id], include: ['TAGS'] }),
+            { abortSignal: signal },
+          ),
         ),
       {
         policy: this.options.retry,
@@ -477,9 +501,11 @@ export class AwsTaskExecutor implements TaskExecutor {
     const result = await awsCall(
       operation,
       () =>
-        this.clients.ecs.send(
-          new StopTaskCommand({ cluster: this.options.cluster, task: task.taskArn, reason }),
-          { abortSignal: signal },
+        this.clients.ecs((client, sdk) =>
+          client.send(
+            new sdk.StopTaskCommand({ cluster: this.options.cluster, task: task.taskArn, reason }),
+            { abortSignal: signal },
+          ),
         ),
       { policy: this.options.retry, signal },
     );
@@ -505,6 +531,20 @@ export class AwsTaskExecutor implements TaskExecutor {
     if (timer) clearTimeout(timer);
     this.watchdogs.delete(executionId);
   }
+}
+
+const TASK_DEFINITION_ARN =
+  /^arn:aws[\w-]*:ecs:([a-z0-9-]+):\d{12}:task-definition\/([A-Za-z0-9_-]{1,255}):\d+$/;
+
+/**
+ * The revision `AwsImageRegistry` registered for this image (its `providerRef`), when it is of the family
+ * this executor would use, in its region. The registry checked the revision against the same options when
+ * it registered it (same family prefix, so the same deployment); a revision deregistered since is caught
+ * by RunTask, and the start then looks the family up.
+ */
+function registeredRevision(image: ImageInfo, family: string, region: string): string | undefined {
+  const match = image.providerRef ? TASK_DEFINITION_ARN.exec(image.providerRef) : null;
+  return match && match[1] === region && match[2] === family ? image.providerRef : undefined;
 }
 
 function hash(text: string, length = 8): string {

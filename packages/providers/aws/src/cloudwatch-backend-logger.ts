@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import {
-  CreateLogGroupCommand,
-  CreateLogStreamCommand,
-  type InputLogEvent,
-  PutLogEventsCommand,
-} from '@aws-sdk/client-cloudwatch-logs';
+import type { InputLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import type { BackendLogEntry, BackendLogger } from '@taskport/core';
+import { AwsClientSource, awsClients } from './aws-clients.js';
 import { errorName } from './aws-errors.js';
 import type { AwsClients, AwsOptions } from './aws-options.js';
 
@@ -51,11 +47,14 @@ export class CloudWatchBackendLogger implements BackendLogger {
   /** Lines that could not be shipped (for tests and diagnostics). */
   dropped = 0;
 
+  private readonly clients: AwsClientSource;
+
   constructor(
     options: AwsOptions,
-    private readonly clients: Pick<AwsClients, 'logs'>,
+    given: AwsClientSource | Partial<AwsClients> = {},
     private readonly settings: CloudWatchBackendLoggerOptions = {},
   ) {
+    this.clients = given instanceof AwsClientSource ? given : awsClients(options, given);
     this.minLevel = LEVELS[settings.minLevel ?? 'info'];
     this.logGroupName = options.backendLogGroups[0];
     this.logStreamName =
@@ -130,12 +129,14 @@ export class CloudWatchBackendLogger implements BackendLogger {
   }
 
   private put(batch: InputLogEvent[]) {
-    return this.clients.logs.send(
-      new PutLogEventsCommand({
-        logGroupName: this.logGroupName,
-        logStreamName: this.logStreamName,
-        logEvents: batch,
-      }),
+    return this.clients.logs((logs, sdk) =>
+      logs.send(
+        new sdk.PutLogEventsCommand({
+          logGroupName: this.logGroupName,
+          logStreamName: this.logStreamName,
+          logEvents: batch,
+        }),
+      ),
     );
   }
 
@@ -143,8 +144,13 @@ export class CloudWatchBackendLogger implements BackendLogger {
   private ensureStream(): Promise<void> {
     this.stream ??= (async () => {
       const createStream = () =>
-        this.clients.logs.send(
-          new CreateLogStreamCommand({ logGroupName: this.logGroupName, logStreamName: this.logStreamName }),
+        this.clients.logs((logs, sdk) =>
+          logs.send(
+            new sdk.CreateLogStreamCommand({
+              logGroupName: this.logGroupName,
+              logStreamName: this.logStreamName,
+            }),
+          ),
         );
       try {
         await createStream();
@@ -152,8 +158,8 @@ export class CloudWatchBackendLogger implements BackendLogger {
         const name = errorName(error);
         if (name === 'ResourceAlreadyExistsException') return;
         if (name !== 'ResourceNotFoundException') throw error;
-        await this.clients.logs
-          .send(new CreateLogGroupCommand({ logGroupName: this.logGroupName }))
+        await this.clients
+          .logs((logs, sdk) => logs.send(new sdk.CreateLogGroupCommand({ logGroupName: this.logGroupName })))
           .catch((e: unknown) => {
             if (errorName(e) !== 'ResourceAlreadyExistsException') throw e;
           });

@@ -1,4 +1,3 @@
-import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   type BackendObservability,
   compareLogEvents,
@@ -8,7 +7,7 @@ import {
   type OperationOptions,
   ValidationError,
 } from '@taskport/core';
-import { awsClients } from './aws-clients.js';
+import { AwsClientSource, awsClients } from './aws-clients.js';
 import { awsCall, PROVIDER } from './aws-errors.js';
 import type { AwsClients, AwsOptions } from './aws-options.js';
 
@@ -29,13 +28,13 @@ const EARLIEST_PLAUSIBLE = Date.UTC(2020, 0, 1);
  */
 export class CloudWatchBackendObservability implements BackendObservability {
   readonly provider = PROVIDER;
-  private readonly clients: AwsClients;
+  private readonly clients: AwsClientSource;
 
   constructor(
     private readonly options: AwsOptions,
-    clients?: AwsClients,
+    clients?: Partial<AwsClients> | AwsClientSource,
   ) {
-    this.clients = clients ?? awsClients(options);
+    this.clients = clients instanceof AwsClientSource ? clients : awsClients(options, clients);
   }
 
   async fetchBackendLogs(requestId: string, options: OperationOptions = {}): Promise<LogEvent[]> {
@@ -63,15 +62,17 @@ export class CloudWatchBackendObservability implements BackendObservability {
           const page = await awsCall(
             operation,
             () =>
-              this.clients.logs.send(
-                new FilterLogEventsCommand({
-                  logGroupName,
-                  startTime,
-                  endTime,
-                  ...(filterPattern ? { filterPattern } : {}),
-                  ...(nextToken ? { nextToken } : {}),
-                }),
-                { abortSignal: signal },
+              this.clients.logs((client, sdk) =>
+                client.send(
+                  new sdk.FilterLogEventsCommand({
+                    logGroupName,
+                    startTime,
+                    endTime,
+                    ...(filterPattern ? { filterPattern } : {}),
+                    ...(nextToken ? { nextToken } : {}),
+                  }),
+                  { abortSignal: signal },
+                ),
               ),
             {
               policy: this.options.retry,

@@ -1,4 +1,3 @@
-import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   type LogAggregator,
   type LogEvent,
@@ -9,7 +8,7 @@ import {
   ValidationError,
 } from '@taskport/core';
 import { RateLimiter, sleep } from '@taskport/provider-utils';
-import { awsClients } from './aws-clients.js';
+import { AwsClientSource, awsClients } from './aws-clients.js';
 import { awsCall, PROVIDER } from './aws-errors.js';
 import type { AwsClients, AwsOptions } from './aws-options.js';
 import { taskIdOf } from './aws-task-executor.js';
@@ -35,14 +34,14 @@ const MAX_POLL_MS = 5_000;
  */
 export class CloudWatchLogAggregator implements LogAggregator {
   readonly provider = PROVIDER;
-  private readonly clients: AwsClients;
+  private readonly clients: AwsClientSource;
   private readonly limiter: RateLimiter;
 
   constructor(
     private readonly options: AwsOptions,
-    clients?: AwsClients,
+    clients?: Partial<AwsClients> | AwsClientSource,
   ) {
-    this.clients = clients ?? awsClients(options);
+    this.clients = clients instanceof AwsClientSource ? clients : awsClients(options, clients);
     let limiter = limiters.get(options);
     if (!limiter) {
       limiter = new RateLimiter(options.logsRequestsPerSecond);
@@ -144,17 +143,19 @@ export class CloudWatchLogAggregator implements LogAggregator {
         operation,
         async () => {
           await this.limiter.acquire(signal);
-          return this.clients.logs.send(
-            new GetLogEventsCommand({
-              logGroupName: this.options.logGroup,
-              logStreamName: stream,
-              startFromHead: true,
-              limit: PAGE_LIMIT,
-              // startTime goes with every page: the token keeps the position, startTime the lower bound.
-              ...(since !== undefined ? { startTime: since } : {}),
-              ...(token ? { nextToken: token } : {}),
-            }),
-            { abortSignal: signal },
+          return this.clients.logs((client, sdk) =>
+            client.send(
+              new sdk.GetLogEventsCommand({
+                logGroupName: this.options.logGroup,
+                logStreamName: stream,
+                startFromHead: true,
+                limit: PAGE_LIMIT,
+                // startTime goes with every page: the token keeps the position, startTime the lower bound.
+                ...(since !== undefined ? { startTime: since } : {}),
+                ...(token ? { nextToken: token } : {}),
+              }),
+              { abortSignal: signal },
+            ),
           );
         },
         {

@@ -1,12 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  type AttributeValue,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type TransactWriteItem,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import {
   ConflictError,
   type Execution,
@@ -21,7 +14,7 @@ import {
   TaskportError,
   ValidationError,
 } from '@taskport/core';
-import { awsClients } from './aws-clients.js';
+import { AwsClientSource, awsClients } from './aws-clients.js';
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
 import type { AwsClients, AwsOptions } from './aws-options.js';
 import { marshal, marshalItem, unmarshalItem } from './dynamodb-codec.js';
@@ -64,13 +57,13 @@ function requestLinkKey(requestId: string, executionId: string): string {
  */
 export class DynamoDbExecutionStore implements ExecutionStore {
   readonly provider = PROVIDER;
-  private readonly clients: AwsClients;
+  private readonly clients: AwsClientSource;
 
   constructor(
     private readonly options: AwsOptions,
-    clients?: AwsClients,
+    clients?: Partial<AwsClients> | AwsClientSource,
   ) {
-    this.clients = clients ?? awsClients(options);
+    this.clients = clients instanceof AwsClientSource ? clients : awsClients(options, clients);
   }
 
   async create(execution: Execution, options: OperationOptions = {}): Promise<void> {
@@ -113,7 +106,7 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       });
     if (!execution.idempotencyKey) {
       await this.call(operation, options.signal, (abortSignal) =>
-        this.clients.dynamodb.send(new PutItemCommand(record), { abortSignal }),
+        this.clients.dynamodb((client, sdk) => client.send(new sdk.PutItemCommand(record), { abortSignal })),
       ).catch((error) => {
         throw ConflictError.isInstance(error) ? exists(error) : error;
       });
@@ -122,24 +115,26 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     const claim = idempotencyClaimKey(execution.createdBy, execution.idempotencyKey);
     try {
       await this.call(operation, options.signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              { Put: record },
-              {
-                Put: {
-                  TableName: this.options.executionsTable,
-                  Item: marshalItem({
-                    executionId: claim,
-                    [KIND]: 'idempotency',
-                    linkedExecutionId: execution.executionId,
-                  }),
-                  ConditionExpression: 'attribute_not_exists(executionId)',
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.TransactWriteItemsCommand({
+              TransactItems: [
+                { Put: record },
+                {
+                  Put: {
+                    TableName: this.options.executionsTable,
+                    Item: marshalItem({
+                      executionId: claim,
+                      [KIND]: 'idempotency',
+                      linkedExecutionId: execution.executionId,
+                    }),
+                    ConditionExpression: 'attribute_not_exists(executionId)',
+                  },
                 },
-              },
-            ],
-          }),
-          { abortSignal },
+              ],
+            }),
+            { abortSignal },
+          ),
         ),
       );
     } catch (error) {
@@ -230,7 +225,9 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     }
     try {
       await this.call(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(new TransactWriteItemsCommand({ TransactItems: items }), { abortSignal }),
+        this.clients.dynamodb((client, sdk) =>
+          client.send(new sdk.TransactWriteItemsCommand({ TransactItems: items }), { abortSignal }),
+        ),
       );
     } catch (error) {
       const [reason] = cancellationReasons(error);
@@ -318,19 +315,21 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     // One more than asked, to know whether there is a next page.
     while (items.length <= limit) {
       const page = await this.call(operation, query.signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new QueryCommand({
-            TableName: this.options.executionsTable,
-            IndexName: EXECUTIONS_BY_CREATED_INDEX,
-            KeyConditionExpression: keyCondition,
-            ScanIndexForward: false,
-            Limit: Math.min(1000, limit + 1),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-            ExclusiveStartKey: startKey,
-          }),
-          { abortSignal },
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.QueryCommand({
+              TableName: this.options.executionsTable,
+              IndexName: EXECUTIONS_BY_CREATED_INDEX,
+              KeyConditionExpression: keyCondition,
+              ScanIndexForward: false,
+              Limit: Math.min(1000, limit + 1),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+              ExclusiveStartKey: startKey,
+            }),
+            { abortSignal },
+          ),
         ),
       );
       for (const item of page.Items ?? []) items.push(fromItem(item));
@@ -444,16 +443,18 @@ export class DynamoDbExecutionStore implements ExecutionStore {
   ): Promise<Record<string, AttributeValue>[]> {
     return allItems((startKey) =>
       this.call(operation, signal, (abortSignal) =>
-        this.clients.dynamodb.send(
-          new QueryCommand({
-            TableName: this.options.executionsTable,
-            IndexName: index,
-            KeyConditionExpression: '#k = :v',
-            ExpressionAttributeNames: { '#k': attribute },
-            ExpressionAttributeValues: { ':v': { S: value } },
-            ExclusiveStartKey: startKey,
-          }),
-          { abortSignal },
+        this.clients.dynamodb((client, sdk) =>
+          client.send(
+            new sdk.QueryCommand({
+              TableName: this.options.executionsTable,
+              IndexName: index,
+              KeyConditionExpression: '#k = :v',
+              ExpressionAttributeNames: { '#k': attribute },
+              ExpressionAttributeValues: { ':v': { S: value } },
+              ExclusiveStartKey: startKey,
+            }),
+            { abortSignal },
+          ),
         ),
       ),
     );
@@ -475,13 +476,15 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     signal: AbortSignal | undefined,
   ): Promise<Record<string, AttributeValue> | undefined> {
     const result = await this.call(operation, signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new GetItemCommand({
-          TableName: this.options.executionsTable,
-          Key: { executionId: { S: key } },
-          ConsistentRead: true,
-        }),
-        { abortSignal },
+      this.clients.dynamodb((client, sdk) =>
+        client.send(
+          new sdk.GetItemCommand({
+            TableName: this.options.executionsTable,
+            Key: { executionId: { S: key } },
+            ConsistentRead: true,
+          }),
+          { abortSignal },
+        ),
       ),
     );
     return result.Item;

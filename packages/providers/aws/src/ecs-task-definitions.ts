@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
-import {
-  DescribeTaskDefinitionCommand,
-  type ECSClient,
-  RegisterTaskDefinitionCommand,
-  type RegisterTaskDefinitionCommandInput,
-  type TaskDefinition,
-} from '@aws-sdk/client-ecs';
+import type { RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sdk/client-ecs';
 import { type Platform, ProviderError, ValidationError } from '@taskport/core';
 import type { RetryPolicy } from '@taskport/provider-utils';
+import type { AwsClientSource } from './aws-clients.js';
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
 import type { AwsOptions } from './aws-options.js';
 
@@ -205,7 +200,7 @@ export function taskDefinitionMatches(
  * so a new process reuses what an earlier one registered; callers cache the result.
  */
 export async function ensureTaskDefinition(
-  ecs: ECSClient,
+  clients: AwsClientSource,
   spec: TaskDefinitionSpec,
   options: AwsOptions,
   operation: string,
@@ -222,9 +217,11 @@ export async function ensureTaskDefinition(
     async () => {
       try {
         return (
-          await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: spec.family }), {
-            abortSignal: context.signal,
-          })
+          await clients.ecs((ecs, sdk) =>
+            ecs.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: spec.family }), {
+              abortSignal: context.signal,
+            }),
+          )
         ).taskDefinition;
       } catch (error) {
         // ECS answers ClientException for an unknown family.
@@ -260,7 +257,10 @@ export async function ensureTaskDefinition(
   );
   const registered = await awsCall(
     operation,
-    () => ecs.send(new RegisterTaskDefinitionCommand(input), { abortSignal: context.signal }),
+    () =>
+      clients.ecs((ecs, sdk) =>
+        ecs.send(new sdk.RegisterTaskDefinitionCommand(input), { abortSignal: context.signal }),
+      ),
     { policy: context.retry, signal: context.signal },
   );
   const arn = registered.taskDefinition?.taskDefinitionArn;

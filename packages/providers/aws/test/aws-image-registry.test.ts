@@ -1,9 +1,10 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeTaskDefinitionCommand,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
-import { ConflictError, ProviderError, ValidationError } from '@taskport/core';
+import { ConflictError, type ImageInfo, ProviderError, ValidationError } from '@taskport/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsImageRegistry, ensureAwsResources, familyFor } from '../src/index.js';
 import { createRole, type MotoEnvironment, motoEnvironment } from './support/moto.js';
@@ -189,6 +190,87 @@ describe('AwsImageRegistry (moto)', () => {
     const error = await registry.removeImage('busybox:1.36').catch((e) => e);
     expect(ConflictError.isInstance(error)).toBe(true);
     for (const id of ids) expect(error.message).toContain(id);
+  });
+
+  it('a lookup for a run is one read: an ImageID one GetItem, a name one Query, the default one GetItem', async () => {
+    await setup();
+    const alpine = await registry.registerImage({ image: 'alpine:3.20', registeredBy: BY });
+    const busybox = await registry.registerImage({
+      image: 'busybox:1.36',
+      registeredBy: BY,
+      isDefault: false,
+    });
+    const reads = async (lookup: () => Promise<ImageInfo | null>) => {
+      env.clients.counter.reset();
+      const info = await lookup();
+      return { info, calls: [...env.clients.counter.calls].sort() };
+    };
+    // What a run asks for: no default flag, and the task definition ARN comes with the image.
+    expect(await reads(() => registry.getImage(busybox.imageId, { withDefaultFlag: false }))).toEqual({
+      info: { ...busybox, isDefault: false },
+      calls: ['dynamodb:GetItemCommand'],
+    });
+    expect(await reads(() => registry.getImage('busybox:1.36', { withDefaultFlag: false }))).toEqual({
+      info: { ...busybox, isDefault: false },
+      calls: ['dynamodb:QueryCommand'],
+    });
+    expect(await reads(() => registry.getDefaultImage())).toEqual({
+      info: { ...alpine, isDefault: true },
+      calls: ['dynamodb:GetItemCommand'],
+    });
+    expect(alpine.providerRef).toMatch(/:task-definition\//);
+    // With the flag, the pointer is read alongside the lookup, not after it.
+    expect(await reads(() => registry.getImage(alpine.imageId))).toEqual({
+      info: { ...alpine, isDefault: true },
+      calls: ['dynamodb:GetItemCommand', 'dynamodb:GetItemCommand'],
+    });
+    expect(env.clients.counter.maxInFlight).toBe(2);
+    expect(await reads(() => registry.getImage('alpine:3.20'))).toMatchObject({
+      info: { imageId: alpine.imageId, isDefault: true },
+      calls: ['dynamodb:GetItemCommand', 'dynamodb:QueryCommand'],
+    });
+    // A listing reads the pointer in the same scan.
+    expect(await reads(async () => (await registry.listImages()) as unknown as ImageInfo)).toEqual({
+      info: [
+        { ...alpine, isDefault: true },
+        { ...busybox, isDefault: false },
+      ],
+      calls: ['dynamodb:ScanCommand'],
+    });
+  });
+
+  it('a name several images share costs one more read, for the default among them', async () => {
+    await setup();
+    const small = await registry.registerImage({ image: 'busybox:1.36', registeredBy: BY, isDefault: true });
+    const large = await registry.registerImage({
+      image: 'busybox:1.36',
+      registeredBy: BY,
+      resources: { cpu: 512, memory: 1024 },
+    });
+    env.clients.counter.reset();
+    const picked = await registry.getImage('busybox:1.36', { withDefaultFlag: false });
+    expect(picked).toEqual({ ...small, isDefault: true });
+    expect(env.clients.counter.calls.sort()).toEqual(['dynamodb:GetItemCommand', 'dynamodb:QueryCommand']);
+    await registry.setDefaultImage(large.imageId);
+    expect((await registry.getImage('busybox:1.36', { withDefaultFlag: false })).imageId).toBe(large.imageId);
+    expect(await registry.getDefaultImage()).toEqual({ ...large, isDefault: true });
+  });
+
+  it('a default pointer without the copy of its image (as older versions wrote it) still resolves', async () => {
+    await setup();
+    const info = await registry.registerImage({ image: 'alpine:3.20', registeredBy: BY, isDefault: false });
+    await env.clients.dynamodb.send(
+      new PutItemCommand({
+        TableName: env.options.imagesTable,
+        Item: {
+          pk: { S: 'default' },
+          imageId: { S: info.imageId },
+          updatedAt: { S: new Date().toISOString() },
+        },
+      }),
+    );
+    expect(await registry.getDefaultImage()).toEqual({ ...info, isDefault: true });
+    expect((await registry.getImage(info.imageId)).isDefault).toBe(true);
   });
 
   it('removeImage deregisters every revision of the family, deleting at most 10 per call', async () => {

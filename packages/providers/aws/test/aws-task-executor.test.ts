@@ -11,7 +11,7 @@ import {
   ValidationError,
 } from '@taskport/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AwsTaskExecutor } from '../src/index.js';
+import { AwsImageRegistry, AwsTaskExecutor, familyFor } from '../src/index.js';
 import { foreignImage } from './support/images.js';
 import { type MotoEnvironment, motoEnvironment, setTaskState } from './support/moto.js';
 
@@ -109,6 +109,48 @@ describe('AwsTaskExecutor (moto)', () => {
     const used = (await describeRaw(second.executionId)).taskDefinitionArn!;
     expect(used).not.toBe(arn);
     expect(env.clients.counter.calls).toContain('ecs:RegisterTaskDefinitionCommand');
+  });
+
+  it('an image registered by AwsImageRegistry starts with one RunTask call in a new process; a revision deregistered since is replaced', async () => {
+    await setup();
+    const image = await new AwsImageRegistry(env.options, env.clients).registerImage({
+      image: 'alpine:3.20',
+      registeredBy: USER,
+    });
+    env.clients.counter.reset();
+    const started = await executor.startTask(USER, request({ image }));
+    expect(env.clients.counter.calls).toEqual(['ecs:RunTaskCommand']);
+    expect((await describeRaw(started.executionId)).taskDefinitionArn).toBe(image.providerRef);
+
+    await env.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: image.providerRef }));
+    const fresh = new AwsTaskExecutor(env.options, env.clients);
+    env.clients.counter.reset();
+    const again = await fresh.startTask(USER, request({ image }));
+    fresh.close();
+    expect(env.clients.counter.calls).toEqual([
+      'ecs:RunTaskCommand',
+      'ecs:DescribeTaskDefinitionCommand',
+      'ecs:RegisterTaskDefinitionCommand',
+      'ecs:RunTaskCommand',
+    ]);
+    expect((await describeRaw(again.executionId)).taskDefinitionArn).not.toBe(image.providerRef);
+  });
+
+  it('a providerRef that is not a revision of its own family here is not trusted: the family is looked up', async () => {
+    await setup();
+    const image = foreignImage();
+    const family = familyFor(env.options.familyPrefix, image.imageId);
+    for (const providerRef of [
+      `arn:aws:ecs:eu-west-1:123456789012:task-definition/${family}:1`,
+      'arn:aws:ecs:us-east-1:123456789012:task-definition/someone-else:1',
+      'projects/acme/locations/europe-west1/jobs/tool',
+    ]) {
+      const cold = new AwsTaskExecutor(env.options, env.clients);
+      env.clients.counter.reset();
+      await cold.startTask(USER, request({ image: { ...image, providerRef } }));
+      cold.close();
+      expect(env.clients.counter.calls[0], providerRef).toBe('ecs:DescribeTaskDefinitionCommand');
+    }
   });
 
   it('the command reaches the container as argv data, with env, labels as tags and startedBy', async () => {

@@ -1,7 +1,7 @@
 import { ListTasksCommand } from '@aws-sdk/client-ecs';
-import { UnavailableError } from '@taskport/core';
+import { ProviderError, UnavailableError } from '@taskport/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AwsTaskExecutor } from '../src/index.js';
+import { AwsImageRegistry, AwsTaskExecutor } from '../src/index.js';
 import { FaultProxy } from './support/fault-proxy.js';
 import { foreignImage } from './support/images.js';
 import { type MotoEnvironment, motoClients, motoEndpoint, motoEnvironment } from './support/moto.js';
@@ -95,5 +95,65 @@ describe('starts under injected throttling and lost responses (proxy in front of
     expect(error.message).toContain('Rate exceeded');
     expect(proxy.counts.throttled).toBe(4);
     expect(await listAll(env.options.cluster)).toEqual([]);
+  });
+
+  it('an HTML error page from a proxy is retried, then fails as a ProviderError naming service, operation and HTTP status', async () => {
+    proxy = new FaultProxy({
+      upstream: motoEndpoint(),
+      operation: 'RunTask',
+      throttleShare: 0,
+      lostResponseShare: 0,
+      htmlShare: 1,
+      htmlStatus: 502,
+    });
+    const endpoint = await proxy.start();
+    env = await motoEnvironment(
+      { retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3, budgetMs: 2000 } },
+      endpoint,
+    );
+    const executor = new AwsTaskExecutor(env.options, env.clients);
+    const error = await executor
+      .startTask('load@taskport.test', {
+        command: 'true',
+        image: foreignImage(),
+        env: { TOKEN_LIKE: 'not-in-the-message' },
+        secrets: {},
+        labels: {},
+        requestId: 'req-html',
+      })
+      .catch((e) => e);
+    executor.close();
+    expect(ProviderError.isInstance(error), String(error)).toBe(true);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(
+      /^\[aws\] TaskExecutor\.startTask: ECS RunTask answered HTTP 502 with a body that is not AWS JSON \(text\/html; charset=utf-8[^)]*\)/,
+    );
+    expect(error.message).toContain('aws.endpoint');
+    expect(error.message).not.toMatch(/SyntaxError|Unexpected token|not-in-the-message/);
+    expect(error.cause?.name).toBe('SyntaxError');
+    // The normal retry budget was spent on it (a gateway error may pass), and nothing started.
+    expect(proxy.counts.html).toBe(3);
+    expect(await listAll(env.options.cluster)).toEqual([]);
+  });
+
+  it('an HTML page with HTTP 200 (a captive portal) is not retried', async () => {
+    proxy = new FaultProxy({
+      upstream: motoEndpoint(),
+      operation: 'GetItem',
+      throttleShare: 0,
+      lostResponseShare: 0,
+      htmlShare: 1,
+      htmlStatus: 200,
+    });
+    const endpoint = await proxy.start();
+    env = await motoEnvironment({ retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 } }, endpoint);
+    const error = await new AwsImageRegistry(env.options, env.clients)
+      .getImage('alpine:3.20-0123abcd', { withDefaultFlag: false })
+      .catch((e) => e);
+    expect(ProviderError.isInstance(error), String(error)).toBe(true);
+    expect(error.message).toContain(
+      '[aws] ImageRegistry.getImage: DynamoDB GetItem answered HTTP 200 with a body that is not AWS JSON (text/html',
+    );
+    expect(proxy.counts.html).toBe(1);
   });
 });

@@ -1,3 +1,4 @@
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   DescribeTasksCommand,
   ListTaskDefinitionsCommand,
@@ -8,7 +9,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsTaskExecutor } from '../src/index.js';
 import { foreignImage } from './support/images.js';
-import { type MotoEnvironment, motoEnvironment } from './support/moto.js';
+import { CREDENTIALS, type MotoEnvironment, motoEndpoint, motoEnvironment, REGION } from './support/moto.js';
 
 /*
  * Where moto 5.2.5 is weaker than AWS. Each test pins the gap on the raw API (so an upgrade that closes it shows
@@ -113,5 +114,43 @@ describe('named moto gaps', () => {
     expect(repeat.tasks![0]!.taskArn).toBe(again.tasks![0]!.taskArn);
     expect(again.tasks![0]!.lastStatus).toBe('PROVISIONING');
     expect(again.tasks![0]!.containers![0]!.exitCode).toBeUndefined();
+  });
+
+  it('gap: RunTask in a VPC without enableDnsHostnames is an internal error (private_dns_name); AWS starts the task', async () => {
+    env = await motoEnvironment();
+    const ec2 = new EC2Client({
+      region: REGION,
+      endpoint: motoEndpoint(),
+      credentials: { ...CREDENTIALS },
+      maxAttempts: 1,
+    });
+    // A new VPC has enableDnsHostnames off (moto's default VPC has it on, which the other tests use).
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.91.0.0/16' }));
+    const { Subnet } = await ec2.send(
+      new CreateSubnetCommand({ VpcId: Vpc!.VpcId!, CidrBlock: '10.91.1.0/24' }),
+    );
+    const executor = new AwsTaskExecutor(
+      { ...env.options, subnets: [Subnet!.SubnetId!], securityGroups: [] },
+      env.clients,
+    );
+    const error = await executor
+      .startTask('gaps@taskport.test', {
+        command: 'true',
+        image: foreignImage(),
+        env: {},
+        secrets: {},
+        labels: {},
+        requestId: 'req-gaps',
+      })
+      .catch((e) => e);
+    executor.close();
+    // moto fails with AttributeError 'NetworkInterface' object has no attribute 'private_dns_name' and
+    // answers werkzeug's HTML 500 page, which the adapter names as such after its retries. On AWS the task
+    // starts (its network interface just has no private DNS name); on moto use a VPC with enableDnsHostnames.
+    expect(error.code).toBe('PROVIDER');
+    expect(error.message).toContain(
+      'ECS RunTask answered HTTP 500 with a body that is not AWS JSON (text/html',
+    );
+    expect(error.cause?.$metadata?.httpStatusCode).toBe(500);
   });
 });

@@ -10,6 +10,12 @@ export interface FaultProxyOptions {
   throttleShare: number;
   /** Share of those calls that reach upstream but whose answer is replaced by a 5xx (a lost response). */
   lostResponseShare: number;
+  /**
+   * Share of those calls answered, without reaching upstream, by an HTML error page (as a proxy or load
+   * balancer in front of AWS does), with `htmlStatus` (default 502).
+   */
+  htmlShare?: number;
+  htmlStatus?: number;
   random?: () => number;
 }
 
@@ -18,7 +24,7 @@ export interface FaultProxyOptions {
  * HTTP 400 `InvalidParameterException` "Rate exceeded"; a 5xx after the work was done is a lost response.
  */
 export class FaultProxy {
-  readonly counts = { forwarded: 0, throttled: 0, lost: 0 };
+  readonly counts = { forwarded: 0, throttled: 0, lost: 0, html: 0 };
   private server: Server | undefined;
 
   constructor(private readonly options: FaultProxyOptions) {}
@@ -43,7 +49,24 @@ export class FaultProxy {
           outgoing.end(JSON.stringify({ __type: 'InvalidParameterException', message: 'Rate exceeded' }));
           return;
         }
-        const lose = disturbed && roll < this.options.throttleShare + this.options.lostResponseShare;
+        const htmlShare = this.options.htmlShare ?? 0;
+        if (
+          disturbed &&
+          roll >= this.options.throttleShare &&
+          roll < this.options.throttleShare + htmlShare
+        ) {
+          this.counts.html++;
+          const status = this.options.htmlStatus ?? 502;
+          outgoing.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+          outgoing.end(
+            `<html><head><title>${status} Bad Gateway</title></head><body><h1>${status} Bad Gateway</h1><hr><center>fault-proxy</center></body></html>`,
+          );
+          return;
+        }
+        const lose =
+          disturbed &&
+          roll >= this.options.throttleShare + htmlShare &&
+          roll < this.options.throttleShare + htmlShare + this.options.lostResponseShare;
         this.forward(upstream, incoming, body, (status, headers, answer) => {
           this.counts.forwarded++;
           if (lose) {

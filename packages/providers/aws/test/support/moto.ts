@@ -31,7 +31,9 @@ import {
 } from '../../src/index.js';
 
 export const REGION = 'us-east-1';
-export const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+// Frozen: the SDK marks a credentials object it signs with (`$source`), and a marked object is no longer a
+// valid `aws.credentials` option. Every client and option gets its own copy.
+export const CREDENTIALS = Object.freeze({ accessKeyId: 'testing', secretAccessKey: 'testing' });
 
 export function motoEndpoint(): string {
   return inject('motoEndpoint');
@@ -44,16 +46,26 @@ export function randomName(prefix: string): string {
 /** Counts SDK commands per client (an initialize-step middleware sees every call once, retries included). */
 export class CallCounter {
   readonly calls: string[] = [];
+  /** The most calls that were under way at once since the last reset (concurrent calls show as > 1). */
+  maxInFlight = 0;
+  private inFlight = 0;
 
   attach<C extends { middlewareStack: { add: (...args: never[]) => unknown } }>(
     client: C,
     service: string,
   ): C {
     (client.middlewareStack as unknown as { add: (mw: unknown, options: unknown) => void }).add(
-      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
-        this.calls.push(`${service}:${context.commandName ?? '?'}`);
-        return next(args);
-      },
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+        async (args: unknown) => {
+          this.calls.push(`${service}:${context.commandName ?? '?'}`);
+          this.inFlight++;
+          this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+          try {
+            return await next(args);
+          } finally {
+            this.inFlight--;
+          }
+        },
       { step: 'initialize', name: `taskportCallCounter-${service}` },
     );
     return client;
@@ -65,6 +77,7 @@ export class CallCounter {
 
   reset(): void {
     this.calls.length = 0;
+    this.maxInFlight = 0;
   }
 }
 
