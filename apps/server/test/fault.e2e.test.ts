@@ -105,7 +105,12 @@ describe('faults', () => {
     const batch = `b${Date.now()}`;
     const keys = Array.from({ length: 30 }, (_, i) => `${batch}-${i}`);
     const submit = (k: string) =>
-      api<{ execution: { executionId: string } }>('POST', '/api/v1/run', { command: 'true', labels: { batch } }, { 'idempotency-key': k })
+      api<{ execution: { executionId: string } }>(
+        'POST',
+        '/api/v1/run',
+        { command: 'true', labels: { batch } },
+        { 'idempotency-key': k },
+      )
         .then((r) => (r.status === 202 ? r.body.execution.executionId : undefined))
         .catch(() => undefined);
     const firstTry = keys.map(async (k, i) => {
@@ -126,7 +131,10 @@ describe('faults', () => {
       if (id) expect(retried[i]).toBe(id);
     });
     expect(retried.every(Boolean)).toBe(true);
-    const listed = await api<{ executions: { executionId: string }[] }>('GET', `/api/v1/executions?limit=1000&label=batch%3D${batch}`);
+    const listed = await api<{ executions: { executionId: string }[] }>(
+      'GET',
+      `/api/v1/executions?limit=1000&label=batch%3D${batch}`,
+    );
     expect(listed.body.executions.length).toBe(keys.length);
     expect(new Set(listed.body.executions.map((e) => e.executionId)).size).toBe(keys.length);
   });

@@ -28,8 +28,7 @@ export async function followToEnd(
       let buffer = '';
       for await (const chunk of response.body) {
         buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        let at: number;
-        while ((at = buffer.indexOf('\n\n')) !== -1) {
+        for (let at = buffer.indexOf('\n\n'); at !== -1; at = buffer.indexOf('\n\n')) {
           const message = parseSseBlock(buffer.slice(0, at));
           buffer = buffer.slice(at + 2);
           if (!message) continue;
