@@ -163,7 +163,14 @@ export const RunBody = Type.Object(
       Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Same as the Idempotency-Key header' }),
     ),
   },
-  { title: 'RunRequest', additionalProperties: false },
+  {
+    title: 'RunRequest',
+    additionalProperties: false,
+    examples: [
+      { command: ['echo', 'hello'], labels: { example: 'yes' } },
+      { command: 'echo "$GREETING"', env: { GREETING: 'hi' } },
+    ],
+  },
 );
 export type RunBodyJson = Static<typeof RunBody>;
 
@@ -231,7 +238,10 @@ export const WaitResponse = Type.Object(
 export const LogsQuery = Type.Object(
   {
     after: Type.Optional(
-      Type.String({ maxLength: 200, description: 'Cursor of the last event seen; the page starts after it' }),
+      Type.String({
+        pattern: '^\\d{1,16}\\.[A-Za-z0-9_:/+=-]{1,128}$',
+        description: 'Cursor of the last event seen (its `cursor`); the page starts after it',
+      }),
     ),
     since: Type.Optional(
       Type.Integer({
