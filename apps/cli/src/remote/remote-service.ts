@@ -88,6 +88,7 @@ export class RemoteService implements TaskportApi, UsersApi {
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     if (query.cursor) params.set('cursor', query.cursor);
     if (query.status && query.status.length > 0) params.set('status', query.status.join(','));
+    // Label filters: the server applies them (`label=k=v`); the query type gains them with `list --label`.
     const labels = (query as { labels?: Record<string, string> }).labels ?? {};
     for (const [k, v] of Object.entries(labels)) params.append('label', `${k}=${v}`);
     const body = await this.call<{ executions: ExecutionJson[]; nextCursor: string | null }>(
