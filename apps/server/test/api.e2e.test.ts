@@ -49,7 +49,7 @@ describe('runs over HTTP with the local provider', () => {
     expect(logs.body.nextCursor).toBeNull();
   });
 
-  it('the same Idempotency-Key returns the first execution and starts nothing', async () => {
+  it('the same Idempotency-Key returns the first execution and starts nothing; keys are per user', async () => {
     const key = `k${Date.now()}`;
     const first = await h.call<{ execution: ExecutionBody; reused: boolean }>('POST', '/api/v1/run', {
       body: { command: 'true' },
@@ -62,13 +62,23 @@ describe('runs over HTTP with the local provider', () => {
     expect(again.status).toBe(202);
     expect(again.body.reused).toBe(true);
     expect(again.body.execution.executionId).toBe(first.body.execution.executionId);
-    const other = await h.call<{ error: { code: string } }>('POST', '/api/v1/run', {
+    // Keys are per user: another user's same key starts its own execution, never answered with ours.
+    const other = await h.call<{ execution: ExecutionBody; reused: boolean }>('POST', '/api/v1/run', {
       key: h.keys.developer,
       body: { command: 'true' },
       headers: { 'idempotency-key': key },
     });
-    expect(other.status).toBe(409);
-    expect(other.body.error.code).toBe('CONFLICT');
+    expect(other.status).toBe(202);
+    expect(other.body.reused).toBe(false);
+    expect(other.body.execution.executionId).not.toBe(first.body.execution.executionId);
+    expect(other.body.execution.createdBy).toBe('developer@example.com');
+    // The same key for a different request is refused.
+    const changed = await h.call<{ error: { code: string } }>('POST', '/api/v1/run', {
+      body: { command: 'false' },
+      headers: { 'idempotency-key': key },
+    });
+    expect(changed.status).toBe(409);
+    expect(changed.body.error.code).toBe('CONFLICT');
   });
 
   it('DELETE kills a running task; a second kill says it had already finished', async () => {

@@ -78,7 +78,8 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
       };
       const result = await ctx.service.runCommand(principal.email, runRequest, { requestId: request.id });
       if (result.reused && !sameUser(result.execution.createdBy, principal.email)) {
-        // Keys are global in the store; never hand one user's execution to another.
+        // The Service scopes keys per user; should a store ever answer across users, never hand one
+        // user's execution to another.
         throw new ConflictError('this idempotency key was used by another user; choose another key', {
           details: { field: 'idempotencyKey' },
         });
