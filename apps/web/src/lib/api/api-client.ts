@@ -6,6 +6,7 @@ import type {
   ImageConfigBody,
   ImageInfo,
   LogEvent,
+  LogsPage,
   RunBody,
   TraceResult,
   WhoAmI,
@@ -62,6 +63,11 @@ export class ApiClient {
     return key ? { authorization: `Bearer ${key}` } : {};
   }
 
+  /** The fetch the client uses (the log stream reads its body itself). */
+  get fetch(): typeof fetch {
+    return this.#fetch;
+  }
+
   /** Reports a 401 seen outside `request` (the log stream) the same way. */
   reportUnauthorized(error: ApiError): void {
     this.#options.onUnauthorized?.(error);
@@ -103,7 +109,7 @@ export class ApiClient {
 
   /** Who holds `key` (or the session's key). Used by sign-in to check a key before keeping it. */
   whoami(key?: string, signal?: AbortSignal): Promise<WhoAmI> {
-    return this.request<WhoAmI>('GET', '/whoami', { ...(key ? { key } : {}), ...(signal ? { signal } : {}) });
+    return this.request<WhoAmI>('GET', '/users/me', { ...(key ? { key } : {}), ...(signal ? { signal } : {}) });
   }
 
   listExecutions(query: ExecutionQuery, signal?: AbortSignal): Promise<ExecutionPage> {
@@ -120,14 +126,28 @@ export class ApiClient {
     return this.request<Execution>('GET', `/executions/${encodeURIComponent(id)}`, signal ? { signal } : {});
   }
 
-  /** Every log line so far, as one JSON page (the download uses it). */
-  async getLogs(id: string, signal?: AbortSignal): Promise<LogEvent[]> {
-    const body = await this.request<{ events: LogEvent[] }>(
-      'GET',
-      `/executions/${encodeURIComponent(id)}/logs`,
-      signal ? { signal } : {},
-    );
-    return body.events;
+  /** One JSON page of log events after `after` (a cursor). */
+  getLogsPage(id: string, after?: string, limit = 10_000, signal?: AbortSignal): Promise<LogsPage> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (after) query.set('after', after);
+    return this.request<LogsPage>('GET', `/executions/${encodeURIComponent(id)}/logs`, {
+      query,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /**
+   * Every log event so far, page after page (the download uses it, so it has the whole log even when the
+   * view has dropped old rows). Stops at the last page, or when a page brings nothing new.
+   */
+  async *allLogs(id: string, signal?: AbortSignal): AsyncGenerator<LogEvent[]> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.getLogsPage(id, after, 10_000, signal);
+      if (page.events.length) yield page.events;
+      if (!page.nextCursor || page.events.length === 0 || page.nextCursor === after) return;
+      after = page.nextCursor;
+    }
   }
 
   /** Asks for a kill; the final status arrives later (TERMINATING first). */
@@ -149,13 +169,11 @@ export class ApiClient {
   }
 
   registerImage(config: ImageConfigBody): Promise<ImageInfo> {
-    return this.request<{ image: ImageInfo }>('POST', '/images', { body: config }).then((body) => body.image);
+    return this.request<ImageInfo>('POST', '/images', { body: config });
   }
 
   setDefaultImage(ref: string): Promise<ImageInfo> {
-    return this.request<{ image: ImageInfo }>('PUT', `/images/${encodeURIComponent(ref)}/default`).then(
-      (body) => body.image,
-    );
+    return this.request<ImageInfo>('PUT', '/images/default', { body: { ref } });
   }
 
   removeImage(ref: string): Promise<void> {

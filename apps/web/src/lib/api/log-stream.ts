@@ -9,6 +9,8 @@ export interface LogStreamHandlers {
   /** Events in arrival order, one call per chunk read from the wire (the view batches its work per frame). */
   onEvents(events: LogEvent[]): void;
   onState?(state: LogStreamState): void;
+  /** The `end` event's data: the execution as it finished. */
+  onEnd?(execution: Execution): void;
   /** A failure the stream will not retry (401, 403, 404); a 401 has also gone to the client's handler. */
   onFatal?(error: ApiError): void;
 }
@@ -50,7 +52,7 @@ export async function followLogs(
     try {
       const headers: Record<string, string> = { accept: 'text/event-stream', ...client.authHeaders() };
       if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
-      const response = await fetch(client.url(path), { headers, signal, cache: 'no-store' });
+      const response = await client.fetch(client.url(path), { headers, signal, cache: 'no-store' });
       if (!response.ok) {
         const error = await apiErrorFrom(response);
         if (error.status === 401) client.reportUnauthorized(error);
@@ -72,13 +74,15 @@ export async function followLogs(
           if (message.retry !== undefined) delay = Math.min(message.retry, maxDelay);
           if (message.event === 'end') {
             ended = true;
+            const final = parseJson<Execution>(message.data);
+            if (final?.executionId) handlers.onEnd?.(final);
             continue;
           }
           if (message.event !== 'log' && message.event !== 'message') continue;
           const event = parseLogEvent(message.data);
           if (!event) continue;
           batch.push(event);
-          lastEventId = message.id ?? event.eventId;
+          lastEventId = message.id ?? event.cursor ?? event.eventId;
         }
         if (batch.length) {
           handlers.onEvents(batch);
@@ -89,8 +93,10 @@ export async function followLogs(
       if (ended) break;
       // The server closed the stream without saying `end`: done if the execution is final (the follow
       // stream closes once every line is out), otherwise the connection was cut and we resume.
+      // (A reconnect after `end` is answered 204 with no body and lands here too.)
       const execution: Execution = await client.getExecution(executionId, signal);
       if (isFinalStatus(execution.status)) {
+        handlers.onEnd?.(execution);
         ended = true;
         break;
       }
@@ -110,6 +116,14 @@ export async function followLogs(
   if (!signal.aborted) handlers.onState?.('ended');
 }
 
+function parseJson<T>(data: string): T | undefined {
+  try {
+    return JSON.parse(data) as T;
+  } catch {
+    return undefined;
+  }
+}
+
 function parseLogEvent(data: string): LogEvent | undefined {
   try {
     const value = JSON.parse(data) as Partial<LogEvent>;
@@ -119,6 +133,7 @@ function parseLogEvent(data: string): LogEvent | undefined {
       eventId: value.eventId,
       timestamp: typeof value.timestamp === 'number' ? value.timestamp : Date.now(),
       ...(value.stream === 'stderr' || value.stream === 'stdout' ? { stream: value.stream } : {}),
+      ...(typeof value.cursor === 'string' ? { cursor: value.cursor } : {}),
     };
   } catch {
     return undefined;

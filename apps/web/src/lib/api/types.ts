@@ -33,23 +33,28 @@ export interface Execution {
   createdBy: string;
   executor: string;
   createdAt: string;
-  startedAt?: string;
-  completedAt?: string;
+  startedAt?: string | null;
+  completedAt?: string | null;
+  /** null until known; never fabricated. */
   exitCode: number | null;
-  stopCode?: string;
-  reason?: string;
+  /** EXITED, USER_INITIATED, TIMED_OUT, FAILED_TO_START, RUNTIME_LOST. */
+  stopCode?: string | null;
+  reason?: string | null;
+  /** The command on one line, for display. */
+  commandLine?: string;
+  durationMs?: number | null;
   requestId: string;
-  modifiedByRequestId?: string;
   labels: Record<string, string>;
+  /** Names (never values) of its environment. */
   envKeys: string[];
-  env: Record<string, string>;
-  timeoutSeconds?: number;
+  timeoutSeconds?: number | null;
 }
 
 /** A page of executions, newest first. */
 export interface ExecutionPage {
-  items: Execution[];
-  nextCursor?: string;
+  executions: Execution[];
+  /** Pass back as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
 }
 
 export type LogStream = 'stdout' | 'stderr';
@@ -60,28 +65,35 @@ export interface LogEvent {
   message: string;
   stream?: LogStream;
   eventId: string;
+  /** Resume point after this event (`after` of the JSON page, SSE `Last-Event-ID`). */
+  cursor?: string;
 }
 
-export type Platform = 'linux/amd64' | 'linux/arm64';
+/** One page of `GET /executions/{id}/logs` as JSON. */
+export interface LogsPage {
+  executionId: string;
+  status: ExecutionStatus;
+  events: LogEvent[];
+  /** Set while more events may follow: pass it as `after`. */
+  nextCursor: string | null;
+}
 
 /** A registered image. */
 export interface ImageInfo {
   imageId: string;
   image: string;
   reference: string;
-  registry: string;
-  repository: string;
-  tag?: string;
-  digest?: string;
   isDefault: boolean;
+  /** CPU units, 1024 = 1 vCPU. */
   cpu: number;
+  /** MiB. */
   memory: number;
-  platform: Platform;
-  taskRole?: string;
-  executionRole?: string;
+  platform: string;
+  taskRole?: string | null;
+  executionRole?: string | null;
   registeredBy: string;
   createdAt: string;
-  requestId?: string;
+  providerRef?: string | null;
 }
 
 /** The body of an image registration (the server fills `registeredBy` from the signed-in user). */
@@ -105,10 +117,13 @@ export interface RunBody {
 
 export type Role = 'admin' | 'operator' | 'developer' | 'viewer';
 
-/** The signed-in user as the server knows them. */
+/** The signed-in user as the server knows them (`GET /users/me`). */
 export interface WhoAmI {
   email: string;
   role: Role;
+  keyId?: string;
+  /** What the role may do: `run`, `executions:kill(own)`, `images:write`, `trace`, ... */
+  permissions?: string[];
 }
 
 /** A request id's backend lines and the executions it created or changed. */

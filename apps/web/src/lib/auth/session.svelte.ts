@@ -1,7 +1,7 @@
 import { ApiClient } from '../api/api-client.js';
 import type { ApiError } from '../api/api-error.js';
 import type { WhoAmI } from '../api/types.js';
-import { type Permissions, permissionsFor } from './permissions.js';
+import { type Permissions, permissionsFor, permissionsOf } from './permissions.js';
 
 /**
  * Where the key lives: session storage, so it is gone when the tab closes, is never written into a URL
@@ -18,7 +18,7 @@ class Session {
   notice = $state('');
   #key: string | null = null;
   permissions = $derived<Permissions>(
-    this.user ? permissionsFor(this.user.role, this.user.email) : permissionsFor('viewer', ''),
+    this.user ? permissionsOf(this.user) : permissionsFor('viewer', ''),
   );
 
   readonly api = new ApiClient({
@@ -40,7 +40,7 @@ class Session {
     }
   }
 
-  /** Checks the key with `GET /whoami` before keeping it; throws the API's error when it is refused. */
+  /** Checks the key with `GET /users/me` before keeping it; throws the API's error when it is refused. */
   async signIn(key: string): Promise<void> {
     const trimmed = key.trim();
     const user = await this.api.whoami(trimmed);
