@@ -19,7 +19,7 @@ afterAll(async () => {
  * and, by hand, to docs/benchmarks.md. The only assertions are on correctness and on the DOM bound.
  */
 describe('a 100,000-line log', () => {
-  it('streams every line in order with a bounded DOM', async () => {
+  it('shows all 100,000 lines once each, with a bounded DOM', async () => {
     const script =
       `awk 'BEGIN { for (i = 1; i <= ${LINES}; i++) { ` +
       `if (i % 100 == 0) print "line " i " on stderr" > "/dev/stderr"; ` +
@@ -58,8 +58,8 @@ describe('a 100,000-line log', () => {
         };
       });
     const atEnd = await count();
-    // Following: the last line is on screen.
-    await log.getByText('line 100000 on stderr').waitFor();
+    // Following: the last row is on screen (its line number is rendered).
+    await log.locator('.ln', { hasText: /^100000$/ }).waitFor();
 
     // Jump to the middle by scrolling; the rows there are rendered and the DOM stays the same size.
     await log.evaluate((el) => {

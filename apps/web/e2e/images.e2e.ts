@@ -36,23 +36,27 @@ describe('images', () => {
     expect(await alpine.textContent()).toContain('linux/arm64');
     expect(await alpine.textContent()).toContain('e2e-task-role');
 
-    await alpine.getByRole('button', { name: /Make default/ }).click();
-    await alpine.getByTestId('default-badge').waitFor();
-    // Exactly one default.
-    expect(await page.getByTestId('default-badge').count()).toBe(1);
-    expect(await alpine.getByRole('button', { name: /Make default/ }).count()).toBe(0);
+    // The first image registered becomes the default when there is none; making another one the
+    // default moves the mark (exactly one default at a time).
+    const defaults = page.getByTestId('default-badge');
+    expect(await defaults.count()).toBe(1);
+    await busybox.getByRole('button', { name: /Make default/ }).click();
+    await busybox.getByTestId('default-badge').waitFor();
+    expect(await defaults.count()).toBe(1);
+    expect(await busybox.getByRole('button', { name: /Make default/ }).count()).toBe(0);
+    await alpine.getByRole('button', { name: /Make default/ }).waitFor();
 
-    await busybox.getByRole('button', { name: /Remove/ }).click();
+    await alpine.getByRole('button', { name: /Remove/ }).click();
     const dialog = page.getByRole('dialog');
-    expect(await dialog.textContent()).toContain(`busybox:${tag}`);
+    expect(await dialog.textContent()).toContain(`alpine:${tag}`);
     await dialog.getByRole('button', { name: 'Remove' }).click();
-    await busybox.waitFor({ state: 'detached' });
-    expect(await alpine.count()).toBe(1);
+    await alpine.waitFor({ state: 'detached' });
+    expect(await busybox.count()).toBe(1);
 
     // The Run form offers the registered images, the default marked.
     await page.goto('/run');
     const options = await page.getByLabel('Image').locator('option').allTextContents();
-    expect(options.some((o) => o.includes(`alpine:${tag}`) && o.includes('default'))).toBe(true);
+    expect(options.some((o) => o.includes(`busybox:${tag}`) && o.includes('default'))).toBe(true);
     await context.close();
   });
 });

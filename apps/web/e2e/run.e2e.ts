@@ -19,11 +19,11 @@ describe('run and watch', () => {
     const { context, page } = await newPage(browser);
     await signIn(page, keys().operator);
     await page.getByTestId('run-button').click();
-    await page.getByLabel('Command').fill(COLOURED);
+    await page.getByLabel('Command', { exact: true }).fill(COLOURED);
     await page.getByLabel('Labels').fill('suite=e2e, case=coloured');
     await page.getByRole('button', { name: 'Add a secret' }).click();
-    await page.getByLabel('Name').fill('API_TOKEN');
-    await page.getByLabel('Value').fill('s3cr3t-value-never-shown');
+    await page.getByLabel('Name', { exact: true }).fill('API_TOKEN');
+    await page.getByLabel('Value', { exact: true }).fill('s3cr3t-value-never-shown');
     await page.getByTestId('run-submit').click();
 
     // It lands on the execution's live view.
@@ -133,6 +133,60 @@ describe('run and watch', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/status=FAILED/);
     await page.getByText('No execution matches these filters.').waitFor();
+    await context.close();
+  });
+});
+
+describe('a dropped connection', () => {
+  it('resumes the live log with Last-Event-ID: no gap, no duplicate', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, keys().admin);
+    const { execution } = await api<{ execution: { executionId: string } }>('POST', '/run', keys().admin, {
+      command: 'for i in $(seq 1 40); do echo "tick $i"; sleep 0.1; done',
+      labels: { suite: 'e2e', case: 'resume' },
+    });
+
+    // The first stream is cut by the network after five events and half of the sixth: the browser gets
+    // the real server's bytes up to there, then the connection ends without `event: end`.
+    let cutAfterId = '';
+    const resumedWith: string[] = [];
+    await page.route(/\/api\/v1\/executions\/[^/]+\/logs$/, async (route) => {
+      const request = route.request();
+      const headers = await request.allHeaders();
+      if (!(headers.accept ?? '').includes('text/event-stream')) return route.continue();
+      if (cutAfterId) {
+        resumedWith.push(headers['last-event-id'] ?? '');
+        return route.continue();
+      }
+      const controller = new AbortController();
+      const upstream = await fetch(request.url(), { headers, signal: controller.signal });
+      const reader = (upstream.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while ((text.match(/\n\n/g) ?? []).length < 8) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      controller.abort();
+      const events = text.split('\n\n');
+      const logEvents = events.filter((e) => e.includes('event: log'));
+      const keep = events.slice(0, events.indexOf(logEvents[4] as string) + 1).join('\n\n');
+      cutAfterId = /^id: (.*)$/m.exec(logEvents[4] as string)?.[1] ?? '';
+      const half = (logEvents[5] ?? '').slice(0, 30);
+      await route.fulfill({
+        status: 200,
+        headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+        body: `${keep}\n\n${half}`,
+      });
+    });
+
+    await page.goto(`/executions/${encodeURIComponent(execution.executionId)}`);
+    const log = page.getByTestId('log-view');
+    await page.getByTestId('stream-state').getByText('complete').waitFor({ timeout: 30_000 });
+    expect(cutAfterId).toMatch(/\S/);
+    expect(resumedWith[0]).toBe(cutAfterId);
+    const rows = await log.locator('.line .text').allTextContents();
+    expect(rows).toEqual(Array.from({ length: 40 }, (_, i) => `tick ${i + 1}`));
     await context.close();
   });
 });

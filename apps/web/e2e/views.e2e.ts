@@ -105,6 +105,8 @@ describe('every view: deep links, accessibility, light and dark', () => {
     const { context, page } = await newPage(browser);
     await signIn(page, keys().admin, `/executions/${encodeURIComponent(finished)}`);
     await page.getByTestId('log-view').getByText('colour 1').waitFor();
+    await page.reload();
+    await page.getByTestId('log-view').getByText('colour 1').waitFor();
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await page.keyboard.press('/');
