@@ -65,19 +65,30 @@ describe('a 100,000-line log', () => {
     await log.evaluate((el) => {
       el.scrollTop = el.scrollHeight / 2;
     });
-    await log.getByText(/^line 500\d\d/).first().waitFor();
+    await log
+      .getByText(/^line 500\d\d/)
+      .first()
+      .waitFor();
     const middle = await count();
     expect(await page.getByTestId('follow-button').getAttribute('aria-pressed')).toBe('false');
 
     // Search across every line.
     const searchStarted = Date.now();
     await page.getByLabel('Search the log').fill('on stderr');
-    await page.getByTestId('search-count').getByText(`1 of ${LINES / 100}`).waitFor();
+    await page
+      .getByTestId('search-count')
+      .getByText(`1 of ${LINES / 100}`)
+      .waitFor();
     const searchMs = Date.now() - searchStarted;
     await log.getByText('line 100 on stderr').waitFor();
-    expect(await log.locator('.line', { hasText: 'line 100 on stderr' }).getAttribute('data-stream')).toBe('stderr');
+    expect(await log.locator('.line', { hasText: 'line 100 on stderr' }).getAttribute('data-stream')).toBe(
+      'stderr',
+    );
 
-    const heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null);
+    const heap = await page.evaluate(
+      () =>
+        (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null,
+    );
     const figures = {
       lines: LINES,
       firstLineMs,

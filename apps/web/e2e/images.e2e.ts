@@ -24,7 +24,10 @@ describe('images', () => {
       await page.getByLabel('Platform').selectOption('linux/arm64');
       await page.getByLabel('Task role').fill('e2e-task-role');
       await page.getByRole('button', { name: 'Register' }).click();
-      await page.getByRole('status').getByText(/Registered/).waitFor();
+      await page
+        .getByRole('status')
+        .getByText(/Registered/)
+        .waitFor();
     };
     await register(`alpine:${tag}`, '512', '1024');
     await register(`busybox:${tag}`, '256', '512');

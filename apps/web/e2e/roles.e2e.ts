@@ -24,8 +24,12 @@ describe('what each role is offered', () => {
     expect(await page.getByTestId('who-role').textContent()).toBe('viewer');
     await page.locator(`tr[data-execution-id="${adminRun}"]`).waitFor();
     expect(await page.getByTestId('run-button').count()).toBe(0);
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Run' }).count()).toBe(0);
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Trace' }).count()).toBe(0);
+    expect(
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Run' }).count(),
+    ).toBe(0);
+    expect(
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Trace' }).count(),
+    ).toBe(0);
 
     await page.goto(`/executions/${encodeURIComponent(adminRun)}`);
     await page.getByTestId('log-view').getByText('from admin').waitFor({ timeout: 20_000 });
@@ -46,9 +50,14 @@ describe('what each role is offered', () => {
     const { context, page } = await newPage(browser);
     await signIn(page, keys().developer);
     expect(await page.getByTestId('run-button').count()).toBe(1);
-    const { execution } = await api<{ execution: { executionId: string } }>('POST', '/run', keys().developer, {
-      command: 'sleep 30',
-    });
+    const { execution } = await api<{ execution: { executionId: string } }>(
+      'POST',
+      '/run',
+      keys().developer,
+      {
+        command: 'sleep 30',
+      },
+    );
     await page.goto(`/executions/${encodeURIComponent(execution.executionId)}`);
     await page.getByTestId('kill-button').waitFor();
     await page.getByTestId('kill-button').click();

@@ -68,7 +68,10 @@ describe('run and watch', () => {
     expect(await log.locator('mark').textContent()).toBe('green');
 
     // Download has the full log as plain text.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-button').click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('download-button').click(),
+    ]);
     const path = await download.path();
     const { readFileSync } = await import('node:fs');
     const text = readFileSync(path, 'utf8');
@@ -87,7 +90,7 @@ describe('run and watch', () => {
     const { context, page } = await newPage(browser);
     await signIn(page, keys().admin);
     const { execution } = await api<{ execution: { executionId: string } }>('POST', '/run', keys().admin, {
-      command: "echo started; exec sleep 120",
+      command: 'echo started; exec sleep 120',
       labels: { suite: 'e2e', case: 'kill' },
     });
     await page.goto(`/executions/${encodeURIComponent(execution.executionId)}`);
@@ -160,12 +163,13 @@ describe('a dropped connection', () => {
       }
       const controller = new AbortController();
       const upstream = await fetch(request.url(), { headers, signal: controller.signal });
-      const reader = (upstream.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+      const reader = (upstream.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
       let text = '';
       while ((text.match(/\n\n/g) ?? []).length < 8) {
         const { value, done } = await reader.read();
         if (done) break;
-        text += value;
+        text += decoder.decode(value, { stream: true });
       }
       controller.abort();
       const events = text.split('\n\n');

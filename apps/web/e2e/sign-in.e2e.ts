@@ -47,10 +47,17 @@ describe('sign-in', () => {
   it('a revoked key returns to sign-in with the reason', async () => {
     const admin = keys().admin;
     const email = `revoked-${Date.now()}@example.com`;
-    const issued = await api<{ apiKey: string; keyId: string }>('POST', '/users', admin, { email, role: 'viewer' });
+    const issued = await api<{ apiKey: string; keyId: string }>('POST', '/users', admin, {
+      email,
+      role: 'viewer',
+    });
     const { context, page } = await newPage(browser);
     await signIn(page, issued.apiKey);
-    await api('DELETE', `/users/${encodeURIComponent(email)}/keys/${encodeURIComponent(issued.keyId)}`, admin);
+    await api(
+      'DELETE',
+      `/users/${encodeURIComponent(email)}/keys/${encodeURIComponent(issued.keyId)}`,
+      admin,
+    );
     // The executions list reads again within seconds; the 401 it gets ends the session.
     await page.getByTestId('sign-in-notice').waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('sign-in-notice').textContent()).toMatch(/Signed out/);

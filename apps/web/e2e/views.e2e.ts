@@ -8,12 +8,17 @@ let requestId: string;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  const run = await api<{ execution: { executionId: string }; requestId: string }>('POST', '/run', keys().admin, {
-    command:
-      "for i in 1 2 3 4 5 6; do printf '\\033[3%sm colour %s\\033[0m plain\\n' $i $i; done; echo 'warning: on stderr' >&2; exit 3",
-    labels: { suite: 'e2e', case: 'views' },
-    timeoutSeconds: 300,
-  });
+  const run = await api<{ execution: { executionId: string }; requestId: string }>(
+    'POST',
+    '/run',
+    keys().admin,
+    {
+      command:
+        "for i in 1 2 3 4 5 6; do printf '\\033[3%sm colour %s\\033[0m plain\\n' $i $i; done; echo 'warning: on stderr' >&2; exit 3",
+      labels: { suite: 'e2e', case: 'views' },
+      timeoutSeconds: 300,
+    },
+  );
   finished = run.execution.executionId;
   requestId = run.requestId;
   await api('GET', `/executions/${encodeURIComponent(finished)}/wait?timeoutSeconds=20`, keys().admin);
@@ -72,7 +77,10 @@ describe('every view: deep links, accessibility, light and dark', () => {
 
   it('images', async () => {
     const { context, page } = await newPage(browser);
-    await api('POST', '/images', keys().admin, { image: 'python:3.12-slim', resources: { cpu: 512, memory: 1024 } });
+    await api('POST', '/images', keys().admin, {
+      image: 'python:3.12-slim',
+      resources: { cpu: 512, memory: 1024 },
+    });
     await signIn(page, keys().admin, '/images');
     await page.getByTestId('images-table').waitFor();
     await reloadKeepsView(page, 'Images');

@@ -9,7 +9,9 @@ const BUDGET_BYTES = 150 * 1024;
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
 const scripts = new Set(
-  [...html.matchAll(/<(?:script[^>]+src|link[^>]+rel="modulepreload"[^>]+href)="([^"]+\.js)"/g)].map((m) => m[1]),
+  [...html.matchAll(/<(?:script[^>]+src|link[^>]+rel="modulepreload"[^>]+href)="([^"]+\.js)"/g)].map(
+    (m) => m[1],
+  ),
 );
 if (scripts.size === 0) {
   console.error('check-budget: dist/index.html references no script; is the build broken?');
@@ -26,7 +28,10 @@ for (const src of scripts) {
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 for (const f of files) console.log(`check-budget: ${f.file} ${kb(f.bytes)} raw, ${kb(f.gzipped)} gzipped`);
 console.log(`check-budget: first-load JavaScript ${kb(total)} gzipped (budget ${kb(BUDGET_BYTES)})`);
-writeFileSync(join(dist, 'budget.json'), `${JSON.stringify({ budgetBytes: BUDGET_BYTES, totalGzipped: total, files }, null, 2)}\n`);
+writeFileSync(
+  join(dist, 'budget.json'),
+  `${JSON.stringify({ budgetBytes: BUDGET_BYTES, totalGzipped: total, files }, null, 2)}\n`,
+);
 if (total > BUDGET_BYTES) {
   console.error(`check-budget: over budget by ${kb(total - BUDGET_BYTES)}`);
   process.exit(1);

@@ -74,14 +74,29 @@ interface AxeViolation {
 export async function expectAccessible(page: Page, view: string): Promise<void> {
   await page.evaluate(`${axeSource}\n;undefined`);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> };
+      }
+    ).axe;
     const result = await axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
     });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target })),
+    }));
   });
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const report = serious.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
+  const report = serious.map(
+    (v) =>
+      `${v.impact} ${v.id}: ${v.help} at ${v.nodes
+        .map((n) => n.target.join(' '))
+        .slice(0, 5)
+        .join(', ')}`,
+  );
   expect(report, `axe on ${view}`).toEqual([]);
 }
 
@@ -91,7 +106,10 @@ export async function captureView(page: Page, name: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
     await expectAccessible(page, `${name} (${colorScheme})`);
-    await page.screenshot({ path: join(ARTIFACTS, 'screenshots', `${name}-${colorScheme}.png`), fullPage: true });
+    await page.screenshot({
+      path: join(ARTIFACTS, 'screenshots', `${name}-${colorScheme}.png`),
+      fullPage: true,
+    });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }

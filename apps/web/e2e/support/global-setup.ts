@@ -20,7 +20,10 @@ const here = dirname(fileURLToPath(import.meta.url));
  * it first), and one real taskport server, stopped by pid when the run ends, passed or not.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const found = spawnSync('bash', [join(here, 'ensure-chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const found = spawnSync('bash', [join(here, 'ensure-chromium.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const chromium = found.stdout.trim().split('\n').at(-1) ?? '';
   if (found.status !== 0 || !chromium) {
     throw new Error('Debian chromium is required for the browser suite: apt-get install -y chromium');

@@ -12,7 +12,8 @@ const { bootstrapUser, startServer } = await import(serverModule);
 
 const webRoot = process.env.TASKPORT_WEB_ROOT;
 const dataDir = process.env.TASKPORT_DATA_DIR;
-if (!webRoot || !dataDir) throw new Error('server-process: TASKPORT_WEB_ROOT and TASKPORT_DATA_DIR must be set');
+if (!webRoot || !dataDir)
+  throw new Error('server-process: TASKPORT_WEB_ROOT and TASKPORT_DATA_DIR must be set');
 const usersDb = join(dataDir, 'users.db');
 
 const keys = {};

@@ -52,7 +52,10 @@ export function displayCommand(command: string | readonly string[]): string {
 }
 
 /** Parses `KEY=value` lines (or comma-separated pairs) into a record; returns the bad entries too. */
-export function parsePairs(text: string, separators = /\r?\n|,/): { pairs: Record<string, string>; bad: string[] } {
+export function parsePairs(
+  text: string,
+  separators = /\r?\n|,/,
+): { pairs: Record<string, string>; bad: string[] } {
   const pairs: Record<string, string> = {};
   const bad: string[] = [];
   for (const raw of text.split(separators)) {

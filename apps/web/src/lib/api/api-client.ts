@@ -109,7 +109,10 @@ export class ApiClient {
 
   /** Who holds `key` (or the session's key). Used by sign-in to check a key before keeping it. */
   whoami(key?: string, signal?: AbortSignal): Promise<WhoAmI> {
-    return this.request<WhoAmI>('GET', '/users/me', { ...(key ? { key } : {}), ...(signal ? { signal } : {}) });
+    return this.request<WhoAmI>('GET', '/users/me', {
+      ...(key ? { key } : {}),
+      ...(signal ? { signal } : {}),
+    });
   }
 
   listExecutions(query: ExecutionQuery, signal?: AbortSignal): Promise<ExecutionPage> {
@@ -119,7 +122,10 @@ export class ApiClient {
     if (query.user) params.set('user', query.user);
     if (query.cursor) params.set('cursor', query.cursor);
     if (query.limit) params.set('limit', String(query.limit));
-    return this.request<ExecutionPage>('GET', '/executions', { query: params, ...(signal ? { signal } : {}) });
+    return this.request<ExecutionPage>('GET', '/executions', {
+      query: params,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   getExecution(id: string, signal?: AbortSignal): Promise<Execution> {

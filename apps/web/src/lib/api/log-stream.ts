@@ -62,11 +62,12 @@ export async function followLogs(
         }
         throw error;
       }
-      if (!response.body) throw new ApiError(0, 'NETWORK', 'The log stream has no body');
-      handlers.onState?.('live');
+      // 204 (a reconnect after `end`) has no body: treat it as a stream that closed at once.
+      const body = response.status === 204 ? null : response.body;
+      if (body) handlers.onState?.('live');
       const parser = new SseParser();
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      for (;;) {
+      const reader = body?.pipeThrough(new TextDecoderStream()).getReader();
+      while (reader) {
         const { value, done } = await reader.read();
         if (done) break;
         const batch: LogEvent[] = [];

@@ -17,9 +17,7 @@ class Session {
   /** Why the session ended, shown on the sign-in page (e.g. a revoked key). */
   notice = $state('');
   #key: string | null = null;
-  permissions = $derived<Permissions>(
-    this.user ? permissionsOf(this.user) : permissionsFor('viewer', ''),
-  );
+  permissions = $derived<Permissions>(this.user ? permissionsOf(this.user) : permissionsFor('viewer', ''));
 
   readonly api = new ApiClient({
     getKey: () => this.#key,

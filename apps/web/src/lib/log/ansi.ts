@@ -33,11 +33,15 @@ export interface ParsedLine {
   endStyle: AnsiStyle;
 }
 
-// CSI (ESC [ params intermediates final), OSC (ESC ] ... BEL | ESC \), and two-byte escapes.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escapes is the point.
-const ESCAPE = /\x1b(?:\[([0-?]*)[ -/]*([@-~])|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|\x9b([0-?]*)[ -/]*([@-~])/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the same escapes, for a quick test.
-const HAS_ESCAPE = /[\x1b\x9b]/;
+// CSI (ESC [ params intermediates final), OSC (ESC ] ... BEL | ESC \), two-byte escapes, and the
+// 8-bit CSI. Built from strings so the control characters stay visible as escapes.
+// biome-ignore lint/complexity/useRegexLiterals: a literal would hold raw control characters.
+const ESCAPE = new RegExp(
+  '\\x1b(?:\\[([0-?]*)[ -/]*([@-~])|\\][^\\x07\\x1b]*(?:\\x07|\\x1b\\\\)?|[@-Z\\\\-_])|\\x9b([0-?]*)[ -/]*([@-~])',
+  'g',
+);
+// biome-ignore lint/complexity/useRegexLiterals: as above.
+const HAS_ESCAPE = new RegExp('[\\x1b\\x9b]');
 
 /** Whether a line has any escape sequence at all (most lines do not; they skip the parser). */
 export function hasEscapes(line: string): boolean {

@@ -32,7 +32,11 @@ export function highlight(segments: readonly AnsiSegment[], needle: string): Mar
         out.push({ text: segment.text.slice(pos - offset), style: segment.style, mark: false });
         pos = end;
       } else if (range[0] > pos) {
-        out.push({ text: segment.text.slice(pos - offset, range[0] - offset), style: segment.style, mark: false });
+        out.push({
+          text: segment.text.slice(pos - offset, range[0] - offset),
+          style: segment.style,
+          mark: false,
+        });
         pos = range[0];
       } else {
         const stop = Math.min(range[1], end);

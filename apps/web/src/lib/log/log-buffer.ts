@@ -64,7 +64,9 @@ export class LogBuffer {
       if (this.#seen.has(event.eventId)) continue;
       this.#seen.add(event.eventId);
       const stream: LogStream = event.stream === 'stderr' ? 'stderr' : 'stdout';
-      const parts = event.message.includes('\n') ? event.message.replace(/\r?\n$/, '').split(/\r?\n/) : [event.message];
+      const parts = event.message.includes('\n')
+        ? event.message.replace(/\r?\n$/, '').split(/\r?\n/)
+        : [event.message];
       for (let p = 0; p < parts.length; p++) {
         const text = parts[p] ?? '';
         const start = this.#carry[stream];
