@@ -90,6 +90,8 @@ describe('a 100,000-line log', () => {
         (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null,
     );
     const figures = {
+      measuredAt: new Date().toISOString(),
+      chromium: browser.version(),
       lines: LINES,
       firstLineMs,
       firstLineMarkMs: firstMark,

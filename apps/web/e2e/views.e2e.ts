@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, captureView, keys, launchBrowser, newPage, signIn } from './support/browser.js';
+import { join } from 'node:path';
+import { ARTIFACTS, api, captureView, keys, launchBrowser, newPage, signIn } from './support/browser.js';
 
 let browser: Browser;
 let finished: string;
@@ -62,6 +63,9 @@ describe('every view: deep links, accessibility, light and dark', () => {
     expect(new URL(page.url()).pathname).toBe(path);
     await page.getByTestId('log-view').getByText('colour 6').waitFor();
     await captureView(page, 'execution');
+    // The picture for the README (copied to docs/images/ by hand when the view changes).
+    await page.setViewportSize({ width: 1100, height: 640 });
+    await page.screenshot({ path: join(ARTIFACTS, 'readme-console.jpg'), type: 'jpeg', quality: 80 });
     await context.close();
   });
 
