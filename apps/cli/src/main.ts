@@ -15,7 +15,7 @@ import { UsageError } from './usage-error.js';
 // content; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 enableCompileCache();
 
-const VALUE_OPTIONS = new Set(['--data-dir', '--config']);
+const VALUE_OPTIONS = new Set(['--data-dir', '--config', '--server']);
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -49,6 +49,8 @@ Environment:
   TASKPORT_DATA_DIR   state directory of the local provider (default: see 'taskport config show')
   TASKPORT_CONFIG     deployment config file choosing a provider per port (default: all local)
   TASKPORT_USER       who you are, recorded on executions and images (default: user@host)
+  TASKPORT_SERVER     send every command to this taskport server (also --server, taskport login)
+  TASKPORT_API_KEY    the API key for that server
   NO_COLOR            set to disable colour
 
 ${EXIT_CODES_HELP}

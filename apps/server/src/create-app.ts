@@ -58,7 +58,9 @@ export async function createApp(options: CreateAppOptions): Promise<TaskportApp>
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && isValidRequestId(given) ? given : newRequestId();
     },
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
+    ajv: {
+      customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false },
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -123,25 +125,32 @@ export async function createApp(options: CreateAppOptions): Promise<TaskportApp>
       logRoutes(typed, ctx);
       imageRoutes(typed, ctx);
       userRoutes(typed, ctx);
-      api.get(
-        '/openapi.json',
-        { config: { permission: 'public' }, schema: { hide: true } },
-        async () => app.swagger(),
+      api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
+        app.swagger(),
       );
     },
     { prefix: API_PREFIX },
   );
 
-  app.get('/metrics', { config: { permission: 'metrics' }, schema: { hide: true } }, async (_request, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  app.get(
+    '/metrics',
+    { config: { permission: 'metrics' }, schema: { hide: true } },
+    async (_request, reply) => {
+      reply.header('content-type', metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  );
 
-  const deepLink = options.webRoot ? await registerStaticAssets(app as unknown as Api, options.webRoot) : undefined;
+  const deepLink = options.webRoot
+    ? await registerStaticAssets(app as unknown as Api, options.webRoot)
+    : undefined;
   app.setNotFoundHandler(async (request, reply) => {
     if (deepLink && (await deepLink(request, reply))) return reply;
     const { status, body } = toHttpError(
-      { statusCode: 404, message: `no route ${request.method} ${request.url.split('?')[0]}; see ${API_PREFIX}/openapi.json` },
+      {
+        statusCode: 404,
+        message: `no route ${request.method} ${request.url.split('?')[0]}; see ${API_PREFIX}/openapi.json`,
+      },
       request.id,
     );
     return reply.code(status).header('x-request-id', request.id).send(body);
@@ -175,7 +184,8 @@ function describe(error: unknown): Record<string, unknown> {
   let current: unknown = error;
   for (let depth = 0; current && depth < 4; depth++) {
     const e = current as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
-    out[depth === 0 ? 'message' : `cause${depth}`] = `${String(e.name ?? 'Error')}: ${String(e.message ?? current)}`;
+    out[depth === 0 ? 'message' : `cause${depth}`] =
+      `${String(e.name ?? 'Error')}: ${String(e.message ?? current)}`;
     if (depth === 0 && e.code !== undefined) out.code = String(e.code);
     current = e.cause;
   }

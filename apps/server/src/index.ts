@@ -1,6 +1,6 @@
 export type { Api, ApiContext, ApiService } from './api/api-context.js';
-export * as schemas from './api/schemas.js';
 export type { ExecutionJson, ImageJson, LogEventJson, UserJson } from './api/schemas.js';
+export * as schemas from './api/schemas.js';
 export { executionJson, imageJson, logEventJson } from './api/wire.js';
 export { generateApiKey, hashSecret, parseApiKey } from './auth/api-key.js';
 export { isRole, type Permission, permissionsOf, ROLE_NAMES, type Role, scopeOf } from './auth/roles.js';

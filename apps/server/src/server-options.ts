@@ -59,7 +59,8 @@ export function resolveUsersDb(options: ServerOptions): string {
   const dataDir = nonEmpty(env.TASKPORT_DATA_DIR);
   if (dataDir) return join(resolve(cwd, dataDir), 'users.db');
   const stateHome = nonEmpty(env.XDG_STATE_HOME);
-  const base = stateHome && isAbsolute(stateHome) ? stateHome : join(env.HOME ?? homedir(), '.local', 'state');
+  const base =
+    stateHome && isAbsolute(stateHome) ? stateHome : join(env.HOME ?? homedir(), '.local', 'state');
   return join(base, 'taskport', 'users.db');
 }
 

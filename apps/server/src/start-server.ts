@@ -1,15 +1,10 @@
-import { type BackendLogger, TOKENS } from '@taskport/core';
 import { createTaskport } from '@taskport/container';
+import { type BackendLogger, TOKENS } from '@taskport/core';
 import { isRole, type Role } from './auth/roles.js';
 import { SqliteUserStore } from './auth/sqlite-user-store.js';
 import { createApp } from './create-app.js';
 import { issueKey } from './routes/user-routes.js';
-import {
-  type ServerOptions,
-  resolveListen,
-  resolveRateLimit,
-  resolveUsersDb,
-} from './server-options.js';
+import { resolveListen, resolveRateLimit, resolveUsersDb, type ServerOptions } from './server-options.js';
 
 export interface RunningServer {
   /** `http://host:port` it listens on. */

@@ -25,7 +25,11 @@ afterAll(async () => {
 describe('runs over HTTP with the local provider', () => {
   it('POST /run starts a task (202), wait returns its exit code, logs return its lines in order', async () => {
     const run = await h.call<{ execution: ExecutionBody; reused: boolean }>('POST', '/api/v1/run', {
-      body: { command: ['sh', '-c', 'echo one; echo two >&2; exit 3'], env: { MODE: 'x' }, secrets: { TOKEN: 's3cr3t' } },
+      body: {
+        command: ['sh', '-c', 'echo one; echo two >&2; exit 3'],
+        env: { MODE: 'x' },
+        secrets: { TOKEN: 's3cr3t' },
+      },
     });
     expect(run.status).toBe(202);
     expect(run.headers.get('location')).toBe(`/api/v1/executions/${run.body.execution.executionId}`);
@@ -69,7 +73,10 @@ describe('runs over HTTP with the local provider', () => {
 
   it('DELETE kills a running task; a second kill says it had already finished', async () => {
     const id = await h.run(['sleep', '30']);
-    const kill = await h.call<{ execution: ExecutionBody; alreadyFinished: boolean }>('DELETE', `/api/v1/executions/${id}`);
+    const kill = await h.call<{ execution: ExecutionBody; alreadyFinished: boolean }>(
+      'DELETE',
+      `/api/v1/executions/${id}`,
+    );
     expect(kill.status).toBe(200);
     expect(kill.body.alreadyFinished).toBe(false);
     expect((await h.waitDone(id)).status).toBe('STOPPED');
@@ -87,16 +94,17 @@ describe('runs over HTTP with the local provider', () => {
     let cursor: string | null = null;
     do {
       const query: string = `/api/v1/executions?limit=2&label=batch%3D${tag}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const page: { status: number; body: { executions: ExecutionBody[]; nextCursor: string | null } } = await h.call(
-        'GET',
-        query,
-      );
+      const page: { status: number; body: { executions: ExecutionBody[]; nextCursor: string | null } } =
+        await h.call('GET', query);
       expect(page.status).toBe(200);
       seen.push(...page.body.executions.map((e) => e.executionId));
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
-    const failed = await h.call<{ executions: ExecutionBody[] }>('GET', '/api/v1/executions?status=failed&limit=100');
+    const failed = await h.call<{ executions: ExecutionBody[] }>(
+      'GET',
+      '/api/v1/executions?status=failed&limit=100',
+    );
     expect(failed.body.executions.every((e) => e.status === 'FAILED')).toBe(true);
     const bad = await h.call<{ error: { code: string } }>('GET', '/api/v1/executions?status=NOPE');
     expect(bad.status).toBe(400);
@@ -159,9 +167,17 @@ describe('runs over HTTP with the local provider', () => {
 
 describe('images', () => {
   it('registers an ImageConfig (201), accepts the legacy body, shows, sets the default and removes', async () => {
-    const config = await h.call<{ imageId: string; cpu: number; registeredBy: string }>('POST', '/api/v1/images', {
-      body: { image: 'ghcr.io/acme/etl:2.1', resources: { cpu: 1024, memory: 2048 }, runtime: { platform: 'arm64' } },
-    });
+    const config = await h.call<{ imageId: string; cpu: number; registeredBy: string }>(
+      'POST',
+      '/api/v1/images',
+      {
+        body: {
+          image: 'ghcr.io/acme/etl:2.1',
+          resources: { cpu: 1024, memory: 2048 },
+          runtime: { platform: 'arm64' },
+        },
+      },
+    );
     expect(config.status).toBe(201);
     expect(config.body).toMatchObject({ cpu: 1024, registeredBy: 'admin@example.com' });
     const legacy = await h.call<{ imageId: string; memory: number; platform: string; isDefault: boolean }>(
@@ -172,19 +188,34 @@ describe('images', () => {
     expect(legacy.status).toBe(201);
     expect(legacy.body).toMatchObject({ memory: 1024, platform: 'linux/arm64' });
     const same = await h.call<{ imageId: string }>('POST', '/api/v1/images', {
-      body: { image: 'ghcr.io/acme/etl:2.1', resources: { cpu: 1024, memory: 2048 }, runtime: { platform: 'linux/arm64' } },
+      body: {
+        image: 'ghcr.io/acme/etl:2.1',
+        resources: { cpu: 1024, memory: 2048 },
+        runtime: { platform: 'linux/arm64' },
+      },
     });
     expect(same.body.imageId).toBe(config.body.imageId);
-    const shown = await h.call<{ imageId: string }>('GET', `/api/v1/images/${encodeURIComponent('ghcr.io/acme/etl:2.1')}`);
+    const shown = await h.call<{ imageId: string }>(
+      'GET',
+      `/api/v1/images/${encodeURIComponent('ghcr.io/acme/etl:2.1')}`,
+    );
     expect(shown.body.imageId).toBe(config.body.imageId);
-    const set = await h.call<{ isDefault: boolean }>('PUT', '/api/v1/images/default', { body: { ref: legacy.body.imageId } });
+    const set = await h.call<{ isDefault: boolean }>('PUT', '/api/v1/images/default', {
+      body: { ref: legacy.body.imageId },
+    });
     expect(set.body.isDefault).toBe(true);
     const current = await h.call<{ image: { imageId: string } }>('GET', '/api/v1/images/default');
     expect(current.body.image.imageId).toBe(legacy.body.imageId);
     const list = await h.call<{ images: { imageId: string }[] }>('GET', '/api/v1/images');
-    expect(list.body.images.map((i) => i.imageId)).toEqual(expect.arrayContaining([config.body.imageId, legacy.body.imageId]));
-    expect((await h.call('DELETE', `/api/v1/images/${encodeURIComponent(config.body.imageId)}`)).status).toBe(204);
-    expect((await h.call('GET', `/api/v1/images/${encodeURIComponent(config.body.imageId)}`)).status).toBe(404);
+    expect(list.body.images.map((i) => i.imageId)).toEqual(
+      expect.arrayContaining([config.body.imageId, legacy.body.imageId]),
+    );
+    expect((await h.call('DELETE', `/api/v1/images/${encodeURIComponent(config.body.imageId)}`)).status).toBe(
+      204,
+    );
+    expect((await h.call('GET', `/api/v1/images/${encodeURIComponent(config.body.imageId)}`)).status).toBe(
+      404,
+    );
   });
 
   it('a bad cpu or platform is a 400 VALIDATION error naming the field', async () => {
@@ -212,12 +243,16 @@ describe('requests, errors, health, metrics', () => {
     );
     expect(trace.body.executions.map((e) => e.executionId)).toEqual([run.body.execution.executionId]);
     expect(trace.body.logs.some((l) => l.message.includes('runCommand'))).toBe(true);
-    const generated = await h.call('GET', '/api/v1/health', { headers: { 'x-request-id': 'bad id with spaces' } });
+    const generated = await h.call('GET', '/api/v1/health', {
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
     expect(generated.headers.get('x-request-id')).toMatch(/^req-/);
   });
 
   it('error bodies are { error: { code, message, requestId } }: 400, 401, 404', async () => {
-    const bad = await h.call<{ error: Record<string, string> }>('POST', '/api/v1/run', { body: { command: '' } });
+    const bad = await h.call<{ error: Record<string, string> }>('POST', '/api/v1/run', {
+      body: { command: '' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'VALIDATION', requestId: bad.headers.get('x-request-id') });
     const unknownField = await h.call<{ error: Record<string, string> }>('POST', '/api/v1/run', {
@@ -227,7 +262,10 @@ describe('requests, errors, health, metrics', () => {
     const none = await h.call<{ error: Record<string, string> }>('GET', '/api/v1/executions', { key: null });
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toContain('Bearer');
-    const viaHeader = await h.call('GET', '/api/v1/executions', { key: null, headers: { 'x-api-key': h.keys.viewer } });
+    const viaHeader = await h.call('GET', '/api/v1/executions', {
+      key: null,
+      headers: { 'x-api-key': h.keys.viewer },
+    });
     expect(viaHeader.status).toBe(200);
     const missing = await h.call<{ error: Record<string, string> }>('GET', '/api/v1/executions/loc-nope');
     expect(missing.status).toBe(404);
@@ -236,15 +274,21 @@ describe('requests, errors, health, metrics', () => {
 
   it('health needs no key; readiness checks the stores; metrics count requests and runs', async () => {
     expect((await h.call('GET', '/api/v1/health', { key: null })).body).toEqual({ status: 'ok' });
-    const ready = await h.call<{ status: string; checks: Record<string, { ok: boolean }> }>('GET', '/api/v1/health/ready', {
-      key: null,
-    });
+    const ready = await h.call<{ status: string; checks: Record<string, { ok: boolean }> }>(
+      'GET',
+      '/api/v1/health/ready',
+      {
+        key: null,
+      },
+    );
     expect(ready.status).toBe(200);
     expect(Object.values(ready.body.checks).every((c) => c.ok)).toBe(true);
     const id = await h.run('true');
     await h.waitDone(id);
     const metrics = await h.call<string>('GET', '/metrics');
-    expect(metrics.body).toMatch(/taskport_http_requests_total\{method="POST",route="\/api\/v1\/run",status="202"\} \d+/);
+    expect(metrics.body).toMatch(
+      /taskport_http_requests_total\{method="POST",route="\/api\/v1\/run",status="202"\} \d+/,
+    );
     expect(metrics.body).toMatch(/taskport_runs_started_total \d+/);
     expect(metrics.body).toMatch(/taskport_runs_finished_total\{status="SUCCEEDED"\} \d+/);
     expect(metrics.body).toMatch(/taskport_http_request_duration_seconds_bucket/);
@@ -266,17 +310,24 @@ describe('requests, errors, health, metrics', () => {
     const list = await h.call<{ users: { email: string }[] }>('GET', '/api/v1/users');
     expect(JSON.stringify(list.body)).not.toContain(created.body.apiKey);
     expect(list.body.users.map((u) => u.email)).toContain('temp@example.com');
-    const me = await h.call<{ email: string; role: string }>('GET', '/api/v1/users/me', { key: created.body.apiKey });
+    const me = await h.call<{ email: string; role: string }>('GET', '/api/v1/users/me', {
+      key: created.body.apiKey,
+    });
     expect(me.body).toMatchObject({ email: 'temp@example.com', role: 'viewer' });
-    const second = await h.call<{ apiKey: string; keyId: string }>('POST', '/api/v1/users/temp@example.com/keys');
-    expect(
-      (await h.call('DELETE', `/api/v1/users/temp@example.com/keys/${created.body.keyId}`)).status,
-    ).toBe(200);
+    const second = await h.call<{ apiKey: string; keyId: string }>(
+      'POST',
+      '/api/v1/users/temp@example.com/keys',
+    );
+    expect((await h.call('DELETE', `/api/v1/users/temp@example.com/keys/${created.body.keyId}`)).status).toBe(
+      200,
+    );
     expect((await h.call('GET', '/api/v1/users/me', { key: created.body.apiKey })).status).toBe(401);
     expect((await h.call('GET', '/api/v1/users/me', { key: second.body.apiKey })).status).toBe(200);
     expect((await h.call('DELETE', '/api/v1/users/temp@example.com')).status).toBe(200);
     expect((await h.call('GET', '/api/v1/users/me', { key: second.body.apiKey })).status).toBe(401);
-    expect((await h.call('POST', '/api/v1/users', { body: { email: 'temp@example.com', role: 'viewer' } })).status).toBe(409);
+    expect(
+      (await h.call('POST', '/api/v1/users', { body: { email: 'temp@example.com', role: 'viewer' } })).status,
+    ).toBe(409);
   });
 });
 
@@ -285,13 +336,18 @@ describe('rate limits and the web console', () => {
     const limited = await Harness.start({ rateLimit: { perSecond: 0.5, burst: 4 } });
     try {
       const statuses = [];
-      for (let i = 0; i < 5; i++) statuses.push((await limited.call('GET', '/api/v1/users/me', { key: limited.keys.viewer })).status);
+      for (let i = 0; i < 5; i++)
+        statuses.push((await limited.call('GET', '/api/v1/users/me', { key: limited.keys.viewer })).status);
       expect(statuses.slice(0, 4)).toEqual([200, 200, 200, 200]);
       expect(statuses.at(-1)).toBe(429);
-      const r = await limited.call<{ error: { code: string } }>('GET', '/api/v1/users/me', { key: limited.keys.viewer });
+      const r = await limited.call<{ error: { code: string } }>('GET', '/api/v1/users/me', {
+        key: limited.keys.viewer,
+      });
       expect(r.body.error.code).toBe('RATE_LIMITED');
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect((await limited.call('GET', '/api/v1/users/me', { key: limited.keys.operator })).status).toBe(200);
+      expect((await limited.call('GET', '/api/v1/users/me', { key: limited.keys.operator })).status).toBe(
+        200,
+      );
     } finally {
       await limited.close();
     }

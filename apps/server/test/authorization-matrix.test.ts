@@ -16,7 +16,12 @@ interface RouteCase {
   expect: Record<RoleName, number>;
 }
 
-const ALL = (status: number): Record<RoleName, number> => ({ admin: status, operator: status, developer: status, viewer: status });
+const ALL = (status: number): Record<RoleName, number> => ({
+  admin: status,
+  operator: status,
+  developer: status,
+  viewer: status,
+});
 const ADMIN_OPERATOR = (ok: number) => ({ admin: ok, operator: ok, developer: 403, viewer: 403 });
 const ADMIN_ONLY = (ok: number) => ({ admin: ok, operator: 403, developer: 403, viewer: 403 });
 
@@ -41,17 +46,37 @@ function executionRoute(
 
 const ROUTES: RouteCase[] = [
   { name: 'GET /health', owner: 'n/a', request: async () => ['GET', '/api/v1/health'], expect: ALL(200) },
-  { name: 'GET /health/ready', owner: 'n/a', request: async () => ['GET', '/api/v1/health/ready'], expect: ALL(200) },
-  { name: 'GET /openapi.json', owner: 'n/a', request: async () => ['GET', '/api/v1/openapi.json'], expect: ALL(200) },
+  {
+    name: 'GET /health/ready',
+    owner: 'n/a',
+    request: async () => ['GET', '/api/v1/health/ready'],
+    expect: ALL(200),
+  },
+  {
+    name: 'GET /openapi.json',
+    owner: 'n/a',
+    request: async () => ['GET', '/api/v1/openapi.json'],
+    expect: ALL(200),
+  },
   {
     name: 'POST /run',
     owner: 'n/a',
     request: async () => ['POST', '/api/v1/run', { body: { command: 'true' } }],
     expect: { admin: 202, operator: 202, developer: 202, viewer: 403 },
   },
-  { name: 'GET /executions', owner: 'n/a', request: async () => ['GET', '/api/v1/executions'], expect: ALL(200) },
+  {
+    name: 'GET /executions',
+    owner: 'n/a',
+    request: async () => ['GET', '/api/v1/executions'],
+    expect: ALL(200),
+  },
   ...executionRoute('GET /executions/{id}', (id) => ['GET', `/api/v1/executions/${id}`], 200, 200),
-  ...executionRoute('GET /executions/{id}/wait', (id) => ['GET', `/api/v1/executions/${id}/wait?timeoutSeconds=0`], 200, 200),
+  ...executionRoute(
+    'GET /executions/{id}/wait',
+    (id) => ['GET', `/api/v1/executions/${id}/wait?timeoutSeconds=0`],
+    200,
+    200,
+  ),
   ...executionRoute('GET /executions/{id}/logs', (id) => ['GET', `/api/v1/executions/${id}/logs`], 200, 200),
   ...executionRoute(
     'GET /executions/{id}/logs (SSE)',
@@ -73,7 +98,12 @@ const ROUTES: RouteCase[] = [
     expect: ADMIN_OPERATOR(201),
   },
   { name: 'GET /images', owner: 'n/a', request: async () => ['GET', '/api/v1/images'], expect: ALL(200) },
-  { name: 'GET /images/default', owner: 'n/a', request: async () => ['GET', '/api/v1/images/default'], expect: ALL(200) },
+  {
+    name: 'GET /images/default',
+    owner: 'n/a',
+    request: async () => ['GET', '/api/v1/images/default'],
+    expect: ALL(200),
+  },
   {
     name: 'PUT /images/default',
     owner: 'n/a',
@@ -95,14 +125,33 @@ const ROUTES: RouteCase[] = [
     request: async (h) => ['DELETE', `/api/v1/images/${encodeURIComponent(await registered(h))}`],
     expect: ADMIN_OPERATOR(204),
   },
-  { name: 'GET /trace/{requestId}', owner: 'n/a', request: async () => ['GET', '/api/v1/trace/req-x'], expect: ADMIN_OPERATOR(200) },
-  { name: 'POST /reconcile', owner: 'n/a', request: async () => ['POST', '/api/v1/reconcile'], expect: ADMIN_OPERATOR(200) },
+  {
+    name: 'GET /trace/{requestId}',
+    owner: 'n/a',
+    request: async () => ['GET', '/api/v1/trace/req-x'],
+    expect: ADMIN_OPERATOR(200),
+  },
+  {
+    name: 'POST /reconcile',
+    owner: 'n/a',
+    request: async () => ['POST', '/api/v1/reconcile'],
+    expect: ADMIN_OPERATOR(200),
+  },
   { name: 'GET /users/me', owner: 'n/a', request: async () => ['GET', '/api/v1/users/me'], expect: ALL(200) },
-  { name: 'GET /users', owner: 'n/a', request: async () => ['GET', '/api/v1/users'], expect: ADMIN_OPERATOR(200) },
+  {
+    name: 'GET /users',
+    owner: 'n/a',
+    request: async () => ['GET', '/api/v1/users'],
+    expect: ADMIN_OPERATOR(200),
+  },
   {
     name: 'POST /users',
     owner: 'n/a',
-    request: async () => ['POST', '/api/v1/users', { body: { email: `u${unique()}@example.com`, role: 'viewer' } }],
+    request: async () => [
+      'POST',
+      '/api/v1/users',
+      { body: { email: `u${unique()}@example.com`, role: 'viewer' } },
+    ],
     expect: ADMIN_ONLY(201),
   },
   {
@@ -126,11 +175,18 @@ const ROUTES: RouteCase[] = [
     request: async (h) => ['DELETE', `/api/v1/users/${(await throwawayUser(h)).email}`],
     expect: ADMIN_ONLY(200),
   },
-  { name: 'GET /metrics', owner: 'n/a', request: async () => ['GET', '/metrics'], expect: ADMIN_OPERATOR(200) },
+  {
+    name: 'GET /metrics',
+    owner: 'n/a',
+    request: async () => ['GET', '/metrics'],
+    expect: ADMIN_OPERATOR(200),
+  },
 ];
 
 async function registered(h: Harness): Promise<string> {
-  const r = await h.call<{ imageId: string }>('POST', '/api/v1/images', { body: { image: `m${unique()}:1` } });
+  const r = await h.call<{ imageId: string }>('POST', '/api/v1/images', {
+    body: { image: `m${unique()}:1` },
+  });
   return r.body.imageId;
 }
 
@@ -161,18 +217,27 @@ describe('authorization matrix', () => {
     '%s (%s) as %s -> %i',
     async (_name, _owner, role, expected, { route }) => {
       const [method, path, options = {}] = await route.request(h, ids);
-      const response = await h.call<{ error?: { code: string } }>(method, path, { ...options, key: h.keys[role] });
+      const response = await h.call<{ error?: { code: string } }>(method, path, {
+        ...options,
+        key: h.keys[role],
+      });
       expect(response.status).toBe(expected);
       if (expected === 403) expect(response.body.error?.code).toBe('FORBIDDEN');
     },
   );
 
-  const protectedRoutes = ROUTES.filter((r) => !r.name.startsWith('GET /health') && r.name !== 'GET /openapi.json');
+  const protectedRoutes = ROUTES.filter(
+    (r) => !r.name.startsWith('GET /health') && r.name !== 'GET /openapi.json',
+  );
   it.each(protectedRoutes.map((r) => [r.name, r.owner, r] as const))(
     '%s (%s) with no key or a wrong key -> 401',
     async (_name, _owner, route) => {
       const [method, path, options = {}] = await route.request(h, ids);
-      for (const key of [null, 'tpk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'garbage']) {
+      for (const key of [
+        null,
+        'tpk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        'garbage',
+      ]) {
         const response = await h.call<{ error: { code: string } }>(method, path, { ...options, key });
         expect(response.status).toBe(401);
         expect(response.body.error.code).toBe('UNAUTHORIZED');
@@ -181,14 +246,24 @@ describe('authorization matrix', () => {
   );
 
   it("a developer's list holds only its own executions; a viewer's holds everyone's", async () => {
-    const mine = await h.call<{ executions: { createdBy: string; executionId: string }[] }>('GET', '/api/v1/executions?limit=1000', {
-      key: h.keys.developer,
-    });
+    const mine = await h.call<{ executions: { createdBy: string; executionId: string }[] }>(
+      'GET',
+      '/api/v1/executions?limit=1000',
+      {
+        key: h.keys.developer,
+      },
+    );
     expect(mine.body.executions.length).toBeGreaterThan(0);
     expect(mine.body.executions.every((e) => e.createdBy === 'developer@example.com')).toBe(true);
-    const all = await h.call<{ executions: { executionId: string }[] }>('GET', '/api/v1/executions?limit=1000', {
-      key: h.keys.viewer,
-    });
-    expect(all.body.executions.map((e) => e.executionId)).toEqual(expect.arrayContaining([ids.own, ids.other]));
+    const all = await h.call<{ executions: { executionId: string }[] }>(
+      'GET',
+      '/api/v1/executions?limit=1000',
+      {
+        key: h.keys.viewer,
+      },
+    );
+    expect(all.body.executions.map((e) => e.executionId)).toEqual(
+      expect.arrayContaining([ids.own, ids.other]),
+    );
   });
 });

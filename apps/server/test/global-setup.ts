@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
   if (!existsSync(dist)) {
-    throw new Error('apps/server is not built: run `pnpm exec turbo run build --filter @taskport/server...` first');
+    throw new Error(
+      'apps/server is not built: run `pnpm exec turbo run build --filter @taskport/server...` first',
+    );
   }
 }

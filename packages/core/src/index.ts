@@ -63,7 +63,18 @@ export type { ExecutionPage, ExecutionStore, ListExecutionsQuery } from './ports
 export type { ImageRegistry, RegisterImageOptions } from './ports/image-registry.js';
 export type { LogAggregator, StreamLogsOptions } from './ports/log-aggregator.js';
 export type { OperationOptions } from './ports/operation-options.js';
-export { PORT_NAMES, type PortName, type ProviderPackage } from './ports/provider-package.js';
+export {
+  type Closeable,
+  isCloseable,
+  type OptionsSchema,
+  PORT_NAMES,
+  type PortFactories,
+  type PortFactory,
+  type PortName,
+  type PortTypes,
+  type ProviderDependencies,
+  type ProviderPackage,
+} from './ports/provider-package.js';
 export type { Runner } from './ports/runner.js';
 export type {
   TaskExecutor,

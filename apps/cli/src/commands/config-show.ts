@@ -20,6 +20,11 @@ The config file comes from --config, else TASKPORT_CONFIG; without one every por
   examples: ['taskport config show', 'taskport --config deploy/taskport.yaml config show --json'],
   run: async ({ values }, context) => {
     const taskport = await context.open();
+    if (!taskport.config) {
+      // Remote mode: the provider mix is the server's; say which server and who we are there.
+      const { describeRemote } = await import('../remote/describe-remote.js');
+      return describeRemote(taskport, values.json === true, context);
+    }
     const { describeConfig } = await import('@taskport/container');
     const config = configJson(describeConfig(taskport.config));
     if (values.json) {

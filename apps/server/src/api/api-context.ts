@@ -1,8 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { BackendLogger, Execution, OrchestratorService } from '@taskport/core';
 import { ForbiddenError } from '@taskport/core';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawServerDefault } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Permission } from '../auth/roles.js';
 import { scopeOf } from '../auth/roles.js';
 import type { Principal, UserStore } from '../auth/user-store.js';
@@ -75,7 +75,11 @@ export function principalOf(request: FastifyRequest): Principal {
  * request paths, so it never matched).
  * @throws ForbiddenError
  */
-export function authorizeExecution(request: FastifyRequest, permission: Permission, execution: Execution): void {
+export function authorizeExecution(
+  request: FastifyRequest,
+  permission: Permission,
+  execution: Execution,
+): void {
   const principal = principalOf(request);
   const scope = scopeOf(principal.role, permission);
   if (scope === 'all') return;

@@ -11,8 +11,7 @@ export const ROLES = ['admin', 'operator', 'developer', 'viewer'] as const;
 const L = Type.Literal;
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T, description?: string) =>
   Type.Union([schema, Type.Null()], description ? { description } : {});
-const StringMap = (description: string) =>
-  Type.Record(Type.String(), Type.String(), { description });
+const StringMap = (description: string) => Type.Record(Type.String(), Type.String(), { description });
 
 export const ExecutionStatusSchema = Type.Union(
   [L('STARTING'), L('RUNNING'), L('SUCCEEDED'), L('FAILED'), L('STOPPED'), L('TERMINATING')],
@@ -164,7 +163,14 @@ export const RunBody = Type.Object(
       Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Same as the Idempotency-Key header' }),
     ),
   },
-  { title: 'RunRequest', additionalProperties: false },
+  {
+    title: 'RunRequest',
+    additionalProperties: false,
+    examples: [
+      { command: ['echo', 'hello'], labels: { example: 'yes' } },
+      { command: 'echo "$GREETING"', env: { GREETING: 'hi' } },
+    ],
+  },
 );
 export type RunBodyJson = Static<typeof RunBody>;
 
@@ -172,7 +178,9 @@ export const RunResponse = Type.Object(
   {
     execution: Execution,
     requestId: Type.String(),
-    reused: Type.Boolean({ description: 'True when the idempotency key was seen before: nothing was started' }),
+    reused: Type.Boolean({
+      description: 'True when the idempotency key was seen before: nothing was started',
+    }),
   },
   { title: 'RunResponse', additionalProperties: false },
 );
@@ -194,9 +202,12 @@ export const ListExecutionsQuery = Type.Object(
       }),
     ),
     label: Type.Optional(
-      Type.Union([Type.String({ maxLength: 400 }), Type.Array(Type.String({ maxLength: 400 }), { maxItems: 16 })], {
-        description: 'key=value; repeat for several (all must match)',
-      }),
+      Type.Union(
+        [Type.String({ maxLength: 400 }), Type.Array(Type.String({ maxLength: 400 }), { maxItems: 16 })],
+        {
+          description: 'key=value; repeat for several (all must match)',
+        },
+      ),
     ),
   },
   { additionalProperties: false },
@@ -227,7 +238,17 @@ export const WaitResponse = Type.Object(
 export const LogsQuery = Type.Object(
   {
     after: Type.Optional(
-      Type.String({ maxLength: 200, description: 'Cursor of the last event seen; the page starts after it' }),
+      Type.String({
+        pattern: '^\\d{1,16}\\.[A-Za-z0-9_:/+=-]{1,128}$',
+        description: 'Cursor of the last event seen (its `cursor`); the page starts after it',
+      }),
+    ),
+    since: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 9007199254740991,
+        description: 'Only events at or after this Unix ms',
+      }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 1000 })),
   },
@@ -271,6 +292,9 @@ export const ImageConfigBody = Type.Object(
         { taskRole: Type.Optional(RoleName), executionRole: Type.Optional(RoleName) },
         { additionalProperties: false },
       ),
+    ),
+    registeredBy: Type.Optional(
+      Type.String({ maxLength: 256, description: 'Ignored: the caller is recorded as registeredBy' }),
     ),
   },
   {
@@ -337,7 +361,10 @@ export const Reconcile = Type.Object(
 );
 
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
-export const CreateUserBody = Type.Object({ email: Email, role: RoleSchema }, { additionalProperties: false });
+export const CreateUserBody = Type.Object(
+  { email: Email, role: RoleSchema },
+  { additionalProperties: false },
+);
 export const EmailParams = Type.Object({ email: Email });
 export const KeyParams = Type.Object({ email: Email, keyId: Type.String({ minLength: 1, maxLength: 64 }) });
 export const IssuedKey = Type.Object(
@@ -348,7 +375,10 @@ export const IssuedKey = Type.Object(
   },
   { title: 'IssuedKey', additionalProperties: false },
 );
-export const UserList = Type.Object({ users: Type.Array(User) }, { title: 'UserList', additionalProperties: false });
+export const UserList = Type.Object(
+  { users: Type.Array(User) },
+  { title: 'UserList', additionalProperties: false },
+);
 export const Me = Type.Object(
   {
     email: Type.String(),

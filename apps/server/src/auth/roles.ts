@@ -50,7 +50,11 @@ const GRANTS: Record<Role, Partial<Record<Permission, Scope>>> = {
   },
   developer: {
     self: 'all',
-    run: 'own', 'executions:read': 'own', 'executions:kill': 'own', 'images:read': 'all' },
+    run: 'own',
+    'executions:read': 'own',
+    'executions:kill': 'own',
+    'images:read': 'all',
+  },
   viewer: { self: 'all', 'executions:read': 'all', 'images:read': 'all' },
 };
 

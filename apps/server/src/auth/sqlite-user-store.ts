@@ -77,7 +77,9 @@ export class SqliteUserStore implements UserStore {
   }
 
   async listUsers(): Promise<UserRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM users ORDER BY created_at, email').all() as unknown as UserRow[];
+    const rows = this.db
+      .prepare('SELECT * FROM users ORDER BY created_at, email')
+      .all() as unknown as UserRow[];
     return rows.map((row) => this.toUser(row));
   }
 
@@ -86,7 +88,9 @@ export class SqliteUserStore implements UserStore {
     const now = new Date().toISOString();
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      this.db.prepare('UPDATE users SET revoked_at = COALESCE(revoked_at, ?) WHERE email = ?').run(now, user.email);
+      this.db
+        .prepare('UPDATE users SET revoked_at = COALESCE(revoked_at, ?) WHERE email = ?')
+        .run(now, user.email);
       this.db
         .prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE email = ?')
         .run(now, user.email);
@@ -126,7 +130,10 @@ export class SqliteUserStore implements UserStore {
       )
       .get(keyId) as { secret_hash: Uint8Array; email: string; role: string } | undefined;
     if (!row || !isRole(row.role)) return null;
-    return { principal: { email: row.email, role: row.role, keyId }, secretHash: Buffer.from(row.secret_hash) };
+    return {
+      principal: { email: row.email, role: row.role, keyId },
+      secretHash: Buffer.from(row.secret_hash),
+    };
   }
 
   async touchKey(keyId: string, at: Date): Promise<void> {

@@ -59,11 +59,20 @@ export function toHttpError(error: unknown, requestId: string): { status: number
   if (fastify) return { status: fastify.status, body: body(fastify.code, fastify.message, requestId) };
   return {
     status: 500,
-    body: body('INTERNAL', `internal error; an operator can look it up with: taskport trace ${requestId}`, requestId),
+    body: body(
+      'INTERNAL',
+      `internal error; an operator can look it up with: taskport trace ${requestId}`,
+      requestId,
+    ),
   };
 }
 
-function body(code: string, message: string, requestId: string, details?: Record<string, unknown>): ErrorBodyJson {
+function body(
+  code: string,
+  message: string,
+  requestId: string,
+  details?: Record<string, unknown>,
+): ErrorBodyJson {
   return { error: { code, message, requestId, ...(details ? { details } : {}) } };
 }
 
@@ -75,7 +84,11 @@ function fastifyClientError(error: unknown): { status: number; code: string; mes
   const message = typeof e.message === 'string' ? e.message : 'bad request';
   if (e.statusCode === 404) return { status: 404, code: 'NOT_FOUND', message };
   if (e.statusCode === 406) return { status: 406, code: 'VALIDATION', message };
-  return { status: e.statusCode, code: 'VALIDATION', message: e.validation ? `invalid request: ${message}` : message };
+  return {
+    status: e.statusCode,
+    code: 'VALIDATION',
+    message: e.validation ? `invalid request: ${message}` : message,
+  };
 }
 
 /** Only plain scalar details (field names, allowed values) - nothing nested that might hold provider data. */
@@ -83,7 +96,8 @@ function safeDetails(details: Record<string, unknown> | undefined): Record<strin
   if (!details) return undefined;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(details)) {
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      out[key] = value;
     else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) out[key] = value;
   }
   return Object.keys(out).length > 0 ? out : undefined;

@@ -1,4 +1,4 @@
-import { isFinalStatus, type Execution } from '@taskport/core';
+import { type Execution, isFinalStatus } from '@taskport/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**

@@ -22,9 +22,12 @@ export function encodeLogCursor(event: Pick<LogEvent, 'timestamp' | 'eventId'>):
 export function decodeLogCursor(text: string, field = 'after'): LogCursor {
   const match = CURSOR.exec(text);
   if (!match) {
-    throw new ValidationError(`${field} is not a log cursor; pass the cursor (or SSE id) of the last event seen`, {
-      details: { field },
-    });
+    throw new ValidationError(
+      `${field} is not a log cursor; pass the cursor (or SSE id) of the last event seen`,
+      {
+        details: { field },
+      },
+    );
   }
   return { timestamp: Number(match[1]), eventId: match[2] as string };
 }

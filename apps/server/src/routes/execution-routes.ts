@@ -7,7 +7,14 @@ import {
   isFinalStatus,
   ValidationError,
 } from '@taskport/core';
-import { type ApiContext, type Api, authorizeExecution, ownOnly, principalOf, sameUser } from '../api/api-context.js';
+import {
+  type Api,
+  type ApiContext,
+  authorizeExecution,
+  ownOnly,
+  principalOf,
+  sameUser,
+} from '../api/api-context.js';
 import {
   ErrorBody,
   ExecutionIdParams,
@@ -51,9 +58,12 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
       const headerKey = typeof header === 'string' ? header : undefined;
       const body = request.body;
       if (headerKey && body.idempotencyKey && headerKey !== body.idempotencyKey) {
-        throw new ValidationError('the Idempotency-Key header and idempotencyKey in the body differ; send one', {
-          details: { field: 'idempotencyKey' },
-        });
+        throw new ValidationError(
+          'the Idempotency-Key header and idempotencyKey in the body differ; send one',
+          {
+            details: { field: 'idempotencyKey' },
+          },
+        );
       }
       const idempotencyKey = headerKey ?? body.idempotencyKey;
       const runRequest: ExecutionRequest = {
@@ -73,8 +83,14 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
         });
       }
       if (!result.reused) ctx.metrics.started(result.execution.executionId);
-      reply.code(202).header('location', `/api/v1/executions/${encodeURIComponent(result.execution.executionId)}`);
-      return { execution: executionJson(result.execution), requestId: result.requestId, reused: result.reused };
+      reply
+        .code(202)
+        .header('location', `/api/v1/executions/${encodeURIComponent(result.execution.executionId)}`);
+      return {
+        execution: executionJson(result.execution),
+        requestId: result.requestId,
+        reused: result.reused,
+      };
     },
   );
 

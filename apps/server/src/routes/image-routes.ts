@@ -4,9 +4,9 @@ import {
   DefaultImage,
   ErrorBody,
   Image,
+  type ImageConfigBodyJson,
   ImageList,
   ImageRefParams,
-  type ImageConfigBodyJson,
   type LegacyImageBodyJson,
   RegisterImageBody,
   SetDefaultBody,
@@ -15,7 +15,14 @@ import { imageJson } from '../api/wire.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
 
-const LEGACY_KEYS = ['is_default', 'task_role_name', 'task_execution_role_name', 'cpu', 'memory', 'runtime_platform'];
+const LEGACY_KEYS = [
+  'is_default',
+  'task_role_name',
+  'task_execution_role_name',
+  'cpu',
+  'memory',
+  'runtime_platform',
+];
 
 export function imageRoutes(app: Api, ctx: ApiContext): void {
   for (const [path, deprecated] of [
@@ -50,7 +57,11 @@ export function imageRoutes(app: Api, ctx: ApiContext): void {
     '/images',
     {
       config: { permission: 'images:read' },
-      schema: { tags: ['images'], summary: 'List registered images', response: { 200: ImageList, ...errors } },
+      schema: {
+        tags: ['images'],
+        summary: 'List registered images',
+        response: { 200: ImageList, ...errors },
+      },
     },
     async (request) => ({ images: (await ctx.service.listImages({ requestId: request.id })).map(imageJson) }),
   );
@@ -78,7 +89,8 @@ export function imageRoutes(app: Api, ctx: ApiContext): void {
         response: { 200: Image, ...errors },
       },
     },
-    async (request) => imageJson(await ctx.service.setDefaultImage(request.body.ref, { requestId: request.id })),
+    async (request) =>
+      imageJson(await ctx.service.setDefaultImage(request.body.ref, { requestId: request.id })),
   );
 
   app.get(
@@ -114,7 +126,10 @@ export function imageRoutes(app: Api, ctx: ApiContext): void {
 }
 
 function toImageConfig(body: ImageConfigBodyJson | LegacyImageBodyJson, who: string): ImageConfig {
-  if (!LEGACY_KEYS.some((k) => k in body)) return { ...(body as ImageConfigBodyJson), registeredBy: who };
+  if (!LEGACY_KEYS.some((k) => k in body)) {
+    const { registeredBy: _ignored, ...config } = body as ImageConfigBodyJson;
+    return { ...config, registeredBy: who };
+  }
   const legacy = body as LegacyImageBodyJson;
   return fromLegacyParams({
     image: legacy.image,

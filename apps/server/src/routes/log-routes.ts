@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import { type Api, type ApiContext, authorizeExecution } from '../api/api-context.js';
 import { ErrorBody, ExecutionIdParams, LogsPage, LogsQuery } from '../api/schemas.js';
 import { executionJson, logEventJson } from '../api/wire.js';
+import { toHttpError } from '../http/http-error.js';
 import { decodeLogCursor, type LogCursor, resumeAfter } from '../logs/log-cursor.js';
 import { SseWriter } from '../logs/sse-writer.js';
 
@@ -50,8 +51,9 @@ With \`Accept: text/event-stream\`: a live stream of \`event: log\` messages (da
             : undefined;
       const execution = await ctx.service.getExecutionStatus(id, { requestId: request.id });
       authorizeExecution(request, 'executions:read', execution);
-      if (sse) return streamSse(ctx, request, reply, execution, after);
-      return readPage(ctx, request.id, execution, after, request.query.limit ?? 1000);
+      const since = after ? after.timestamp : request.query.since;
+      if (sse) return streamSse(ctx, request, reply, execution, after, since);
+      return readPage(ctx, request.id, execution, after, since, request.query.limit ?? 1000);
     },
   );
 
@@ -69,17 +71,28 @@ With \`Accept: text/event-stream\`: a live stream of \`event: log\` messages (da
         querystring: LogsQuery,
       },
     },
-    async (socket: WebSocket, request: FastifyRequest<{ Params: { id: string }; Querystring: { after?: string } }>) => {
+    async (
+      socket: WebSocket,
+      request: FastifyRequest<{ Params: { id: string }; Querystring: { after?: string; since?: number } }>,
+    ) => {
       try {
         const after = request.query.after ? decodeLogCursor(request.query.after) : undefined;
         const execution = await ctx.service.getExecutionStatus(request.params.id, { requestId: request.id });
         authorizeExecution(request, 'executions:read', execution);
-        await streamWebSocket(ctx, request, socket, execution, after);
+        await streamWebSocket(
+          ctx,
+          request,
+          socket,
+          execution,
+          after,
+          after?.timestamp ?? request.query.since,
+        );
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        // Same body as HTTP errors; the close code is 4000 + the HTTP status (4403, 4404, 4500...).
+        const { status, body } = toHttpError(error, request.id);
         if (socket.readyState === socket.OPEN) {
-          socket.send(JSON.stringify({ type: 'error', error: { message, requestId: request.id } }));
-          socket.close(1011, 'error');
+          socket.send(JSON.stringify({ type: 'error', ...body }));
+          socket.close(4000 + status, body.error.code);
         }
       }
     },
@@ -91,13 +104,14 @@ async function readPage(
   requestId: string,
   execution: Execution,
   after: LogCursor | undefined,
+  since: number | undefined,
   limit: number,
 ) {
   const events: LogEvent[] = [];
   let more = false;
   const source = ctx.service.streamLogs(execution.executionId, {
     requestId,
-    ...(after ? { since: after.timestamp } : {}),
+    ...(since !== undefined ? { since } : {}),
   });
   for await (const event of resumeAfter(source, after)) {
     if (events.length === limit) {
@@ -108,7 +122,13 @@ async function readPage(
   }
   const last = events.at(-1);
   const mayGrow = more || !isFinalStatus(execution.status);
-  const nextCursor = mayGrow ? (last ? logEventJson(last).cursor : (after ? `${after.timestamp}.${after.eventId}` : null)) : null;
+  const nextCursor = mayGrow
+    ? last
+      ? logEventJson(last).cursor
+      : after
+        ? `${after.timestamp}.${after.eventId}`
+        : null
+    : null;
   return {
     executionId: execution.executionId,
     status: execution.status,
@@ -118,14 +138,21 @@ async function readPage(
 }
 
 /** A following stream of the execution's log, ended by the execution's end, the client or shutdown. */
-function follow(ctx: ApiContext, request: FastifyRequest, executionId: string, after: LogCursor | undefined, signal: AbortSignal) {
+function follow(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  executionId: string,
+  after: LogCursor | undefined,
+  since: number | undefined,
+  signal: AbortSignal,
+) {
   return resumeAfter(
     ctx.service.streamLogs(executionId, {
       follow: true,
       signal,
       requestId: request.id,
       pollIntervalMs: ctx.followPollMs,
-      ...(after ? { since: after.timestamp } : {}),
+      ...(since !== undefined ? { since } : {}),
     }),
     after,
   );
@@ -137,6 +164,7 @@ async function streamSse(
   reply: FastifyReply,
   execution: Execution,
   after: LogCursor | undefined,
+  since: number | undefined,
 ): Promise<void> {
   const controller = linkedController(ctx.shutdown);
   reply.hijack();
@@ -154,7 +182,7 @@ async function streamSse(
   const heartbeat = setInterval(() => void writer.comment('ping'), ctx.heartbeatMs);
   try {
     await writer.write('retry: 1000\n\n');
-    for await (const event of follow(ctx, request, execution.executionId, after, controller.signal)) {
+    for await (const event of follow(ctx, request, execution.executionId, after, since, controller.signal)) {
       const json = logEventJson(event);
       await writer.event({ id: json.cursor, event: 'log', data: JSON.stringify(json) });
       if (writer.isClosed) break;
@@ -176,7 +204,13 @@ async function streamSse(
       // No `id`: the client's Last-Event-ID stays at the last line it got, so a reconnect resumes there.
       await writer.event({
         event: 'error',
-        data: JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'the log stream failed; reconnect to resume', requestId: request.id } }),
+        data: JSON.stringify({
+          error: {
+            code: 'UNAVAILABLE',
+            message: 'the log stream failed; reconnect to resume',
+            requestId: request.id,
+          },
+        }),
       });
     }
   } finally {
@@ -192,12 +226,13 @@ async function streamWebSocket(
   socket: WebSocket,
   execution: Execution,
   after: LogCursor | undefined,
+  since: number | undefined,
 ): Promise<void> {
   const controller = linkedController(ctx.shutdown);
   socket.once('close', () => controller.abort());
   ctx.metrics.streams.inc();
   try {
-    for await (const event of follow(ctx, request, execution.executionId, after, controller.signal)) {
+    for await (const event of follow(ctx, request, execution.executionId, after, since, controller.signal)) {
       if (socket.readyState !== socket.OPEN) break;
       socket.send(JSON.stringify({ type: 'log', event: logEventJson(event) }));
       // Back-pressure: let a slow client's buffer drain before reading more.

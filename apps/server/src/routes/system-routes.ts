@@ -1,4 +1,4 @@
-import { type Api, type ApiContext } from '../api/api-context.js';
+import type { Api, ApiContext } from '../api/api-context.js';
 import { ErrorBody, Health, Readiness, Reconcile, Trace } from '../api/schemas.js';
 import { executionJson, logEventJson } from '../api/wire.js';
 
@@ -10,7 +10,12 @@ export function systemRoutes(app: Api, ctx: ApiContext): void {
     '/health',
     {
       config: { permission: 'public' },
-      schema: { tags: ['system'], summary: 'Liveness: the process answers', security: [], response: { 200: Health } },
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness: the process answers',
+        security: [],
+        response: { 200: Health },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -66,7 +71,11 @@ export function systemRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ['system'],
         summary: "taskport's own log lines and the executions of a request id",
-        params: { type: 'object', properties: { requestId: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['requestId'] },
+        params: {
+          type: 'object',
+          properties: { requestId: { type: 'string', minLength: 1, maxLength: 128 } },
+          required: ['requestId'],
+        },
         response: { 200: Trace, ...errors },
       },
     },
@@ -88,7 +97,10 @@ async function check(provider: string, probe: () => Promise<unknown>) {
     return { ok: true, provider };
   } catch (error) {
     // Provider text may be internal: say what failed, not the provider's words.
-    const code = typeof error === 'object' && error && 'code' in error ? String((error as { code: unknown }).code) : 'ERROR';
+    const code =
+      typeof error === 'object' && error && 'code' in error
+        ? String((error as { code: unknown }).code)
+        : 'ERROR';
     return { ok: false, provider, message: `check failed (${code})` };
   }
 }

@@ -1,5 +1,14 @@
 import { type Api, type ApiContext, principalOf } from '../api/api-context.js';
-import { CreateUserBody, EmailParams, ErrorBody, IssuedKey, KeyParams, Me, User, UserList } from '../api/schemas.js';
+import {
+  CreateUserBody,
+  EmailParams,
+  ErrorBody,
+  IssuedKey,
+  KeyParams,
+  Me,
+  User,
+  UserList,
+} from '../api/schemas.js';
 import { generateApiKey } from '../auth/api-key.js';
 import { permissionsOf } from '../auth/roles.js';
 import type { UserRecord, UserStore } from '../auth/user-store.js';
@@ -11,7 +20,11 @@ export function userRoutes(app: Api, ctx: ApiContext): void {
     '/users/me',
     {
       config: { permission: 'self' },
-      schema: { tags: ['users'], summary: 'Who the key belongs to and what it may do', response: { 200: Me, ...errors } },
+      schema: {
+        tags: ['users'],
+        summary: 'Who the key belongs to and what it may do',
+        response: { 200: Me, ...errors },
+      },
     },
     async (request) => {
       const me = principalOf(request);
@@ -23,7 +36,11 @@ export function userRoutes(app: Api, ctx: ApiContext): void {
     '/users',
     {
       config: { permission: 'users:read' },
-      schema: { tags: ['users'], summary: 'List users and their keys (never the keys themselves)', response: { 200: UserList, ...errors } },
+      schema: {
+        tags: ['users'],
+        summary: 'List users and their keys (never the keys themselves)',
+        response: { 200: UserList, ...errors },
+      },
     },
     async () => ({ users: (await ctx.users.listUsers()).map(userJson) }),
   );
@@ -42,7 +59,11 @@ export function userRoutes(app: Api, ctx: ApiContext): void {
     async (request, reply) => {
       await ctx.users.createUser({ ...request.body, createdBy: principalOf(request).email });
       const issued = await issueKey(ctx.users, request.body.email);
-      audit(ctx, request.id, 'user created', { email: request.body.email, role: request.body.role, keyId: issued.keyId });
+      audit(ctx, request.id, 'user created', {
+        email: request.body.email,
+        role: request.body.role,
+        keyId: issued.keyId,
+      });
       reply.code(201);
       return issued;
     },

@@ -81,12 +81,17 @@ export class Harness {
   }
 
   /** Starts a run as `role` and returns its execution id. */
-  async run(command: string | string[], key: string = this.keys.admin, extra: Record<string, unknown> = {}): Promise<string> {
+  async run(
+    command: string | string[],
+    key: string = this.keys.admin,
+    extra: Record<string, unknown> = {},
+  ): Promise<string> {
     const response = await this.call<{ execution: { executionId: string } }>('POST', '/api/v1/run', {
       key,
       body: { command, ...extra },
     });
-    if (response.status !== 202) throw new Error(`run failed: ${response.status} ${JSON.stringify(response.body)}`);
+    if (response.status !== 202)
+      throw new Error(`run failed: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body.execution.executionId;
   }
 
@@ -119,7 +124,10 @@ export async function readSse(
   headers: Record<string, string>,
   options: { until?: (m: SseMessage) => boolean; signal?: AbortSignal } = {},
 ): Promise<{ status: number; messages: SseMessage[] }> {
-  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: options.signal });
+  const response = await fetch(url, {
+    headers: { accept: 'text/event-stream', ...headers },
+    signal: options.signal,
+  });
   const messages: SseMessage[] = [];
   if (!response.body || response.status !== 200) return { status: response.status, messages };
   const decoder = new TextDecoder();
@@ -127,8 +135,7 @@ export async function readSse(
   try {
     for await (const chunk of response.body) {
       buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      let at: number;
-      while ((at = buffer.indexOf('\n\n')) !== -1) {
+      for (let at = buffer.indexOf('\n\n'); at !== -1; at = buffer.indexOf('\n\n')) {
         const block = buffer.slice(0, at);
         buffer = buffer.slice(at + 2);
         const message = parseSseBlock(block);
