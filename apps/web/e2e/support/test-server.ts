@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,11 +21,15 @@ export interface TestServer {
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const WEB_ROOT = join(here, '..', '..', 'dist');
+/** The built `taskport` command of this repository. */
+const CLI = join(here, '..', '..', '..', 'cli', 'dist', 'main.js');
 
 /**
- * Starts `server-process.mjs` on 127.0.0.1 (a free port) with the local provider in a fresh directory,
- * and resolves once it prints its address. `stop()` sends SIGTERM to that pid, SIGKILL after 5 s, and
- * removes the directory.
+ * Starts the real `taskport server` (the CLI verb, as a user would) on 127.0.0.1 with a free port, the
+ * local provider in a fresh directory and the built console as its web root: first
+ * `taskport server --bootstrap-admin` for the admin's key, then the server itself, then one user per
+ * other role through the API. `stop()` sends SIGTERM to the server's pid (SIGKILL after 5 s) and removes
+ * the directory.
  */
 export async function startTestServer(): Promise<TestServer> {
   const root = mkdtempSync(join(tmpdir(), 'taskport-web-e2e-'));
@@ -35,27 +39,39 @@ export async function startTestServer(): Promise<TestServer> {
     XDG_CONFIG_HOME: join(root, 'config'),
     XDG_STATE_HOME: join(root, 'state'),
     TASKPORT_DATA_DIR: join(root, 'data'),
-    TASKPORT_WEB_ROOT: WEB_ROOT,
-    // Generous: the 100,000-line test reads its log in large pages from one key.
+    // Generous: the 100,000-line test and the polling views share one key per role.
     TASKPORT_RATE_LIMIT: '1000/s,burst=5000',
   };
-  if (process.env.TASKPORT_WEB_E2E_SERVER_MODULE) {
-    env.TASKPORT_WEB_E2E_SERVER_MODULE = process.env.TASKPORT_WEB_E2E_SERVER_MODULE;
-  }
-  const child = spawn(process.execPath, [join(here, 'server-process.mjs')], {
+  const bootstrap = spawnSync(process.execPath, [CLI, 'server', '--bootstrap-admin', 'admin@example.com'], {
     cwd: root,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
+  const admin = bootstrap.stdout.trim();
+  if (bootstrap.status !== 0 || !admin) {
+    rmSync(root, { recursive: true, force: true });
+    throw new Error(`taskport server --bootstrap-admin failed (${bootstrap.status}): ${bootstrap.stderr}`);
+  }
+
+  const child = spawn(process.execPath, [CLI, 'server', '--listen', '127.0.0.1:0', '--web-root', WEB_ROOT], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   const stderr: string[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr.push(chunk.toString());
-    if (stderr.length > 200) stderr.shift();
-  });
   const stop = () => stopChild(child, root);
   try {
-    const line = await firstLine(child, 30_000);
-    const { url, keys } = JSON.parse(line) as { url: string; keys: TestKeys };
+    const url = await listeningUrl(child, stderr, 30_000);
+    const keys: TestKeys = { admin, operator: '', developer: '', viewer: '' };
+    for (const role of ['operator', 'developer', 'viewer'] as const) {
+      const response = await fetch(`${url}/api/v1/users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `${role}@example.com`, role }),
+      });
+      if (!response.ok) throw new Error(`creating the ${role}: HTTP ${response.status} ${await response.text()}`);
+      keys[role] = ((await response.json()) as { apiKey: string }).apiKey;
+    }
     return { url, keys, pid: child.pid as number, stop };
   } catch (error) {
     await stop();
@@ -63,21 +79,25 @@ export async function startTestServer(): Promise<TestServer> {
   }
 }
 
-function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
+/** Waits for the server's "listening on http://..." line on stderr. */
+function listeningUrl(child: ChildProcess, stderr: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`no address after ${timeoutMs} ms`)), timeoutMs);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const newline = buffered.indexOf('\n');
-      if (newline !== -1) {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`no "listening on" after ${timeoutMs} ms`)), timeoutMs);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const part = chunk.toString();
+      stderr.push(part);
+      if (stderr.length > 200) stderr.shift();
+      text += part;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
+      if (match?.[1]) {
         clearTimeout(timer);
-        resolve(buffered.slice(0, newline));
+        resolve(match[1]);
       }
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`server process exited (${code ?? signal})`));
+      reject(new Error(`taskport server exited (${code ?? signal})`));
     });
   });
 }
