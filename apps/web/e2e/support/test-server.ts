@@ -69,7 +69,8 @@ export async function startTestServer(): Promise<TestServer> {
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
         body: JSON.stringify({ email: `${role}@example.com`, role }),
       });
-      if (!response.ok) throw new Error(`creating the ${role}: HTTP ${response.status} ${await response.text()}`);
+      if (!response.ok)
+        throw new Error(`creating the ${role}: HTTP ${response.status} ${await response.text()}`);
       keys[role] = ((await response.json()) as { apiKey: string }).apiKey;
     }
     return { url, keys, pid: child.pid as number, stop };
