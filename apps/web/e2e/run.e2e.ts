@@ -132,6 +132,21 @@ describe('run and watch', () => {
     const labels = await page.locator('tbody tr').allTextContents();
     expect(labels.every((text) => text.includes('case=list'))).toBe(true);
 
+    // By user: only the operator's run, not the admin's.
+    const theirs = await api<{ execution: { executionId: string } }>('POST', '/run', keys().operator, {
+      command: 'true',
+      labels: { suite: 'e2e', case: 'list' },
+    });
+    await page.getByLabel('User').fill('operator@example.com');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/user=operator%40example.com/);
+    await page.locator(`tr[data-execution-id="${theirs.execution.executionId}"]`).waitFor();
+    expect(await row.count()).toBe(0);
+    const who = await page.locator('tbody tr td:nth-child(5)').allTextContents();
+    expect(who.length).toBeGreaterThan(0);
+    expect(who.every((text) => text === 'operator@example.com')).toBe(true);
+    await page.getByLabel('User').fill('');
+
     await page.getByRole('checkbox', { name: 'failed' }).check();
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/status=FAILED/);

@@ -17,8 +17,6 @@ export interface ExecutionQuery {
   status?: readonly ExecutionStatus[];
   /** `key=value` pairs; an execution must carry all of them. */
   labels?: readonly string[];
-  /** Only executions created by this user. */
-  user?: string;
   cursor?: string;
   limit?: number;
 }
@@ -119,7 +117,6 @@ export class ApiClient {
     const params = new URLSearchParams();
     if (query.status?.length) params.set('status', query.status.join(','));
     for (const label of query.labels ?? []) params.append('label', label);
-    if (query.user) params.set('user', query.user);
     if (query.cursor) params.set('cursor', query.cursor);
     if (query.limit) params.set('limit', String(query.limit));
     return this.request<ExecutionPage>('GET', '/executions', {
