@@ -46,6 +46,8 @@ const start = text.indexOf('## Web console');
 let next = start === -1 ? -1 : text.indexOf('\n## ', start + 1);
 if (next !== -1) next += 1;
 const updated =
-  start === -1 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, start)}${section}${next === -1 ? '' : `\n${text.slice(next)}`}`;
+  start === -1
+    ? `${text.trimEnd()}\n\n${section}`
+    : `${text.slice(0, start)}${section}${next === -1 ? '' : `\n${text.slice(next)}`}`;
 writeFileSync(docs, updated.endsWith('\n') ? updated : `${updated}\n`);
 console.log(`write-benchmarks: docs/benchmarks.md "Web console" section written`);
