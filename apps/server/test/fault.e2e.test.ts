@@ -101,6 +101,31 @@ describe('faults', () => {
     }
   });
 
+  it('SIGTERM stops gracefully: an in-flight wait is answered, streams end, the process exits 0; followers resume after the restart', async () => {
+    const count = 30;
+    const run = await api<{ execution: { executionId: string } }>('POST', '/api/v1/run', {
+      command: ['sh', '-c', `i=1; while [ $i -le ${count} ]; do echo g-$i; i=$((i+1)); sleep 0.05; done`],
+    });
+    const id = run.body.execution.executionId;
+    let seen = 0;
+    const follower = followToEnd(`${url}/api/v1/executions/${id}/logs`, key, {
+      deadline: Date.now() + 40_000,
+      onLine: () => void seen++,
+    });
+    while (seen < 5) await new Promise((resolve) => setTimeout(resolve, 20));
+    const waiting = api<{ done: boolean }>('GET', `/api/v1/executions/${id}/wait?timeoutSeconds=60`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exited = new Promise<number | null>((resolve) => server?.once('exit', (code) => resolve(code)));
+    server?.kill('SIGTERM');
+    const answered = await waiting;
+    expect(answered.status).toBe(200);
+    expect(await exited).toBe(0);
+    server = await startChild();
+    const result = await follower;
+    expect(result.ended).toBe(true);
+    expect(result.lines).toEqual(Array.from({ length: count }, (_, i) => `g-${i + 1}`));
+  });
+
   it('runs submitted while the server is SIGKILLed are each recorded once or refused; retries with their key never duplicate', async () => {
     const batch = `b${Date.now()}`;
     const keys = Array.from({ length: 30 }, (_, i) => `${batch}-${i}`);

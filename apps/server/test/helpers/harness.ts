@@ -33,15 +33,19 @@ export class Harness {
     return this.server.url;
   }
 
-  static async start(options: Partial<ServerOptions> = {}): Promise<Harness> {
+  static async start(
+    options: Partial<ServerOptions> & { extraEnv?: Record<string, string> } = {},
+  ): Promise<Harness> {
     const root = await mkdtemp(join(tmpdir(), 'taskport-server-'));
+    const { extraEnv, ...serverOptions } = options;
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: root,
       TASKPORT_DATA_DIR: join(root, 'data'),
+      ...extraEnv,
     };
     const admin = await bootstrapUser('admin@example.com', 'admin', { env });
-    const server = await startServer({ listen: '127.0.0.1:0', env, cwd: root, ...options });
+    const server = await startServer({ listen: '127.0.0.1:0', env, cwd: root, ...serverOptions });
     const keys = { admin: admin.apiKey } as Record<RoleName | 'developer2', string>;
     const harness = new Harness(root, env, server, keys);
     for (const [name, role] of [
