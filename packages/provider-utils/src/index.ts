@@ -1,3 +1,4 @@
+export { decodeCursor, encodeCursor } from './cursor.js';
 export { closestMatch, didYouMean, editDistance } from './did-you-mean.js';
 export { checkId, type IdRule, isSimpleToken } from './ids.js';
 export { loadOptionalSetting, loadSetting, type SettingSpec } from './load-setting.js';
@@ -5,6 +6,7 @@ export {
   booleanSetting,
   integerSetting,
   listSetting,
+  numberSetting,
   type OptionsObjectSchema,
   type ParseOptionsContext,
   parseProviderOptions,
