@@ -147,3 +147,33 @@ describe('every view: deep links, accessibility, light and dark', () => {
     await context.close();
   });
 });
+
+describe('a strict Content-Security-Policy', () => {
+  const CSP =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+  it('the console works with no inline script or style allowed', async () => {
+    const { context, page } = await newPage(browser);
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/.test(message.text())) violations.push(message.text());
+    });
+    // The documents get the policy a deployment would send (the server sends none of its own yet).
+    await page.route('**/*', async (route) => {
+      if (route.request().resourceType() !== 'document') return route.continue();
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } });
+    });
+    await signIn(page, keys().admin, `/executions/${encodeURIComponent(finished)}`);
+    await page.getByTestId('log-view').getByText('colour 6').waitFor();
+    const red = page.getByTestId('log-view').locator('span.fg1').first();
+    expect(await red.evaluate((el) => getComputedStyle(el).color)).not.toBe(
+      await page.getByTestId('log-view').evaluate((el) => getComputedStyle(el).color),
+    );
+    await page.goto('/images');
+    await page.getByRole('heading', { name: 'Images' }).waitFor();
+    expect(violations).toEqual([]);
+    await context.close();
+  });
+});
