@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bootstrapUser } from '../dist/index.js';
@@ -152,6 +152,10 @@ do {
 } while (cursor);
 clearInterval(rssSampler);
 const rss = peakRss();
+// The server's own view: event-loop lag (synchronous SQLite waiting for the file lock shows here).
+const metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers })).text();
+const metric = (name) =>
+  Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metricsText)?.[1] ?? Number.NaN);
 server.kill('SIGTERM');
 await new Promise((resolve) => server.once('exit', resolve));
 await rm(root, { recursive: true, force: true });
@@ -178,6 +182,9 @@ const result = {
   submitAllSeconds: Number((submittedMs / 1000).toFixed(1)),
   allFollowersDoneSeconds: Number((followedMs / 1000).toFixed(1)),
   serverPeakRssMB: Math.round(rss / 1024 / 1024),
+  serverEventLoopLagMaxMs: Math.round(metric('taskport_server_nodejs_eventloop_lag_max_seconds') * 1000),
+  serverEventLoopLagP99Ms: Math.round(metric('taskport_server_nodejs_eventloop_lag_p99_seconds') * 1000),
+  loadAverage1m: Number(loadavg()[0].toFixed(1)),
   machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
 };
 console.log(JSON.stringify(result, null, 2));

@@ -91,6 +91,24 @@ export function authorizeExecution(
   );
 }
 
+/**
+ * The execution, up to date with its provider, if the caller may see it. With an `own` scope the stored
+ * record is checked first, so nobody's execution is reconciled on behalf of a caller who may not see it.
+ * @throws NotFoundError, ForbiddenError
+ */
+export async function loadExecution(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  executionId: string,
+): Promise<Execution> {
+  if (scopeOf(principalOf(request).role, 'executions:read') === 'own') {
+    authorizeExecution(request, 'executions:read', await ctx.service.executionStore().get(executionId));
+  }
+  const execution = await ctx.service.getExecutionStatus(executionId, { requestId: request.id });
+  authorizeExecution(request, 'executions:read', execution);
+  return execution;
+}
+
 export function ownOnly(request: FastifyRequest, permission: Permission): string | undefined {
   const principal = principalOf(request);
   return scopeOf(principal.role, permission) === 'own' ? principal.email : undefined;

@@ -11,6 +11,7 @@ import {
   type Api,
   type ApiContext,
   authorizeExecution,
+  loadExecution,
   ownOnly,
   principalOf,
   sameUser,
@@ -139,8 +140,7 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const execution = await ctx.service.getExecutionStatus(request.params.id, { requestId: request.id });
-      authorizeExecution(request, 'executions:read', execution);
+      const execution = await loadExecution(ctx, request, request.params.id);
       ctx.metrics.seen(execution);
       return executionJson(execution);
     },
@@ -189,8 +189,7 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
     async (request) => {
       const id = request.params.id;
       const deadline = Date.now() + (request.query.timeoutSeconds ?? 30) * 1000;
-      let execution = await ctx.service.getExecutionStatus(id, { requestId: request.id });
-      authorizeExecution(request, 'executions:read', execution);
+      let execution = await loadExecution(ctx, request, id);
       const closed = new AbortController();
       request.raw.once('close', () => closed.abort());
       for (let delay = 100; !isFinalStatus(execution.status) && Date.now() < deadline; ) {

@@ -1,7 +1,7 @@
 import { type Execution, isFinalStatus, type LogEvent } from '@taskport/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { type Api, type ApiContext, authorizeExecution } from '../api/api-context.js';
+import { type Api, type ApiContext, loadExecution } from '../api/api-context.js';
 import { ErrorBody, ExecutionIdParams, LogsPage, LogsQuery } from '../api/schemas.js';
 import { executionJson, logEventJson } from '../api/wire.js';
 import { toHttpError } from '../http/http-error.js';
@@ -49,8 +49,7 @@ With \`Accept: text/event-stream\`: a live stream of \`event: log\` messages (da
           : request.query.after
             ? decodeLogCursor(request.query.after)
             : undefined;
-      const execution = await ctx.service.getExecutionStatus(id, { requestId: request.id });
-      authorizeExecution(request, 'executions:read', execution);
+      const execution = await loadExecution(ctx, request, id);
       const since = after ? after.timestamp : request.query.since;
       if (sse) return streamSse(ctx, request, reply, execution, after, since);
       return readPage(ctx, request.id, execution, after, since, request.query.limit ?? 1000);
@@ -77,8 +76,7 @@ With \`Accept: text/event-stream\`: a live stream of \`event: log\` messages (da
     ) => {
       try {
         const after = request.query.after ? decodeLogCursor(request.query.after) : undefined;
-        const execution = await ctx.service.getExecutionStatus(request.params.id, { requestId: request.id });
-        authorizeExecution(request, 'executions:read', execution);
+        const execution = await loadExecution(ctx, request, request.params.id);
         await streamWebSocket(
           ctx,
           request,
