@@ -55,10 +55,18 @@ export async function startControlServer(fake: GcpFake): Promise<{ url: string; 
           fake.run.forget(String(input.execution));
           return reply(200, {});
         case 'POST /faults/push':
-          fake.faults.push(String(input.method), ...(input.faults as Fault[]));
+          fake.faults.push(
+            String(input.method),
+            input.faults as Fault[],
+            input.project ? String(input.project) : undefined,
+          );
           return reply(200, {});
         case 'POST /faults/rates':
-          fake.faults.setRates(String(input.method), input.rates as FaultRates);
+          fake.faults.setRates(
+            String(input.method),
+            input.rates as FaultRates,
+            input.project ? String(input.project) : undefined,
+          );
           return reply(200, {});
         case 'POST /faults/clear':
           fake.faults.clear();
@@ -69,7 +77,13 @@ export async function startControlServer(fake: GcpFake): Promise<{ url: string; 
           return reply(200, fake.logging.filters.slice(Number(url.searchParams.get('from') ?? 0)));
         case 'GET /calls': {
           const method = url.searchParams.get('method');
-          return reply(200, method ? fake.callsOf(method) : fake.calls);
+          const project = url.searchParams.get('project') ?? undefined;
+          return reply(
+            200,
+            method
+              ? fake.callsOf(method, project)
+              : fake.calls.filter((c) => !project || c.project === project),
+          );
         }
         case 'POST /logging':
           if (typeof input.ingestionDelayMs === 'number')
@@ -132,23 +146,28 @@ export class FakeControl {
   forget(execution: string): Promise<void> {
     return this.call('POST', '/forget', { execution });
   }
-  pushFaults(method: string, faults: Fault[]): Promise<void> {
-    return this.call('POST', '/faults/push', { method, faults });
+  /** Faults for the next calls of `method`; with `project`, only for calls about that project. */
+  pushFaults(method: string, faults: Fault[], project?: string): Promise<void> {
+    return this.call('POST', '/faults/push', { method, faults, ...(project ? { project } : {}) });
   }
-  setFaultRates(method: string, rates: Omit<FaultRates, 'random'>): Promise<void> {
-    return this.call('POST', '/faults/rates', { method, rates });
+  setFaultRates(method: string, rates: Omit<FaultRates, 'random'>, project?: string): Promise<void> {
+    return this.call('POST', '/faults/rates', { method, rates, ...(project ? { project } : {}) });
   }
   clearFaults(): Promise<void> {
     return this.call('POST', '/faults/clear', {});
   }
-  injectedFaults(): Promise<{ method: string; at: string; code: number }[]> {
+  injectedFaults(): Promise<{ method: string; project?: string; at: string; code: number }[]> {
     return this.call('GET', '/faults/injected');
   }
   filters(from = 0): Promise<string[]> {
     return this.call('GET', `/filters?from=${from}`);
   }
-  calls(method?: string): Promise<{ method: string; request: unknown; routing?: string }[]> {
-    return this.call('GET', `/calls${method ? `?method=${encodeURIComponent(method)}` : ''}`);
+  calls(
+    method?: string,
+    project?: string,
+  ): Promise<{ method: string; project?: string; request: unknown; routing?: string }[]> {
+    const query = new URLSearchParams({ ...(method ? { method } : {}), ...(project ? { project } : {}) });
+    return this.call('GET', `/calls?${query}`);
   }
   configureLogging(settings: { ingestionDelayMs?: number; maxPageSize?: number }): Promise<void> {
     return this.call('POST', '/logging', settings);

@@ -23,20 +23,25 @@ export interface FaultRates {
   random?: () => number;
 }
 
-/** Fault injection per method name (`RunJob`, `ListLogEntries`, ...): queued one-offs first, then rates. */
+/**
+ * Fault injection per method name (`RunJob`, `ListLogEntries`, ...), optionally only for the calls about
+ * one project (so concurrent test files do not disturb each other): queued one-offs first, then rates.
+ */
 export class FaultInjector {
   private readonly queued = new Map<string, Fault[]>();
   private readonly rates = new Map<string, FaultRates>();
-  readonly injected: { method: string; at: FaultPoint; code: grpc.status }[] = [];
+  readonly injected: { method: string; project: string | undefined; at: FaultPoint; code: grpc.status }[] =
+    [];
 
-  /** The next call(s) of `method` fail as `fault` says, once each. */
-  push(method: string, ...faults: Fault[]): void {
-    this.queued.set(method, [...(this.queued.get(method) ?? []), ...faults]);
+  /** The next call(s) of `method` (about `project`, when given) fail as `faults` say, once each. */
+  push(method: string, faults: Fault[], project?: string): void {
+    const key = scoped(method, project);
+    this.queued.set(key, [...(this.queued.get(key) ?? []), ...faults]);
   }
 
-  /** Every call of `method` fails with these probabilities until `clear`. */
-  setRates(method: string, rates: FaultRates): void {
-    this.rates.set(method, rates);
+  /** Every call of `method` (about `project`, when given) fails with these probabilities until `clear`. */
+  setRates(method: string, rates: FaultRates, project?: string): void {
+    this.rates.set(scoped(method, project), rates);
   }
 
   clear(): void {
@@ -45,11 +50,12 @@ export class FaultInjector {
   }
 
   /** Decides, once per call, whether and where it fails. */
-  decide(method: string): Fault | undefined {
-    const queue = this.queued.get(method);
-    let fault = queue?.shift();
+  decide(method: string, project: string | undefined): Fault | undefined {
+    const keys = project ? [scoped(method, project), method] : [method];
+    let fault: Fault | undefined;
+    for (const key of keys) fault ??= this.queued.get(key)?.shift();
     if (!fault) {
-      const rates = this.rates.get(method);
+      const rates = keys.map((key) => this.rates.get(key)).find(Boolean);
       if (rates) {
         const roll = (rates.random ?? Math.random)();
         if (roll < (rates.before ?? 0))
@@ -59,7 +65,26 @@ export class FaultInjector {
         }
       }
     }
-    if (fault) this.injected.push({ method, at: fault.at, code: fault.code });
+    if (fault) this.injected.push({ method, project, at: fault.at, code: fault.code });
     return fault;
   }
+}
+
+function scoped(method: string, project: string | undefined): string {
+  return project ? `${method}@${project}` : method;
+}
+
+/** The project a request is about, from its resource names. */
+export function projectOf(request: unknown): string | undefined {
+  const r = request as {
+    name?: string;
+    parent?: string;
+    job?: { name?: string };
+    logName?: string;
+    resourceNames?: string[];
+    entries?: { logName?: string }[];
+  } | null;
+  const name =
+    r?.name || r?.parent || r?.job?.name || r?.logName || r?.resourceNames?.[0] || r?.entries?.[0]?.logName;
+  return /^projects\/([^/]+)/.exec(name ?? '')?.[1];
 }

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { CloudRunModel } from './cloud-run-model.js';
 import { FakeContainerRuntime } from './container-runtime.js';
-import { FaultInjector } from './faults.js';
+import { FaultInjector, projectOf } from './faults.js';
 import { FakeStatusError, invalid } from './grpc-errors.js';
 import { type LogEntryMessage, LoggingModel } from './logging-model.js';
 import { loadServices } from './protos.js';
@@ -10,6 +10,8 @@ import { checkLogResourceName } from './resource-names.js';
 /** One call the fake received: method, request (decoded) and the routing header. */
 export interface RecordedCall {
   method: string;
+  /** The project of the request's resource names. */
+  project: string | undefined;
   request: unknown;
   routing: string | undefined;
 }
@@ -47,8 +49,8 @@ export class GcpFake {
   }
 
   /** Calls of one method (e.g. `RunJob`) received so far. */
-  callsOf(method: string): RecordedCall[] {
-    return this.calls.filter((call) => call.method === method);
+  callsOf(method: string, project?: string): RecordedCall[] {
+    return this.calls.filter((call) => call.method === method && (!project || call.project === project));
   }
 
   async start(): Promise<this> {
@@ -145,12 +147,14 @@ export class GcpFake {
         callback: grpc.sendUnaryData<unknown>,
       ) => {
         const routing = call.metadata.get('x-goog-request-params')[0];
+        const project = projectOf(call.request);
         this.calls.push({
           method,
+          project,
           request: call.request,
           routing: routing === undefined ? undefined : String(routing),
         });
-        const fault = this.faults.decide(method);
+        const fault = this.faults.decide(method, project);
         const fail = (code: grpc.status, details: string) =>
           callback({ code, details, metadata: new grpc.Metadata() });
         if (fault?.at === 'before')
@@ -188,7 +192,7 @@ export class GcpFake {
     this.tails.add(end);
     call.once('data', (raw: unknown) => {
       const request = raw as { resourceNames?: string[]; filter?: string };
-      this.calls.push({ method: 'TailLogEntries', request, routing: undefined });
+      this.calls.push({ method: 'TailLogEntries', project: projectOf(request), request, routing: undefined });
       try {
         const names = request.resourceNames ?? [];
         if (names.length === 0) throw invalid('resource_names: at least one resource name is required');

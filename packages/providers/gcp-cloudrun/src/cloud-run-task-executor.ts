@@ -303,9 +303,10 @@ export class CloudRunTaskExecutor implements TaskExecutor {
             }
             if (isAmbiguous(error)) {
               const found = await this.findByMarker(prepared, operation, signal).catch((lookup: unknown) => {
-                throw new UnavailableError(
+                // Not retried: repeating RunJob now could start the task twice.
+                throw new AmbiguousStartError(
                   `RunJob failed (${describe(error)}) and looking for its execution failed too (${describe(lookup)}); the task may have started. Retry with the same idempotencyKey to start it at most once`,
-                  { provider: PROVIDER, operation, cause: error },
+                  error,
                 );
               });
               if (found) return found;
@@ -328,6 +329,9 @@ export class CloudRunTaskExecutor implements TaskExecutor {
       );
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
+      if (error instanceof AmbiguousStartError) {
+        throw new UnavailableError(error.message, { provider: PROVIDER, operation, cause: error.cause });
+      }
       throw translateGcpError(
         error instanceof NotRunError ? error.cause : error,
         operation,
@@ -390,6 +394,16 @@ export class CloudRunTaskExecutor implements TaskExecutor {
 
 /** A RunJob attempt that provably started nothing (the job was missing, or the lookup saw no run). */
 class NotRunError extends Error {
+  constructor(
+    message: string,
+    override readonly cause: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** A RunJob that may or may not have started the task, and whose lookup failed: never repeated. */
+class AmbiguousStartError extends Error {
   constructor(
     message: string,
     override readonly cause: unknown,
