@@ -1,3 +1,4 @@
+import type { protos } from '@google-cloud/run';
 import {
   ConfigurationError,
   ConflictError,
