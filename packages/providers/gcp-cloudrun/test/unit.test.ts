@@ -18,7 +18,8 @@ import {
 
 /* Pure mappings: no client involved (the wire tests cover the calls). */
 
-const completed = (state: string, extra: Record<string, unknown> = {}) => ({
+type ICondition = protos.google.cloud.run.v2.ICondition;
+const completed = (state: ICondition['state'], extra: Partial<ICondition> = {}): ICondition => ({
   type: 'Completed',
   state,
   ...extra,
