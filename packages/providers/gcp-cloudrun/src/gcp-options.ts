@@ -108,7 +108,7 @@ export const GCP_OPTION_ENV = {
 
 /** Validates options (for library users; the composition root uses the schema itself). */
 export function parseGcpOptions(
-  raw: GcpOptionsInput,
+  raw: Partial<GcpOptionsInput>,
   env: Record<string, string | undefined> = {},
 ): GcpOptions {
   const merged: Record<string, unknown> = { ...raw };
