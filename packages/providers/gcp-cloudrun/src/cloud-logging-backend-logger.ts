@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { BackendLogEntry, BackendLogger } from '@taskport/core';
 import { keys } from './cloud-run-jobs.js';
-import { type GcpClients, type GcpOptions, resolveClients } from './gcp-options.js';
+import { resolveClients } from './gcp-clients.js';
+import type { GcpClients, GcpOptions } from './gcp-options.js';
 import { toStruct } from './logging-filter.js';
 
 const SEVERITY = { debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR' } as const;

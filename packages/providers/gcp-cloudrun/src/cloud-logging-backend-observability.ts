@@ -7,8 +7,9 @@ import {
 } from '@taskport/core';
 import { requestIdHash } from './cloud-logging-backend-logger.js';
 import { keys } from './cloud-run-jobs.js';
+import { resolveClients } from './gcp-clients.js';
 import { translateGcpError, withSignal } from './gcp-errors.js';
-import { type GcpClients, type GcpOptions, PROVIDER, resolveClients } from './gcp-options.js';
+import { type GcpClients, type GcpOptions, PROVIDER } from './gcp-options.js';
 import { and, fromStruct, quote, rfc3339, timestampNs } from './logging-filter.js';
 
 type ILogEntry = loggingProtos.google.logging.v2.ILogEntry;

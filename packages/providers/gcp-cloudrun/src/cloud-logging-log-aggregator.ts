@@ -8,9 +8,10 @@ import {
   type OperationOptions,
   type StreamLogsOptions,
 } from '@taskport/core';
+import { sleep, withRetry } from '@taskport/provider-utils';
+import { resolveClients } from './gcp-clients.js';
 import { Code, classifyGcpError, grpcCode, translateGcpError, withSignal } from './gcp-errors.js';
-import { type GcpClients, type GcpOptions, PROVIDER, resolveClients } from './gcp-options.js';
-import { sleep, withRetry } from './kit.js';
+import { type GcpClients, type GcpOptions, PROVIDER } from './gcp-options.js';
 import { and, fromStruct, quote, rfc3339, timestampNs } from './logging-filter.js';
 
 type ILogEntry = loggingProtos.google.logging.v2.ILogEntry;

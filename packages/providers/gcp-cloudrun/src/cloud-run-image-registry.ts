@@ -16,6 +16,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '@taskport/core';
+import { sleep, withRetry } from '@taskport/provider-utils';
 import {
   createJobIfMissing,
   imageInfoOf,
@@ -26,9 +27,9 @@ import {
   parentOf,
   type StoredImageInfo,
 } from './cloud-run-jobs.js';
+import { resolveClients } from './gcp-clients.js';
 import { Code, classifyGcpError, grpcCode, translateGcpError, withSignal } from './gcp-errors.js';
-import { type GcpClients, type GcpOptions, PROVIDER, resolveClients } from './gcp-options.js';
-import { sleep, withRetry } from './kit.js';
+import { type GcpClients, type GcpOptions, PROVIDER } from './gcp-options.js';
 
 type IJob = protos.google.cloud.run.v2.IJob;
 

@@ -15,7 +15,9 @@ import {
   ValidationError,
   validateTaskStartRequest,
 } from '@taskport/core';
+import { withRetry } from '@taskport/provider-utils';
 import { createJobIfMissing, jobFor, jobNameFor } from './cloud-run-jobs.js';
+import { resolveClients } from './gcp-clients.js';
 import {
   Code,
   classifyGcpError,
@@ -24,8 +26,7 @@ import {
   translateGcpError,
   withSignal,
 } from './gcp-errors.js';
-import { type GcpClients, type GcpOptions, PROVIDER, resolveClients } from './gcp-options.js';
-import { withRetry } from './kit.js';
+import { type GcpClients, type GcpOptions, PROVIDER } from './gcp-options.js';
 
 type IExecution = protos.google.cloud.run.v2.IExecution;
 type ITask = protos.google.cloud.run.v2.ITask;

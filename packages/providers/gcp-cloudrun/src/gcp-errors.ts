@@ -8,8 +8,8 @@ import {
   UnavailableError,
   ValidationError,
 } from '@taskport/core';
+import type { ErrorClass } from '@taskport/provider-utils';
 import { PROVIDER } from './gcp-options.js';
-import type { ErrorClass } from './kit.js';
 
 /** gRPC status codes (numeric, as both the unary and the LRO errors of the Google clients carry them). */
 export const Code = {

@@ -8,17 +8,21 @@ export { CloudLoggingLogAggregator, toEvent } from './cloud-logging-log-aggregat
 export { CloudRunImageRegistry } from './cloud-run-image-registry.js';
 export { cloudRunLimits, jobFor, jobIdFor, jobNameFor } from './cloud-run-jobs.js';
 export { CloudRunTaskExecutor, START_MARKER_ENV, toTaskDescription } from './cloud-run-task-executor.js';
+export {
+  type ClientOptions,
+  type GcpClientExtras,
+  gcpClientOptions,
+  gcpClients,
+  LazyGcpClients,
+} from './gcp-clients.js';
 export { classifyGcpError, translateGcpError } from './gcp-errors.js';
 export {
-  GCP_OPTION_ENV,
-  type GcpClientExtras,
   type GcpClients,
   type GcpOptions,
   type GcpOptionsInput,
-  gcpClientOptions,
-  gcpClients,
+  gcpOptionEnv,
   gcpOptionsSchema,
-  LazyGcpClients,
   PROVIDER,
   parseGcpOptions,
 } from './gcp-options.js';
+export { taskportProvider } from './gcp-provider.js';

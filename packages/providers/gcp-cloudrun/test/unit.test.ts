@@ -143,11 +143,14 @@ describe('options', () => {
       { GOOGLE_CLOUD_PROJECT: 'acme', TASKPORT_GCP_REGION: 'europe-west1' },
     );
     expect(options).toMatchObject({ project: 'acme', region: 'europe-west1', labelPrefix: 'taskport' });
-    expect(() => parseGcpOptions({ project: 'acme' })).toThrow(/gcp-cloudrun\.region: .*TASKPORT_GCP_REGION/);
+    expect(() => parseGcpOptions({ project: 'acme' })).toThrow(/gcp-cloudrun\.region/);
     expect(() => parseGcpOptions({ project: 'acme', region: 'eu' })).toThrow(ConfigurationError);
     expect(() =>
       parseGcpOptions({ project: 'acme', region: 'europe-west1', network: { connector: 'c', network: 'n' } }),
     ).toThrow(/either connector/);
+    expect(() => parseGcpOptions({ project: 'acme', region: 'europe-west1', regoin: 'x' })).toThrow(
+      /gcp-cloudrun\.regoin is not an option/,
+    );
   });
 
   it('a loopback endpoint is spoken to without TLS; none means the Google endpoints and ADC', () => {
