@@ -127,6 +127,10 @@ function parse(script: string, env: Record<string, string>): Statement[] {
       if (script[i] !== '"') throw new SyntaxError('unterminated quote');
       word = (word ?? '') + text;
       i++;
+    } else if (ch === '\\') {
+      // Outside quotes a backslash makes the next character literal ('it'\''s').
+      word = (word ?? '') + (script[i + 1] ?? '');
+      i += 2;
     } else if (ch === '$') {
       const [value, next] = variable(i);
       word = (word ?? '') + value;
