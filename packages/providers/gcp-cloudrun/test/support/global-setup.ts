@@ -1,6 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -13,12 +15,21 @@ declare module 'vitest' {
 /** How long after a write the fake lets an entry be read: the tests run with a real ingestion delay. */
 export const FAKE_INGESTION_DELAY_MS = 150;
 
+const FAKE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../tooling/gcp-fake');
+
+/** The fake's entry point, building it first (tsc, idempotent) when its dist is missing. */
 function cliPath(): string {
-  const path = createRequire(import.meta.url).resolve('@taskport/gcp-fake/cli');
+  const path = join(FAKE, 'dist/cli.js');
   if (!existsSync(path)) {
-    throw new Error(
-      '[gcp-cloudrun tests] the fake is not built: run `pnpm exec turbo run build --filter @taskport/gcp-cloudrun...`',
-    );
+    const tsc = createRequire(join(FAKE, 'package.json')).resolve('typescript/bin/tsc');
+    const built = spawnSync(process.execPath, [tsc, '-p', join(FAKE, 'tsconfig.build.json')], {
+      stdio: 'inherit',
+    });
+    if (built.status !== 0 || !existsSync(path)) {
+      throw new Error(
+        `[gcp-cloudrun tests] could not build the fake (${FAKE}); run \`pnpm exec turbo run build --filter @taskport/gcp-fake\``,
+      );
+    }
   }
   return path;
 }
