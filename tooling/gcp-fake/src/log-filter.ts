@@ -12,6 +12,8 @@ export interface Comparison {
   path: string[];
   op: '=' | '!=' | '>=' | '<=' | '>' | '<';
   value: string;
+  /** For `timestamp` comparisons: the bound in nanoseconds, parsed once. */
+  ns?: bigint;
 }
 
 /** A conjunction of disjunctions: every inner list must have one comparison that holds. */
@@ -89,7 +91,17 @@ export function parseFilter(filter: string): ParsedFilter {
     if (value.kind === 'word' && path.text !== 'severity') {
       throw invalid(`filter: the value for ${path.text} must be a quoted string`);
     }
-    return { path: splitPath(path.text), op: op.text as Comparison['op'], value: value.text };
+    const parsed: Comparison = {
+      path: splitPath(path.text),
+      op: op.text as Comparison['op'],
+      value: value.text,
+    };
+    if (parsed.path.length === 1 && parsed.path[0] === 'timestamp') {
+      const bound = Date.parse(value.text);
+      if (Number.isNaN(bound)) throw invalid(`filter: timestamp "${value.text}" is not RFC 3339`);
+      parsed.ns = BigInt(bound) * 1_000_000n + fractionNanosBeyondMs(value.text);
+    }
+    return parsed;
   };
   const result: ParsedFilter = [];
   for (;;) {
@@ -164,12 +176,9 @@ export type FieldReader = (path: string[]) => string | undefined;
 export function matches(filter: ParsedFilter, read: FieldReader, timestampNs: bigint): boolean {
   return filter.every((any) =>
     any.some((c) => {
-      if (c.path.length === 1 && c.path[0] === 'timestamp') {
-        const bound = Date.parse(c.value);
-        if (Number.isNaN(bound)) throw invalid(`filter: timestamp "${c.value}" is not RFC 3339`);
-        const expectedNs = BigInt(bound) * 1_000_000n + fractionNanosBeyondMs(c.value);
+      if (c.ns !== undefined) {
         const a = timestampNs;
-        const b = expectedNs;
+        const b = c.ns;
         return c.op === '='
           ? a === b
           : c.op === '!='

@@ -201,13 +201,37 @@ export class LoggingModel {
     const out: StoredEntry[] = [];
     let more = false;
     const count = candidates.length;
-    for (let n = 0; n < count; n++) {
-      const entry = candidates[ascending ? n : count - 1 - n]!;
-      if (cursor) {
-        const cursorEntry = { ns: BigInt(cursor.ns), insertId: cursor.id } as StoredEntry;
-        const order = compareEntries(entry, cursorEntry);
-        if (ascending ? order <= 0 : order >= 0) continue;
+    // Start right after the cursor (binary search in the sorted list), not by skipping from the start.
+    let n = 0;
+    if (cursor) {
+      const at = { ns: BigInt(cursor.ns), insertId: cursor.id } as StoredEntry;
+      let lo = 0;
+      let hi = count;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const entry = candidates[ascending ? mid : count - 1 - mid]!;
+        const order = compareEntries(entry, at);
+        if (ascending ? order <= 0 : order >= 0) lo = mid + 1;
+        else hi = mid;
       }
+      n = lo;
+    }
+    // ...and not before the filter's lower time bound (follows re-read from a recent time).
+    const lower = filter.find(
+      (any) => any.length === 1 && (any[0]!.op === '>=' || any[0]!.op === '>') && any[0]!.ns !== undefined,
+    )?.[0]?.ns;
+    if (ascending && lower !== undefined) {
+      let lo = n;
+      let hi = count;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (candidates[mid]!.ns < lower) lo = mid + 1;
+        else hi = mid;
+      }
+      n = lo;
+    }
+    for (; n < count; n++) {
+      const entry = candidates[ascending ? n : count - 1 - n]!;
       if (entry.visibleAt > now) continue;
       if (!projects.has(entry.message.logName!.split('/').slice(0, 2).join('/'))) continue;
       if (!matches(filter, this.reader(entry), entry.ns)) continue;
