@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { protos } from '@google-cloud/run';
 import {
   ConflictError,
@@ -6,6 +6,7 @@ import {
   NotFoundError,
   type OperationOptions,
   type StopCode,
+  startIdempotencyToken,
   type TaskDescription,
   type TaskExecutor,
   type TaskExecutorCapabilities,
@@ -33,8 +34,8 @@ type ITask = protos.google.cloud.run.v2.ITask;
 type IEnvVar = protos.google.cloud.run.v2.IEnvVar;
 
 /**
- * The environment variable that marks each run with its start: a hash of (user, idempotency key), or a
- * random id when there is no key. RunJob takes no client token, so this is how a start that may or may not
+ * The environment variable that marks each run with its start: core's `startIdempotencyToken` (user,
+ * idempotency key and the request's fingerprint), or a random id when there is no key. RunJob takes no client token, so this is how a start that may or may not
  * have gone through is found again (ListExecutions shows each execution's environment).
  */
 export const START_MARKER_ENV = 'TASKPORT_START_ID';
@@ -251,10 +252,10 @@ export class CloudRunTaskExecutor implements TaskExecutor {
         `Cloud Run allows ${MAX_ENV} environment variables per container; taskport needs one, so at most ${MAX_ENV - 1}`,
       );
     }
-    const keyed = valid.idempotencyKey !== undefined;
-    const marker = keyed
-      ? `k${createHash('sha256').update(`${userEmail.trim()}\n${valid.idempotencyKey}`).digest('hex').slice(0, 40)}`
-      : `r${randomUUID().replaceAll('-', '')}`;
+    // A key means one request of one user: the token covers the user, the key and the request's fingerprint.
+    const token = startIdempotencyToken(userEmail, request);
+    const keyed = token !== undefined;
+    const marker = token ? `k${token.slice(0, 40)}` : `r${randomUUID().replaceAll('-', '')}`;
     env.push({ name: START_MARKER_ENV, value: marker });
     const args = commandArgv(valid.command);
     return {

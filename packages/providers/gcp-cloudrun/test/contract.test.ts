@@ -13,6 +13,7 @@ import {
 } from '../src/index.js';
 import {
   CloudRunDriver,
+  countedClients,
   fakeOptions,
   foreignImage,
   secretReference,
@@ -34,18 +35,19 @@ describeTaskExecutorContract({
   waitTimeoutMs: 15_000,
   create: async () => {
     const options = fakeOptions();
-    const executor = new CloudRunTaskExecutor(options);
+    const { clients, calls } = countedClients(options);
+    const executor = new CloudRunTaskExecutor(options, clients);
     const logs = new CloudLoggingLogAggregator(options);
     return {
       executor,
       image: foreignImage(),
       logs,
+      providerCalls: calls,
       unknownExecutionId: () => unknownExecutionId(options),
       // Secret Manager references become secretKeyRef env; the fake's runtime resolves them as Cloud Run does.
       secretReference: (value) => secretReference(options, value),
       cleanup: async () => {
-        await executor.close();
-        await logs.close();
+        await Promise.all([executor.close(), logs.close(), clients.close()]);
       },
     };
   },
@@ -58,16 +60,17 @@ describeLogAggregatorContract({
   create: async () => {
     // Pages of 7 entries, so the longer streams cross pages.
     const options = fakeOptions({ logPageSize: 7 });
+    const { clients, calls } = countedClients(options);
     const executor = new CloudRunTaskExecutor(options);
-    const logs = new CloudLoggingLogAggregator(options);
+    const logs = new CloudLoggingLogAggregator(options, clients);
     return {
       logs,
       executor,
       image: foreignImage(),
+      providerCalls: calls,
       unknownExecutionId: () => unknownExecutionId(options),
       cleanup: async () => {
-        await executor.close();
-        await logs.close();
+        await Promise.all([executor.close(), logs.close(), clients.close()]);
       },
     };
   },
@@ -76,8 +79,10 @@ describeLogAggregatorContract({
 describeImageRegistryContract({
   name: 'gcp-cloudrun (fake)',
   create: async () => {
-    const registry = new CloudRunImageRegistry(fakeOptions());
-    return { registry, cleanup: () => registry.close() };
+    const options = fakeOptions();
+    const { clients, calls } = countedClients(options);
+    const registry = new CloudRunImageRegistry(options, clients);
+    return { registry, providerCalls: calls, cleanup: () => clients.close() };
   },
 });
 
@@ -86,18 +91,19 @@ describeBackendObservabilityContract({
   waitTimeoutMs: 10_000,
   create: async () => {
     const options = fakeOptions();
+    const { clients, calls } = countedClients(options);
     const logger = new CloudLoggingBackendLogger(options, undefined, { flushIntervalMs: 50 });
-    const observability = new CloudLoggingBackendObservability(options);
+    const observability = new CloudLoggingBackendObservability(options, clients);
     return {
       observability,
+      providerCalls: calls,
       // What the Service does: log through the backend logger, which writes the lines with WriteLogEntries.
       emit: async (entry) => {
         logger.log(entry);
         await logger.flush();
       },
       cleanup: async () => {
-        await logger.close();
-        await observability.close();
+        await Promise.all([logger.close(), clients.close()]);
       },
     };
   },

@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
 import type { ContractDriver, TaskBehaviour } from '@taskport/contract-tests';
 import { canonicalImageConfig, type ImageConfig, type ImageInfo, toImageInfo } from '@taskport/core';
 import { FakeControl } from '@taskport/gcp-fake';
 import { inject } from 'vitest';
-import { type GcpOptions, type GcpOptionsInput, parseGcpOptions } from '../../src/index.js';
+import {
+  type GcpOptions,
+  type GcpOptionsInput,
+  gcpClients,
+  type LazyGcpClients,
+  parseGcpOptions,
+} from '../../src/index.js';
 
 export const REGION = 'us-central1';
 
@@ -57,6 +64,9 @@ export class CloudRunDriver implements ContractDriver {
 
   /** Cloud Run carries out a cancel or a timeout by itself (the fake within ~50 ms): nothing to settle. */
   async settle(): Promise<void> {}
+
+  /** The execution disappears, as when its job is deleted or it ages out of the 1000 kept per job. */
+  readonly forget = (executionId: string): Promise<void> => this.fake.forget(executionId);
 }
 
 /** Stores a secret in the fake's Secret Manager and returns its reference, for `secretReference`. */
@@ -69,4 +79,21 @@ export async function secretReference(options: GcpOptions, value: string): Promi
 /** A well-formed execution name that no execution has. */
 export function unknownExecutionId(options: GcpOptions): string {
   return `projects/${options.project}/locations/${options.region}/jobs/taskport-none/executions/taskport-none-zzzzz`;
+}
+
+/**
+ * Clients whose every gRPC call is counted by a client interceptor, for `providerCalls` (the suites check
+ * that an already-aborted signal makes no call). The fixture owns them: `close()` in its cleanup.
+ */
+export function countedClients(options: GcpOptions): { clients: LazyGcpClients; calls: () => number } {
+  let calls = 0;
+  const clients = gcpClients(options, {
+    interceptors: [
+      (callOptions, nextCall) => {
+        calls++;
+        return new grpc.InterceptingCall(nextCall(callOptions));
+      },
+    ],
+  });
+  return { clients, calls: () => calls };
 }
