@@ -89,7 +89,8 @@ export class CloudRunImageRegistry implements ImageRegistry {
 
   async getImage(ref: string, options: OperationOptions = {}): Promise<ImageInfo> {
     const operation = 'ImageRegistry.getImage';
-    const { images } = await this.readAll(operation, options.signal, checkRef(ref, operation));
+    checkRef(ref, operation);
+    const { images } = await this.readAll(operation, options.signal);
     return resolve(images, ref, operation, false);
   }
 
@@ -146,7 +147,8 @@ export class CloudRunImageRegistry implements ImageRegistry {
   async setDefaultImage(ref: string, options: OperationOptions = {}): Promise<ImageInfo> {
     const operation = 'ImageRegistry.setDefaultImage';
     const { signal } = options;
-    const { images } = await this.readAll(operation, signal, checkRef(ref, operation));
+    checkRef(ref, operation);
+    const { images } = await this.readAll(operation, signal);
     const image = resolve(images, ref, operation, false);
     await this.swapDefault(operation, signal, () => image.imageId);
     return { ...image, isDefault: true };
@@ -321,7 +323,7 @@ export class CloudRunImageRegistry implements ImageRegistry {
   }
 
   /** Every registered image (default first, then newest first) and the jobs behind them, in one listing. */
-  private async readAll(operation: string, signal: AbortSignal | undefined, _ref?: string) {
+  private async readAll(operation: string, signal: AbortSignal | undefined) {
     signal?.throwIfAborted();
     const jobs = new Map<string, IJob>();
     let pointer = '';

@@ -144,8 +144,8 @@ export function jobFor(
   const k = keys(options.labelPrefix);
   const limits = cloudRunLimits(image.cpu, image.memory, operation);
   const serviceAccount = serviceAccountFor(image, options, operation);
-  const { isDefault: _derived, ...stored } = image;
-  void _derived;
+  // isDefault is derived from the registry's pointer, never stored on the job.
+  const { isDefault, ...stored } = image;
   const info: StoredImageInfo = { ...stored, ...(extras.requestId ? { requestId: extras.requestId } : {}) };
   return {
     labels: { [k[kind]]: 'true', [k.platform]: image.platform.replace('/', '-') },

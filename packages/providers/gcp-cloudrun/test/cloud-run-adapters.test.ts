@@ -6,6 +6,7 @@ import {
   CloudLoggingLogAggregator,
   CloudRunImageRegistry,
   CloudRunTaskExecutor,
+  gcpClients,
   jobNameFor,
   requestIdHash,
 } from '../src/index.js';
@@ -254,5 +255,33 @@ describe('Cloud Logging filters', () => {
     const observability = new CloudLoggingBackendObservability(options);
     await expect.poll(async () => (await observability.fetchBackendLogs(requestId)).length).toBe(120);
     await observability.close();
+  });
+});
+
+describe('the fake speaks TailLogEntries to the real client', () => {
+  it('streams entries written after the tail began', async () => {
+    const options = fakeOptions();
+    const clients = gcpClients(options);
+    const logName = `projects/${options.project}/logs/tail-test`;
+    const stream = clients.logging.tailLogEntries();
+    const received: string[] = [];
+    const got = new Promise<void>((resolve, reject) => {
+      stream.on('data', (response: { entries?: { textPayload?: string }[] }) => {
+        for (const entry of response.entries ?? []) received.push(entry.textPayload ?? '');
+        if (received.length >= 2) resolve();
+      });
+      stream.on('error', reject);
+    });
+    stream.write({ resourceNames: [`projects/${options.project}`], filter: `logName="${logName}"` });
+    await new Promise((r) => setTimeout(r, 150));
+    await clients.logging.writeLogEntries({
+      logName,
+      resource: { type: 'global' },
+      entries: [{ textPayload: 'one' }, { textPayload: 'two' }],
+    });
+    await got;
+    expect(received).toEqual(['one', 'two']);
+    stream.end();
+    await clients.close();
   });
 });
