@@ -85,7 +85,7 @@ beforeAll(async () => {
     createTaskport: CreateTaskport;
   };
   createTaskport = container.createTaskport;
-}, 180_000);
+}, 300_000);
 
 afterAll(() => {
   if (moto?.pid !== undefined && moto.exitCode === null) {
