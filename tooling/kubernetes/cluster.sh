@@ -347,14 +347,28 @@ EOF
   wait_for "node localhost" 60 kubectl_ wait --for=condition=Ready node/localhost --timeout=1s
 }
 
+# kwok's own "fast" stages (node ready at once; Job pods Running, then Succeeded with exit code 0; deleted
+# pods released), taken from the kwok module the binaries were built from.
+kwok_stages() {
+  local module
+  module="$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/kwok@$TASKPORT_KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$module/kustomize/stage" ] || die "could not find kwok $TASKPORT_KWOK_VERSION's stages (go mod download failed)"
+  local file
+  for file in "$module"/kustomize/stage/node/fast/node-initialize.yaml "$module"/kustomize/stage/pod/fast/pod-*.yaml; do
+    echo "---"
+    cat "$file"
+  done
+}
+
 start_kwok_node() {
   local kwok_port
   kwok_port=$(free_port)
-  kubectl_ apply -f "$HERE/kwok/crds.yaml" >/dev/null
-  wait_for "kwok's CRDs" 30 kubectl_ get logs.kwok.x-k8s.io -A
-  spawn kwok "$BIN/kwok" --kubeconfig "$DIR/kubeconfig" --config "$HERE/kwok/stages.yaml" \
+  # shellcheck source=versions.sh
+  . "$HERE/versions.sh"
+  kwok_stages >"$DIR/kwok-stages.yaml"
+  spawn kwok "$BIN/kwok" --kubeconfig "$DIR/kubeconfig" --config "$DIR/kwok-stages.yaml" \
     --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --node-ip 127.0.0.1 \
-    --node-port "$kwok_port" --server-address "127.0.0.1:$kwok_port" --enable-crds Logs,ClusterLogs
+    --node-port "$kwok_port" --server-address "127.0.0.1:$kwok_port"
   kubectl_ apply -f "$HERE/kwok/node.yaml" >/dev/null
   wait_for "node kwok-node" 60 kubectl_ wait --for=condition=Ready node/kwok-node --timeout=1s
 }

@@ -29,4 +29,5 @@ export {
   loadKubeConfig,
   parseKubernetesOptions,
 } from './kubernetes-options.js';
+export { TASKPORT_RBAC_RULES, taskportRole, taskportRoleBinding } from './kubernetes-rbac.js';
 export { KubernetesTaskExecutor } from './kubernetes-task-executor.js';

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { canonicalImageConfig, type ImageInfo, toImageInfo } from '@taskport/core';
 import { inject } from 'vitest';
 import {
@@ -72,5 +74,20 @@ export async function createNamespace(prefix: string, options: { serviceAccount?
     remove: async () => {
       await clients.core.deleteNamespace({ name: namespace }).catch(() => {});
     },
+  };
+}
+
+/** Clients that reach the API server at `server` (a proxy in front of it) with the admin token, or `token`. */
+export function clientsFor(server: string, token?: string): KubernetesClients {
+  const admin = adminClients().kubeConfig;
+  const config = new KubeConfig();
+  config.loadFromClusterAndUser(
+    { name: 'proxied', server, caFile: join(inject('clusterDir'), 'pki/ca.crt'), skipTLSVerify: false },
+    { name: 'user', token: token ?? admin.getCurrentUser()!.token! },
+  );
+  return {
+    kubeConfig: config,
+    batch: config.makeApiClient(BatchV1Api),
+    core: config.makeApiClient(CoreV1Api),
   };
 }

@@ -9,6 +9,10 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfig: string;
     clusterBin: string;
+    /** The harness's directory (keys under pki/). */
+    clusterDir: string;
+    /** `https://127.0.0.1:<port>` of kube-apiserver. */
+    apiServer: string;
   }
 }
 
@@ -42,6 +46,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   project.provide('kubeconfig', env.KUBECONFIG!);
   project.provide('clusterBin', env.TASKPORT_K8S_BIN!);
+  project.provide('clusterDir', dir);
+  project.provide('apiServer', env.TASKPORT_K8S_API!);
   return async () => {
     spawnSync('bash', [CLUSTER, 'stop', dir], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 });
   };
