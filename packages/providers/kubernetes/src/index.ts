@@ -6,6 +6,8 @@ export {
   jobNameFor,
   LABELS,
   memoryQuantity,
+  SECRET_REFERENCE,
+  splitSecrets,
 } from './job-spec.js';
 export { describeJob } from './job-status.js';
 export { jsonLine, KubernetesBackendLogger } from './kubernetes-backend-logger.js';

@@ -31,6 +31,25 @@ export const ANNOTATIONS = {
   failedToStart: 'taskport.dev/failed-to-start',
 } as const;
 
+/**
+ * A secret value of this form names a key of an existing Kubernetes Secret in the namespace, which the
+ * kubelet resolves into the task's environment: `k8s-secret://<secret name>/<key>`. Other values are
+ * stored in the execution's own Secret.
+ */
+export const SECRET_REFERENCE = /^k8s-secret:\/\/([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)\/([-._a-zA-Z0-9]{1,253})$/;
+
+/** Splits secrets into references to existing Secrets and values for the execution's own Secret. */
+export function splitSecrets(secrets: Record<string, string>) {
+  const references: Record<string, { name: string; key: string }> = {};
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(secrets)) {
+    const match = SECRET_REFERENCE.exec(value);
+    if (match) references[name] = { name: match[1]!, key: match[3]! };
+    else values[name] = value;
+  }
+  return { references, values };
+}
+
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
@@ -151,8 +170,10 @@ export function buildJob(options: KubernetesOptions, input: JobInput): V1Job {
   const serviceAccount = image.taskRole ?? options.serviceAccount;
   const env: V1EnvVar[] = Object.entries(request.env).map(([key, value]) => ({ name: key, value }));
   const secretName = secretNameFor(name);
+  const { references } = splitSecrets(request.secrets);
   for (const key of Object.keys(request.secrets)) {
-    env.push({ name: key, valueFrom: { secretKeyRef: { name: secretName, key, optional: false } } });
+    const reference = references[key] ?? { name: secretName, key };
+    env.push({ name: key, valueFrom: { secretKeyRef: { ...reference, optional: false } } });
   }
   const userLabels = Object.fromEntries(
     Object.entries(request.labels).filter(([key, value]) => isKubernetesLabel(key, value)),

@@ -186,3 +186,21 @@ export function kubernetesClients(
     core: kubeConfig.makeApiClient(CoreV1Api),
   };
 }
+
+/**
+ * client-node 2.0 builds a new undici Agent for every request (KubeConfig.createDispatcher), so no
+ * connection is reused and every call pays a TLS handshake - hundreds of concurrent starts then open
+ * hundreds of sockets. The dispatcher depends only on the cluster and the user's TLS material, which do
+ * not change for a KubeConfig, so one is built once and shared by every call of these clients.
+ */
+function reuseConnections(config: KubeConfig): KubeConfig {
+  const target = config as unknown as { createDispatcher?: (...args: unknown[]) => unknown };
+  const original = target.createDispatcher?.bind(config);
+  if (!original) return config;
+  let shared: unknown;
+  target.createDispatcher = (...args: unknown[]) => {
+    shared ??= original(...args);
+    return shared;
+  };
+  return config;
+}

@@ -18,6 +18,7 @@ import {
   fingerprintOf,
   jobNameFor,
   LABELS,
+  splitSecrets,
   validateForKubernetes,
 } from './job-spec.js';
 import { describeJob, failedToStartReason } from './job-status.js';
@@ -74,7 +75,8 @@ export class KubernetesTaskExecutor implements TaskExecutor {
       fingerprint,
     });
     const { namespace } = this.options;
-    const hasSecrets = Object.keys(normalised.secrets).length > 0;
+    const ownSecrets = splitSecrets(normalised.secrets).values;
+    const hasSecrets = Object.keys(ownSecrets).length > 0;
     const call = <T>(what: string, fn: Parameters<typeof kubernetesCall<T>>[1], contentType?: string) =>
       kubernetesCall(operation, fn, {
         signal: options.signal,
@@ -89,7 +91,7 @@ export class KubernetesTaskExecutor implements TaskExecutor {
         // Before the Job, so its pod never waits for a missing Secret.
         await call('create the Secret', (o) =>
           this.clients.core.createNamespacedSecret(
-            { namespace, body: buildSecret(this.options, name, normalised.secrets) },
+            { namespace, body: buildSecret(this.options, name, ownSecrets) },
             o,
           ),
         ).catch((error) => {

@@ -48,6 +48,15 @@ describeTaskExecutorContract({
       image: busyboxImage(),
       logs: new KubernetesLogAggregator(options, tasksNamespace.clients),
       unknownExecutionId,
+      // A Secret of the namespace, named by reference; the kubelet resolves it into the environment.
+      secretReference: async (value: string) => {
+        const name = randomName('contract-secret');
+        await tasksNamespace.clients.core.createNamespacedSecret({
+          namespace: tasksNamespace.namespace,
+          body: { metadata: { name }, stringData: { value } },
+        });
+        return `k8s-secret://${name}/value`;
+      },
     };
   },
 });
