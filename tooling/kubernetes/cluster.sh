@@ -405,7 +405,8 @@ start_cluster() {
   # From here on, any failure stops what was started.
   trap 'log "start failed; stopping what was started"; stop_cluster "$DIR"' ERR
   set -E
-  BIN="$(bash "$HERE/build-binaries.sh")"
+  # TASKPORT_K8S_BIN: a directory holding the binaries already (skips the build check).
+  BIN="${TASKPORT_K8S_BIN:-$(bash "$HERE/build-binaries.sh")}"
   [ -n "$owner" ] && watchdog "$owner"
   API_PORT=$(free_port)
   make_pki

@@ -47,9 +47,18 @@ function countingProxy() {
   const server = createServer(
     { cert: readFileSync(join(dir, 'pki/apiserver.crt')), key: readFileSync(join(dir, 'pki/apiserver.key')) },
     (incoming, outgoing) => {
-      counts.push(`${incoming.method} ${(incoming.url ?? '').split('?')[0].replace(/\/namespaces\/[^/]+/, '/namespaces/NS')}`);
+      counts.push(
+        `${incoming.method} ${(incoming.url ?? '').split('?')[0].replace(/\/namespaces\/[^/]+/, '/namespaces/NS')}`,
+      );
       const forward = request(
-        { hostname: upstream.hostname, port: upstream.port, path: incoming.url, method: incoming.method, headers: incoming.headers, ca },
+        {
+          hostname: upstream.hostname,
+          port: upstream.port,
+          path: incoming.url,
+          method: incoming.method,
+          headers: incoming.headers,
+          ca,
+        },
         (answer) => {
           outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(outgoing);
@@ -58,7 +67,11 @@ function countingProxy() {
       incoming.pipe(forward);
     },
   );
-  return new Promise((done) => server.listen(0, '127.0.0.1', () => done({ server, counts, url: `https://127.0.0.1:${server.address().port}` })));
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () =>
+      done({ server, counts, url: `https://127.0.0.1:${server.address().port}` }),
+    ),
+  );
 }
 
 const admin = kubernetesClients({ kubeconfig: env.KUBECONFIG, inCluster: false });
@@ -78,17 +91,35 @@ try {
     { kubeconfig: env.KUBECONFIG, namespace, terminationGracePeriodSeconds: 1, jobRetentionSeconds: 300 },
     {},
   );
-  const image = toImageInfo(canonicalImageConfig({ image: 'taskport.test/busybox:1', resources: { cpu: 128, memory: 64 }, registeredBy: 'bench' }));
+  const image = toImageInfo(
+    canonicalImageConfig({
+      image: 'taskport.test/busybox:1',
+      resources: { cpu: 128, memory: 64 },
+      registeredBy: 'bench',
+    }),
+  );
   const proxy = await countingProxy();
   const config = new KubeConfig();
   config.loadFromClusterAndUser(
     { name: 'bench', server: proxy.url, caFile: join(dir, 'pki/ca.crt') },
     { name: 'admin', token: admin.kubeConfig.getCurrentUser().token },
   );
-  const counted = { kubeConfig: config, batch: config.makeApiClient(BatchV1Api), core: config.makeApiClient(CoreV1Api) };
+  const counted = {
+    kubeConfig: config,
+    batch: config.makeApiClient(BatchV1Api),
+    core: config.makeApiClient(CoreV1Api),
+  };
   const executor = new KubernetesTaskExecutor(options, counted);
   const plain = new KubernetesTaskExecutor(options, admin);
-  const request = (command, extra = {}) => ({ command, image, env: {}, secrets: {}, labels: {}, requestId: newRequestId(), ...extra });
+  const request = (command, extra = {}) => ({
+    command,
+    image,
+    env: {},
+    secrets: {},
+    labels: {},
+    requestId: newRequestId(),
+    ...extra,
+  });
 
   // Warm-up (connection, first Job), then counted starts.
   await executor.startTask('bench@taskport.test', request('true'));
@@ -131,12 +162,24 @@ try {
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  results.startToRunningMs = { median: Math.round(median(toRunning)), min: Math.round(Math.min(...toRunning)), max: Math.round(Math.max(...toRunning)), n: toRunning.length };
-  results.startToSucceededMs = { median: Math.round(median(toDone)), n: toDone.length, note: 'the task sleeps 1 s' };
+  results.startToRunningMs = {
+    median: Math.round(median(toRunning)),
+    min: Math.round(Math.min(...toRunning)),
+    max: Math.round(Math.max(...toRunning)),
+    n: toRunning.length,
+  };
+  results.startToSucceededMs = {
+    median: Math.round(median(toDone)),
+    n: toDone.length,
+    note: 'the task sleeps 1 s',
+  };
 
   // A pod printing LINES lines, followed to its end.
   const logs = new KubernetesLogAggregator(options, admin);
-  const { executionId } = await plain.startTask('bench@taskport.test', request(`seq 1 ${LINES} | sed 's/^/line of a long log number /'`));
+  const { executionId } = await plain.startTask(
+    'bench@taskport.test',
+    request(`seq 1 ${LINES} | sed 's/^/line of a long log number /'`),
+  );
   globalThis.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const rssBefore = process.memoryUsage().rss;
@@ -158,7 +201,10 @@ try {
     heapMiB: `${mib(heapBefore)} -> peak ${mib(heapPeak)}`,
     rssMiB: `${mib(rssBefore)} -> peak ${mib(rssPeak)}`,
   };
-  results.clusterStartMs = { harnessReported: Number(env.TASKPORT_K8S_START_MS), wallIncludingBinaryCheck: clusterStartMs };
+  results.clusterStartMs = {
+    harnessReported: Number(env.TASKPORT_K8S_START_MS),
+    wallIncludingBinaryCheck: clusterStartMs,
+  };
   console.log(JSON.stringify(results, null, 2));
 } finally {
   await admin.core.deleteNamespace({ name: namespace }).catch(() => {});

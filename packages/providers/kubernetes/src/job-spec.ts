@@ -36,7 +36,8 @@ export const ANNOTATIONS = {
  * kubelet resolves into the task's environment: `k8s-secret://<secret name>/<key>`. Other values are
  * stored in the execution's own Secret.
  */
-export const SECRET_REFERENCE = /^k8s-secret:\/\/([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)\/([-._a-zA-Z0-9]{1,253})$/;
+export const SECRET_REFERENCE =
+  /^k8s-secret:\/\/([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)\/([-._a-zA-Z0-9]{1,253})$/;
 
 /** Splits secrets into references to existing Secrets and values for the execution's own Secret. */
 export function splitSecrets(secrets: Record<string, string>) {

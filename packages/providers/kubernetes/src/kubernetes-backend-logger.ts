@@ -104,7 +104,13 @@ export class KubernetesBackendLogger implements BackendLogger {
           'taskport.dev/sequence': `${this.instance}/${process.pid}/${String(item.sequence).padStart(12, '0')}`,
         },
       },
-      involvedObject: { apiVersion: 'v1', kind: 'Namespace', name: this.options.namespace },
+      // Events must regard an object of their own namespace; this name needs no object behind it.
+      involvedObject: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        name: 'taskport-backend-log',
+        namespace: this.options.namespace,
+      },
       reason: EVENT_REASON,
       message: `${entry.level}: ${entry.message}`.slice(0, 1000),
       type: entry.level === 'error' || entry.level === 'warn' ? 'Warning' : 'Normal',

@@ -1,4 +1,9 @@
-import type { ConfigurationOptions, RequestContext, ResponseContext } from '@kubernetes/client-node';
+import {
+  type ConfigurationOptions,
+  Observable,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
 import { apiFailure, classifyKubernetesError, translateKubernetesError } from './kubernetes-errors.js';
 
 /** How API calls are retried when the server throttles (429) or fails transiently (5xx, broken connection). */
@@ -21,12 +26,14 @@ export function callOptions(signal?: AbortSignal, contentType?: string): Configu
   return {
     middleware: [
       {
-        pre: async (context: RequestContext) => {
+        // Observable-style middleware, as client-node's own setHeaderOptions builds it (the per-call
+        // options go to the observable API, which calls toPromise on what middleware returns).
+        pre: (context: RequestContext) => {
           if (signal) context.setSignal(signal);
           if (contentType) context.setHeaderParam('Content-Type', contentType);
-          return context;
+          return new Observable(Promise.resolve(context));
         },
-        post: async (response: ResponseContext) => response,
+        post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
       },
     ],
     middlewareMergeStrategy: 'append',

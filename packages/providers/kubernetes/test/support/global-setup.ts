@@ -20,14 +20,14 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../..');
 const CLUSTER = join(ROOT, 'tooling/kubernetes/cluster.sh');
 
 /**
- * Starts the test cluster (control plane + containerd + a real kubelet) for the whole run and stops it
+ * Starts the test cluster (control plane + containerd + a real kubelet + a kwok node) for the whole run and stops it
  * afterwards by pid. cluster.sh builds the binaries first when they are not cached yet (several minutes,
  * once per machine), installs the Debian packages the node needs when missing, and stops what it started
  * if the start fails; its watchdog also stops the cluster if this process dies without tearing down.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'taskport-k8s-'));
-  const args = [CLUSTER, 'start', dir, '--kubelet', '--owner', String(process.pid)];
+  const args = [CLUSTER, 'start', dir, '--kubelet', '--kwok', '--owner', String(process.pid)];
   const started = spawnSync('bash', args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
