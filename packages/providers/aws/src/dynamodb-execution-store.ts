@@ -19,8 +19,9 @@ import {
   statusesThatMayBecome,
   ValidationError,
 } from '@taskport/core';
-import { awsCall, errorName, PROVIDER, translateAwsError, withRetry } from './aws-errors.js';
-import { type AwsClients, type AwsOptions, awsClients } from './aws-options.js';
+import { awsClients } from './aws-clients.js';
+import { awsCall, errorName, PROVIDER, translateAwsError, withAwsRetry } from './aws-errors.js';
+import type { AwsClients, AwsOptions } from './aws-options.js';
 import { marshal, marshalItem, unmarshalItem } from './dynamodb-codec.js';
 import { allItems } from './dynamodb-pages.js';
 
@@ -133,7 +134,7 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       ? `attribute_exists(executionId) AND #status IN (${from.map((_, i) => `:from${i}`).join(', ')})`
       : 'attribute_not_exists(executionId) AND attribute_exists(executionId)';
     try {
-      const result = await withRetry(
+      const result = await withAwsRetry(
         () =>
           this.clients.dynamodb.send(
             new UpdateItemCommand({
