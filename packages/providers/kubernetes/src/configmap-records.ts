@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { V1ConfigMap, V1ConfigMapList } from '@kubernetes/client-node';
 import { ProviderError } from '@taskport/core';
 import { kubernetesCall } from './kubernetes-call.js';
+import type { KubernetesClients } from './kubernetes-clients.js';
 import { apiFailure, PROVIDER, translateKubernetesError } from './kubernetes-errors.js';
-import type { KubernetesClients, KubernetesOptions } from './kubernetes-options.js';
+import type { KubernetesOptions } from './kubernetes-options.js';
 
 /**
  * Records kept as labelled ConfigMaps in the cluster's own store (see docs/adr/021-k8s-store-on-configmaps.md):

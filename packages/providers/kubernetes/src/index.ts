@@ -1,3 +1,4 @@
+export { ConfigMaps, labelHash, RECORD_LABELS } from './configmap-records.js';
 export {
   ANNOTATIONS,
   buildJob,
@@ -9,10 +10,17 @@ export {
   SECRET_REFERENCE,
   splitSecrets,
 } from './job-spec.js';
-export { describeJob } from './job-status.js';
+export { describeJob, FAILED_TO_START_REASONS } from './job-status.js';
 export { jsonLine, KubernetesBackendLogger } from './kubernetes-backend-logger.js';
 export { KubernetesBackendObservability } from './kubernetes-backend-observability.js';
-export { DEFAULT_RETRY, kubernetesCall, type RetryPolicy } from './kubernetes-call.js';
+export { DEFAULT_KUBERNETES_RETRY, kubernetesCall } from './kubernetes-call.js';
+export {
+  type KubernetesClients,
+  kubernetesClients,
+  loadKubeConfig,
+  parseKubernetesOptions,
+  resolveKubernetesOptions,
+} from './kubernetes-clients.js';
 export { classifyKubernetesError, PROVIDER, translateKubernetesError } from './kubernetes-errors.js';
 export { executionConfigMapName, KubernetesExecutionStore } from './kubernetes-execution-store.js';
 export {
@@ -22,14 +30,14 @@ export {
 } from './kubernetes-image-registry.js';
 export { KubernetesLogAggregator } from './kubernetes-log-aggregator.js';
 export {
-  KUBERNETES_OPTION_ENV,
-  type KubernetesClients,
+  DNS_LABEL,
+  DNS_SUBDOMAIN,
+  type KubernetesOptionSection,
   type KubernetesOptions,
   type KubernetesOptionsInput,
-  kubernetesClients,
+  kubernetesOptionEnv,
   kubernetesOptionsSchema,
-  loadKubeConfig,
-  parseKubernetesOptions,
 } from './kubernetes-options.js';
+export { taskportProvider } from './kubernetes-provider.js';
 export { TASKPORT_RBAC_RULES, taskportRole, taskportRoleBinding } from './kubernetes-rbac.js';
 export { KubernetesTaskExecutor } from './kubernetes-task-executor.js';

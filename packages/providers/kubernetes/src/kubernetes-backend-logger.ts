@@ -3,7 +3,8 @@ import type { CoreV1Event } from '@kubernetes/client-node';
 import type { BackendLogEntry, BackendLogger } from '@taskport/core';
 import { labelHash, RECORD_LABELS } from './configmap-records.js';
 import { kubernetesCall } from './kubernetes-call.js';
-import type { KubernetesClients, KubernetesOptions } from './kubernetes-options.js';
+import type { KubernetesClients } from './kubernetes-clients.js';
+import type { KubernetesOptions } from './kubernetes-options.js';
 
 /** Annotation holding the whole JSON line of an Event written by KubernetesBackendLogger. */
 export const LINE_ANNOTATION = 'taskport.dev/line';

@@ -7,8 +7,9 @@ import {
 import { labelHash, RECORD_LABELS } from './configmap-records.js';
 import { LINE_ANNOTATION } from './kubernetes-backend-logger.js';
 import { kubernetesCall } from './kubernetes-call.js';
+import type { KubernetesClients } from './kubernetes-clients.js';
 import { PROVIDER } from './kubernetes-errors.js';
-import type { KubernetesClients, KubernetesOptions } from './kubernetes-options.js';
+import type { KubernetesOptions } from './kubernetes-options.js';
 
 const OPERATION = 'BackendObservability.fetchBackendLogs';
 

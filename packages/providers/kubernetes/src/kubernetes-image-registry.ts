@@ -20,8 +20,9 @@ import {
   recordOf,
   selector,
 } from './configmap-records.js';
+import type { KubernetesClients } from './kubernetes-clients.js';
 import { isStatus, PROVIDER } from './kubernetes-errors.js';
-import type { KubernetesClients, KubernetesOptions } from './kubernetes-options.js';
+import type { KubernetesOptions } from './kubernetes-options.js';
 
 const PORT = 'ImageRegistry';
 /** The one ConfigMap that names the default image: changing the default is one conditional write. */

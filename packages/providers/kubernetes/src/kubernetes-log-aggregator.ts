@@ -1,10 +1,12 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { LogAggregator, LogEvent, OperationOptions, StreamLogsOptions } from '@taskport/core';
+import { sleep } from '@taskport/provider-utils';
 import { LABELS } from './job-spec.js';
 import { containerStatus, currentPod } from './job-status.js';
-import { kubernetesCall, sleep } from './kubernetes-call.js';
+import { kubernetesCall } from './kubernetes-call.js';
+import type { KubernetesClients } from './kubernetes-clients.js';
 import { PROVIDER, translateKubernetesError } from './kubernetes-errors.js';
-import type { KubernetesClients, KubernetesOptions } from './kubernetes-options.js';
+import type { KubernetesOptions } from './kubernetes-options.js';
 import { EventIds, PodLogError, readPodLog } from './pod-log-reader.js';
 
 const EXECUTION_ID = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -23,8 +23,9 @@ import {
 } from './job-spec.js';
 import { describeJob, failedToStartReason } from './job-status.js';
 import { kubernetesCall } from './kubernetes-call.js';
+import type { KubernetesClients } from './kubernetes-clients.js';
 import { isStatus, PROVIDER, translateKubernetesError } from './kubernetes-errors.js';
-import type { KubernetesClients, KubernetesOptions } from './kubernetes-options.js';
+import type { KubernetesOptions } from './kubernetes-options.js';
 
 const EXECUTION_ID = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
