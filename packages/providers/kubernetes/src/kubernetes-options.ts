@@ -44,17 +44,12 @@ const retryPolicySchema = z.strictObject({
 });
 
 export const kubernetesOptionsSchema = z.strictObject({
-  kubeconfig: textSetting()
-    .optional()
-    .meta({
-      description:
-        'Path of a kubeconfig file. Falls back to KUBECONFIG, then ~/.kube/config, then in-cluster.',
-    }),
-  context: textSetting()
-    .optional()
-    .meta({
-      description: 'kubeconfig context. Falls back to TASKPORT_KUBERNETES_CONTEXT, then the current context.',
-    }),
+  kubeconfig: textSetting().optional().meta({
+    description: 'Path of a kubeconfig file. Falls back to KUBECONFIG, then ~/.kube/config, then in-cluster.',
+  }),
+  context: textSetting().optional().meta({
+    description: 'kubeconfig context. Falls back to TASKPORT_KUBERNETES_CONTEXT, then the current context.',
+  }),
   inCluster: booleanSetting()
     .default(false)
     .meta({ description: "Use the pod's service account (in-cluster config) and ignore kubeconfig files." }),
@@ -62,18 +57,14 @@ export const kubernetesOptionsSchema = z.strictObject({
     description:
       "Namespace of Jobs, Secrets, ConfigMaps and Events. Falls back to TASKPORT_KUBERNETES_NAMESPACE, then the context's namespace, then default.",
   }),
-  serviceAccount: subdomain()
-    .optional()
-    .meta({
-      description:
-        "ServiceAccount of task pods whose image names no permissions.taskRole (default: the namespace's default).",
-    }),
-  jobRetentionSeconds: integerSetting(0, 31_536_000)
-    .default(3600)
-    .meta({
-      description:
-        'ttlSecondsAfterFinished of every Job: how long a finished Job, its pod and its logs are kept.',
-    }),
+  serviceAccount: subdomain().optional().meta({
+    description:
+      "ServiceAccount of task pods whose image names no permissions.taskRole (default: the namespace's default).",
+  }),
+  jobRetentionSeconds: integerSetting(0, 31_536_000).default(3600).meta({
+    description:
+      'ttlSecondsAfterFinished of every Job: how long a finished Job, its pod and its logs are kept.',
+  }),
   jobNamePrefix: label(40)
     .default('taskport')
     .meta({ description: 'Prefix of Job names (<prefix>-<16 hex>).' }),
@@ -87,12 +78,10 @@ export const kubernetesOptionsSchema = z.strictObject({
     .default({})
     .meta({ description: 'Added to the node selector of every task pod (next to kubernetes.io/arch).' }),
   tolerations: z.array(toleration).default([]).meta({ description: 'Tolerations of every task pod.' }),
-  terminationGracePeriodSeconds: integerSetting(0, 3600)
-    .optional()
-    .meta({
-      description:
-        "Seconds between SIGTERM and SIGKILL when a task is killed or times out (default: Kubernetes' 30).",
-    }),
+  terminationGracePeriodSeconds: integerSetting(0, 3600).optional().meta({
+    description:
+      "Seconds between SIGTERM and SIGKILL when a task is killed or times out (default: Kubernetes' 30).",
+  }),
   podLabels: stringMap().default({}).meta({ description: 'Extra labels of every task pod.' }),
   podAnnotations: stringMap().default({}).meta({ description: 'Extra annotations of every task pod.' }),
   retry: retryPolicySchema
