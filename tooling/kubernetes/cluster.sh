@@ -192,7 +192,7 @@ start_control_plane() {
     --authentication-kubeconfig "$DIR/kubeconfig" --authorization-kubeconfig "$DIR/kubeconfig" \
     --leader-elect=false --secure-port 0 --service-account-private-key-file "$pki/sa.key" \
     --root-ca-file "$pki/ca.crt" --use-service-account-credentials=false \
-    --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route'
+    --controllers '*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route'
   spawn kube-scheduler "$BIN/kube-scheduler" --kubeconfig "$DIR/kubeconfig" \
     --authentication-kubeconfig "$DIR/kubeconfig" --authorization-kubeconfig "$DIR/kubeconfig" \
     --leader-elect=false --secure-port 0
@@ -354,7 +354,8 @@ kwok_stages() {
   module="$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/kwok@$TASKPORT_KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   [ -d "$module/kustomize/stage" ] || die "could not find kwok $TASKPORT_KWOK_VERSION's stages (go mod download failed)"
   local file
-  for file in "$module"/kustomize/stage/node/fast/node-initialize.yaml "$module"/kustomize/stage/pod/fast/pod-*.yaml; do
+  for file in "$module"/kustomize/stage/node/fast/node-initialize.yaml "$module"/kustomize/stage/node/heartbeat/node-heartbeat.yaml \
+    "$module"/kustomize/stage/pod/fast/pod-*.yaml; do
     echo "---"
     cat "$file"
   done

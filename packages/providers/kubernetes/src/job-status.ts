@@ -97,10 +97,12 @@ export function describeJob(job: V1Job, pods: readonly V1Pod[], containerName: s
       reason: 'Job completed',
     });
   }
-  if (
-    terminated &&
-    (pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed' || failureTarget)
-  ) {
+  // restartPolicy Never: a terminated container never runs again, whatever phase the pod shows yet.
+  const ended =
+    Boolean(status?.state?.terminated) ||
+    pod?.status?.phase === 'Succeeded' ||
+    pod?.status?.phase === 'Failed';
+  if (terminated && (ended || failureTarget)) {
     // The container ended by itself (or by the kill/deadline's signal): final now, whatever the Job says yet.
     if (stopRequested && terminated.exitCode !== 0) {
       return final({

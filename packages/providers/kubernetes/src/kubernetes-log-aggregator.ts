@@ -112,7 +112,12 @@ export class KubernetesLogAggregator implements LogAggregator {
         }
       }
       if (!options.follow) return;
-      if (ended && started) return;
+      if (ended && started) {
+        // Drained. End once the task has ended for the caller too (the executor may read the Job a
+        // moment after the pod), so a caller never sees the stream end while its task still runs.
+        while (options.isTaskDone && !(await options.isTaskDone())) await sleep(Math.min(poll, 500), signal);
+        return;
+      }
       if (!pod || !started) {
         // Never ran (yet): done when the task is.
         const done = options.isTaskDone

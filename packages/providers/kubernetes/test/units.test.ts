@@ -190,7 +190,7 @@ describe('errors and options', () => {
   });
 
   it('rejects bad options with a ConfigurationError naming the key', () => {
-    expect(() => parseKubernetesOptions({ namespace: 'Not_A_Label' }, {})).toThrow(/option namespace/);
+    expect(() => parseKubernetesOptions({ namespace: 'Not_A_Label' }, {})).toThrow(/kubernetes\.namespace/);
     expect(() => parseKubernetesOptions({ unknownKey: 1 }, {})).toThrow(
       /ConfigurationError|unknownKey|Unrecognized/,
     );
