@@ -41,3 +41,4 @@ export {
 export { taskportProvider } from './kubernetes-provider.js';
 export { TASKPORT_RBAC_RULES, taskportRole, taskportRoleBinding } from './kubernetes-rbac.js';
 export { KubernetesTaskExecutor } from './kubernetes-task-executor.js';
+export { type SetupResult, setupKubernetesNamespace } from './kubernetes-setup.js';

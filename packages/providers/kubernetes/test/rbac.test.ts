@@ -1,4 +1,3 @@
-import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { waitFor } from '@taskport/contract-tests';
 import { newRequestId } from '@taskport/core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -9,8 +8,7 @@ import {
   KubernetesImageRegistry,
   KubernetesLogAggregator,
   KubernetesTaskExecutor,
-  taskportRole,
-  taskportRoleBinding,
+  setupKubernetesNamespace,
 } from '../src/index.js';
 import { busyboxImage, clientsFor, createNamespace, testOptions } from './support/cluster.js';
 
@@ -24,10 +22,14 @@ let token: string;
 beforeAll(async () => {
   space = await createNamespace('tp-rbac', { serviceAccount: true });
   const { namespace, clients } = space;
-  await clients.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'taskport' } } });
-  const rbac = clients.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({ namespace, body: taskportRole(namespace) });
-  await rbac.createNamespacedRoleBinding({ namespace, body: taskportRoleBinding(namespace, 'taskport') });
+  // What `taskport kubernetes setup` applies; twice, to show it is idempotent.
+  await setupKubernetesNamespace(clients, namespace, 'taskport');
+  const { applied } = await setupKubernetesNamespace(clients, namespace, 'taskport');
+  expect(applied).toEqual([
+    `ServiceAccount ${namespace}/taskport`,
+    `Role ${namespace}/taskport`,
+    `RoleBinding ${namespace}/taskport`,
+  ]);
   const request = await clients.core.createNamespacedServiceAccountToken({
     name: 'taskport',
     namespace,
