@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { builtInSectionSchemas, deploymentFileSchema, deploymentJsonSchema } from '../src/index.js';
+import {
+  builtInSectionSchemas,
+  deploymentFileSchema,
+  deploymentJsonSchema,
+} from '../src/deployment-schema.js';
 
 const committed = JSON.parse(
   readFileSync(new URL('../../../docs/taskport.schema.json', import.meta.url), 'utf8'),
@@ -30,15 +35,16 @@ describe('the JSON Schema of taskport.yaml', () => {
 
   it('accepts a valid file and rejects typos, as an editor using it would', async () => {
     const schema = deploymentFileSchema(await builtInSectionSchemas());
+    const ok = (input: unknown) => v.safeParse(schema, input).success;
     expect(
-      schema.safeParse({
+      ok({
         providers: { taskExecutor: 'aws', imageRegistry: { provider: 'local', options: {} } },
         aws: { region: 'eu-west-1', cluster: 'jobs' },
-      }).success,
+      }),
     ).toBe(true);
-    expect(schema.safeParse({ provider: { taskExecutor: 'aws' } }).success).toBe(false);
-    expect(schema.safeParse({ aws: { region: 'eu-west-1', clustr: 'jobs' } }).success).toBe(false);
-    expect(schema.safeParse({ providers: { taskExecutor: 'nomad' } }).success).toBe(false);
-    expect(schema.safeParse({ providers: { taskExecutor: '@acme/taskport-nomad' } }).success).toBe(true);
+    expect(ok({ provider: { taskExecutor: 'aws' } })).toBe(false);
+    expect(ok({ aws: { region: 'eu-west-1', clustr: 'jobs' } })).toBe(false);
+    expect(ok({ providers: { taskExecutor: 'nomad' } })).toBe(false);
+    expect(ok({ providers: { taskExecutor: '@acme/taskport-nomad' } })).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ export {
   booleanSetting,
   integerSetting,
   listSetting,
+  numberSetting,
   type OptionsObjectSchema,
   type ParseOptionsContext,
   parseProviderOptions,

@@ -1,12 +1,13 @@
 import { ConfigurationError, type OptionsSchema } from '@taskport/core';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { didYouMean } from './did-you-mean.js';
 
 /*
- * Option schemas are zod 4 objects (docs/adr/005-option-schemas-with-zod.md). Values reach them from three
- * places - YAML (typed), JSON (typed) and environment variables (always strings) - so the scalar helpers
- * below accept both the typed value and its string spelling, and reject anything else with a message that
- * says what is expected.
+ * Option schemas are valibot objects (docs/adr/005-option-schemas-with-valibot.md: it costs the least
+ * start-up of the schema libraries, which every CLI call pays). Values reach them from three places -
+ * YAML (typed), JSON (typed) and environment variables (always strings) - so the scalar helpers below
+ * accept both the typed value and its string spelling, and reject anything else with a message that says
+ * what is expected.
  */
 
 const TRUE = new Set(['true', '1', 'yes', 'on']);
@@ -14,55 +15,80 @@ const FALSE = new Set(['false', '0', 'no', 'off']);
 
 /** A boolean option: `true`/`false`, or from the environment `true|false|1|0|yes|no|on|off`. */
 export function booleanSetting() {
-  return z.union([
-    z.boolean(),
-    z
-      .string()
-      .transform((value, context) => {
-        const lower = value.trim().toLowerCase();
-        if (TRUE.has(lower)) return true;
-        if (FALSE.has(lower)) return false;
-        context.addIssue({ code: 'custom', message: `must be true or false, got ${JSON.stringify(value)}` });
-        return z.NEVER;
-      })
-      .meta({ type: 'boolean' }),
-  ]);
+  const message = 'must be true or false';
+  return v.union(
+    [
+      v.boolean(),
+      v.pipe(
+        v.string(),
+        v.rawTransform(({ dataset, addIssue, NEVER }) => {
+          const lower = dataset.value.trim().toLowerCase();
+          if (TRUE.has(lower)) return true;
+          if (FALSE.has(lower)) return false;
+          addIssue({ message: `${message}, got ${JSON.stringify(dataset.value)}` });
+          return NEVER;
+        }),
+      ),
+    ],
+    message,
+  );
 }
 
 /** A whole-number option within [min, max]; `"5000"` from the environment is accepted as 5000. */
 export function integerSetting(min: number, max: number) {
-  const number = z.int().min(min).max(max);
-  return z.union([
-    number,
-    z
-      .string()
-      .regex(/^\s*-?\d+\s*$/, `must be a whole number from ${min} to ${max}`)
-      .transform(Number)
-      .pipe(number),
-  ]);
+  const message = `must be a whole number from ${min} to ${max}`;
+  return v.pipe(
+    v.union(
+      [v.number(), v.pipe(v.string(), v.regex(/^\s*-?\d+\s*$/, message), v.transform(Number))],
+      message,
+    ),
+    v.integer(message),
+    v.minValue(min, message),
+    v.maxValue(max, message),
+  );
+}
+
+/** A positive number (fractions allowed) up to `max`; strings from the environment are accepted. */
+export function numberSetting(minExclusive: number, max: number) {
+  const message = `must be a number above ${minExclusive} and at most ${max}`;
+  return v.pipe(
+    v.union(
+      [v.number(), v.pipe(v.string(), v.regex(/^\s*\d+(\.\d+)?\s*$/, message), v.transform(Number))],
+      message,
+    ),
+    v.gtValue(minExclusive, message),
+    v.maxValue(max, message),
+  );
 }
 
 /** A list of non-empty strings; from the environment a comma-separated string (`subnet-1,subnet-2`). */
 export function listSetting() {
-  const item = z.string().trim().min(1);
-  return z.union([
-    z.array(item),
-    z.string().transform((value) =>
-      value
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean),
-    ),
-  ]);
+  const message = 'must be a list of non-empty strings (or a comma-separated string)';
+  return v.union(
+    [
+      v.array(v.pipe(v.string(message), v.trim(), v.minLength(1, message)), message),
+      v.pipe(
+        v.string(),
+        v.transform((value) =>
+          value
+            .split(',')
+            .map((part) => part.trim())
+            .filter(Boolean),
+        ),
+      ),
+    ],
+    message,
+  );
 }
 
-/** A non-empty, trimmed string. */
-export function textSetting() {
-  return z.string().trim().min(1, 'must not be empty');
+/** A non-empty, trimmed string, optionally of a given shape (`pattern`, with what it means). */
+export function textSetting(pattern?: RegExp, expected?: string) {
+  const text = v.pipe(v.string('must be a string'), v.trim(), v.minLength(1, 'must not be empty'));
+  return pattern ? v.pipe(text, v.regex(pattern, expected ?? `must match ${pattern}`)) : text;
 }
 
-/** Options objects are strict: an unknown key is a typo until proven otherwise. */
-export type OptionsObjectSchema = z.ZodObject<z.ZodRawShape, z.core.$strict>;
+/** A strict options object: an unknown key is a typo until proven otherwise. */
+export type OptionsObjectSchema = v.StrictObjectSchema<v.ObjectEntries, undefined>;
 
 export interface ParseOptionsContext {
   /** Provider name, the section of taskport.yaml: `aws`, `local`. */
@@ -83,10 +109,24 @@ function envNames(spec: string | readonly string[] | undefined): readonly string
   return typeof spec === 'string' ? [spec] : spec;
 }
 
+/** One issue of a Standard Schema; valibot's carry more (type, expected, received, nested issues). */
+interface SchemaIssue {
+  kind?: string;
+  message: string;
+  path?: readonly unknown[];
+  type?: string;
+  expected?: string | null;
+  received?: string;
+  issues?: readonly SchemaIssue[];
+}
+
+type StandardResult<Output> = { value: Output; issues?: undefined } | { issues: readonly SchemaIssue[] };
+
 /**
- * Validates a provider's options against its schema, after filling absent keys from the environment.
+ * Validates a provider's options against its schema (any Standard Schema; the messages are best for
+ * valibot's), after filling absent keys from the environment and the environment-derived defaults.
  * @throws ConfigurationError naming the key (`aws.clustr` -> `did you mean "cluster"?`), the environment
- *   variable it came from, and what is expected
+ *   variable a bad value came from, and what is expected
  */
 export function parseProviderOptions<Options>(
   schema: OptionsSchema<Options>,
@@ -117,6 +157,8 @@ export function parseProviderOptions<Options>(
   for (const [key, value] of Object.entries(context.environmentDefaults ?? {})) {
     if (merged[key] === undefined || merged[key] === null) merged[key] = value;
   }
+  // YAML's `key:` with no value is null: read it as "not set", as every default expects.
+  for (const key of Object.keys(merged)) if (merged[key] === null) delete merged[key];
   const result = schema['~standard'].validate(merged) as StandardResult<Options> | Promise<unknown>;
   if (result instanceof Promise) {
     throw new ConfigurationError(
@@ -124,39 +166,31 @@ export function parseProviderOptions<Options>(
     );
   }
   if (!result.issues) return result.value;
-  throw optionsError(result.issues, schema, context.provider, where, fromEnv);
+  throw optionsError(result.issues[0]!, schema, context.provider, where, fromEnv);
 }
 
-/** The result of a Standard Schema's `validate`. zod passes its own issue objects through as the issues. */
-type StandardResult<Output> =
-  | { value: Output; issues?: undefined }
-  | { issues: readonly (z.core.$ZodIssue | { message: string; path?: readonly unknown[] })[] };
+function pathOf(issue: SchemaIssue): string[] {
+  return (issue.path ?? []).map((part) => String((part as { key?: unknown }).key ?? part));
+}
 
 function optionsError(
-  issues: readonly (z.core.$ZodIssue | { message: string; path?: readonly unknown[] })[],
+  issue: SchemaIssue,
   schema: unknown,
   provider: string,
   where: string,
   fromEnv: ReadonlyMap<string, string>,
 ): ConfigurationError {
-  const first = issues[0]!;
-  const known = schemaKeys(schema);
-  if (!('code' in first)) {
-    // A schema of another library: its message is all we know.
-    const path = (first.path ?? []).map((part) => String((part as { key?: unknown }).key ?? part));
-    return new ConfigurationError(`option ${[provider, ...path].join('.')}${where} ${first.message}`);
-  }
-  const issue = first;
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!;
-    const prefix = [provider, ...issue.path.map(String)].join('.');
+  const path = pathOf(issue);
+  const key = [provider, ...path].join('.');
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    // An unknown key: suggest the nearest known one at the same level.
+    const known = path.length === 1 ? schemaKeys(schema) : [];
+    const listed = known.length ? ` (options: ${known.join(', ')})` : '';
     return new ConfigurationError(
-      `${prefix}.${key}${where} is not an option of the ${provider} provider${didYouMean(key, issue.path.length ? [] : known)}${issue.path.length ? '' : ` (options: ${known.join(', ')})`}`,
-      { details: { key: `${prefix}.${key}`, allowed: known } },
+      `${key}${where} is not an option of the ${provider} provider${didYouMean(path.at(-1) ?? '', known)}${listed}`,
+      { details: { key, allowed: known } },
     );
   }
-  const path = issue.path.map(String);
-  const key = [provider, ...path].join('.');
   const envName = path.length > 0 ? fromEnv.get(path[0]!) : undefined;
   const source = envName ? ` (from the environment variable ${envName})` : where;
   return new ConfigurationError(`option ${key}${source} ${describeIssue(issue)}`, {
@@ -164,29 +198,31 @@ function optionsError(
   });
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_union') {
-    // Every branch failed; the branch whose type matched says the most.
-    const inner = issue.errors.flat().find((candidate) => candidate.code !== 'invalid_type');
+function describeIssue(issue: SchemaIssue): string {
+  if (issue.type === 'union' && issue.issues) {
+    // The branch whose type matched failed on a check or transform: its message says the most.
+    const inner = issue.issues.find((candidate) => candidate.kind !== 'schema');
     if (inner) return describeIssue(inner);
   }
-  if (issue.code === 'invalid_value') {
-    return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+  if (issue.type === 'strict_object' && issue.received === 'undefined') return 'is required';
+  if (issue.type === 'picklist' && issue.expected) {
+    return `must be one of ${issue.expected
+      .replace(/^\(|\)$/g, '')
+      .split(' | ')
+      .join(', ')}`;
   }
-  const message = issue.message.replace(/^Invalid input: /, '');
-  return /^must /.test(message) ? message : `is invalid: ${message}`;
+  if (/^must /.test(issue.message)) return issue.message;
+  return `is invalid: ${issue.message}`;
 }
 
-/** The top-level option names of an object schema. */
+/** The top-level option names of an object schema (through pipes and optional wrappers). */
 export function schemaKeys(schema: unknown): string[] {
-  // Walk through wrappers (a `.transform()` pipe, `.optional()`, `.default()`) to the object schema.
   let current = schema as
-    | { shape?: Record<string, unknown>; _zod?: { def?: Record<string, unknown> } }
+    | { entries?: Record<string, unknown>; pipe?: unknown[]; wrapped?: unknown }
     | undefined;
   for (let depth = 0; current && depth < 8; depth++) {
-    if (current.shape) return Object.keys(current.shape);
-    const def = current._zod?.def;
-    current = (def?.in ?? def?.innerType) as typeof current;
+    if (current.entries) return Object.keys(current.entries);
+    current = (current.pipe?.[0] ?? current.wrapped) as typeof current;
   }
   return [];
 }

@@ -1,6 +1,6 @@
 import { TaskportError } from '@taskport/core';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import {
   booleanSetting,
   checkId,
@@ -13,13 +13,13 @@ import {
   textSetting,
 } from '../src/index.js';
 
-const schema = z.strictObject({
+const schema = v.strictObject({
   region: textSetting(),
-  cluster: textSetting().default('default'),
-  subnets: listSetting().default([]),
-  assignPublicIp: booleanSetting().default(false),
-  killGraceMs: integerSetting(0, 60_000).default(10_000),
-  mode: z.enum(['environment', 'reject']).default('reject'),
+  cluster: v.optional(textSetting(), 'default'),
+  subnets: v.optional(listSetting(), []),
+  assignPublicIp: v.optional(booleanSetting(), false),
+  killGraceMs: v.optional(integerSetting(0, 60_000), 10_000),
+  mode: v.optional(v.picklist(['environment', 'reject']), 'reject'),
 });
 
 function configError(run: () => unknown): TaskportError {
@@ -99,9 +99,22 @@ describe('parseProviderOptions', () => {
   });
 
   it('reports a missing required option', () => {
-    expect(configError(() => parseProviderOptions(schema, {}, { provider: 'aws' })).message).toMatch(
-      /option aws\.region/,
+    expect(configError(() => parseProviderOptions(schema, {}, { provider: 'aws' })).message).toBe(
+      'option aws.region is required',
     );
+  });
+
+  it('rejects a list with an empty item and a number out of range, saying what is expected', () => {
+    const list = configError(() =>
+      parseProviderOptions(schema, { region: 'x', subnets: ['a', ' '] }, { provider: 'aws' }),
+    );
+    expect(list.message).toContain('option aws.subnets');
+    expect(list.message).toContain('must be a list of non-empty strings');
+    expect(
+      configError(() =>
+        parseProviderOptions(schema, { region: 'x', killGraceMs: 70_000 }, { provider: 'aws' }),
+      ).message,
+    ).toBe('option aws.killGraceMs must be a whole number from 0 to 60000');
   });
 
   it('rejects a section that is not a mapping', () => {

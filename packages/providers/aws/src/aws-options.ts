@@ -6,11 +6,12 @@ import {
   booleanSetting,
   integerSetting,
   listSetting,
+  numberSetting,
   parseProviderOptions,
   type RetryPolicy,
   textSetting,
 } from '@taskport/provider-utils';
-import { z } from 'zod';
+import * as v from 'valibot';
 
 /** Static credentials, for emulators and tests. Real deployments use the SDK's default provider chain. */
 export interface AwsStaticCredentials {
@@ -91,125 +92,130 @@ export interface AwsOptions {
 export type AwsOptionsInput = Partial<AwsOptions> & { region?: string };
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/;
-const roleArn = (what: string) =>
-  textSetting().regex(ROLE_ARN, `must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) ${what}`);
+const ROLE_ARN_EXPECTED = 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)';
+const describe = v.description;
 
-const retryPolicySchema = z.strictObject({
-  maxAttempts: integerSetting(1, 100).optional(),
-  baseDelayMs: integerSetting(0, 60_000).optional(),
-  throttleBaseDelayMs: integerSetting(0, 60_000).optional(),
-  maxDelayMs: integerSetting(0, 600_000).optional(),
-  budgetMs: integerSetting(0, 3_600_000).optional(),
+/** An optional option with its default (omit `fallback` for none) and its description for the JSON Schema. */
+function option<Schema extends v.GenericSchema>(schema: Schema, description: string) {
+  return v.optional(v.pipe(schema, describe(description)));
+}
+function withDefault<Schema extends v.GenericSchema>(
+  schema: Schema,
+  fallback: v.InferOutput<Schema>,
+  description: string,
+) {
+  return v.optional(v.pipe(schema, describe(description)), fallback as never);
+}
+
+const retryPolicySchema = v.strictObject({
+  maxAttempts: v.optional(integerSetting(1, 100)),
+  baseDelayMs: v.optional(integerSetting(0, 60_000)),
+  throttleBaseDelayMs: v.optional(integerSetting(0, 60_000)),
+  maxDelayMs: v.optional(integerSetting(0, 600_000)),
+  budgetMs: v.optional(integerSetting(0, 3_600_000)),
 });
 
 /**
  * The `aws:` section of taskport.yaml. This module imports no AWS SDK code (the client types are
  * type-only), so `@taskport/aws/options` validates a section without loading the SDK.
  */
-export const awsOptionsSchema = z.strictObject({
-  region: textSetting()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1')
-    .meta({ description: 'AWS region, e.g. eu-west-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION.' }),
-  cluster: textSetting()
-    .default('default')
-    .meta({ description: 'ECS cluster the tasks run in (name or ARN).' }),
-  subnets: listSetting()
-    .default([])
-    .meta({ description: "Subnets of the tasks' network interface (awsvpc)." }),
-  securityGroups: listSetting().default([]).meta({
-    description: "Security groups of the tasks' network interface (default: the VPC's default group).",
-  }),
-  assignPublicIp: booleanSetting().default(false).meta({
-    description: 'Give the task a public IP (to pull public images in a public subnet without NAT).',
-  }),
-  logGroup: textSetting()
-    .default('/taskport/tasks')
-    .meta({ description: "Log group of the tasks' awslogs driver." }),
-  logStreamPrefix: textSetting()
-    .default('taskport')
-    .meta({ description: 'awslogs stream prefix; streams are <prefix>/<containerName>/<task id>.' }),
-  containerName: textSetting()
-    .regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be letters, digits, "-" or "_"')
-    .default('main')
-    .meta({ description: "Name of the task's one container in the task definitions taskport registers." }),
-  backendLogGroups: listSetting()
-    .default(['/taskport/backend'])
-    .meta({ description: "Log groups holding taskport's own JSON log lines, searched by `taskport trace`." }),
-  backendLogLookbackMs: integerSetting(1, 366 * 24 * 3600 * 1000)
-    .default(7 * 24 * 3600 * 1000)
-    .meta({ description: 'How far back `taskport trace` looks when the request id carries no time, in ms.' }),
-  imagesTable: textSetting()
-    .default('taskport-images')
-    .meta({ description: 'DynamoDB table of registered images.' }),
-  executionsTable: textSetting()
-    .default('taskport-executions')
-    .meta({ description: 'DynamoDB table of execution records.' }),
-  familyPrefix: textSetting()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"')
-    .default('taskport')
-    .meta({ description: 'Prefix of the ECS task definition families taskport registers.' }),
-  startedBy: textSetting()
-    .regex(/^[A-Za-z0-9_-]{1,36}$/, 'must be 1-36 letters, digits, "-" or "_"')
-    .default('taskport')
-    .meta({ description: "`startedBy` of every task, so that taskport's tasks can be listed." }),
-  defaultTaskRoleArn: roleArn('(aws.defaultTaskRoleArn)').optional().meta({
-    description: 'Task role used when an image names none (without it the task has no AWS permissions).',
-  }),
-  defaultExecutionRoleArn: roleArn('(aws.defaultExecutionRoleArn)')
-    .optional()
-    .meta({ description: 'Execution role used when an image names none (pulls the image, writes awslogs).' }),
-  accountId: textSetting()
-    .regex(/^\d{12}$/, 'must be 12 digits')
-    .optional()
-    .meta({
-      description:
-        'AWS account id, to turn role names into ARNs (derived from the default roles when absent).',
-    }),
-  plainSecrets: z.enum(['environment', 'reject']).default('environment').meta({
-    description:
-      'Secret values that are not Secrets Manager / SSM ARNs: "environment" passes them as override env (readable by anyone allowed ecs:DescribeTasks); "reject" refuses them.',
-  }),
-  endpoint: textSetting()
-    .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL')
-    .optional()
-    .meta({
-      description:
-        'Endpoint of every AWS service (for emulators such as moto). Falls back to TASKPORT_AWS_ENDPOINT.',
-    }),
-  credentials: z
-    .strictObject({
+export const awsOptionsSchema = v.strictObject({
+  region: v.pipe(
+    textSetting(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+    describe('AWS region, e.g. eu-west-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION.'),
+  ),
+  cluster: withDefault(textSetting(), 'default', 'ECS cluster the tasks run in (name or ARN).'),
+  subnets: withDefault(listSetting(), [], "Subnets of the tasks' network interface (awsvpc)."),
+  securityGroups: withDefault(
+    listSetting(),
+    [],
+    "Security groups of the tasks' network interface (default: the VPC's default group).",
+  ),
+  assignPublicIp: withDefault(
+    booleanSetting(),
+    false,
+    'Give the task a public IP (to pull public images in a public subnet without NAT).',
+  ),
+  logGroup: withDefault(textSetting(), '/taskport/tasks', "Log group of the tasks' awslogs driver."),
+  logStreamPrefix: withDefault(
+    textSetting(),
+    'taskport',
+    'awslogs stream prefix; streams are <prefix>/<containerName>/<task id>.',
+  ),
+  containerName: withDefault(
+    textSetting(/^[A-Za-z0-9_-]{1,255}$/, 'must be letters, digits, "-" or "_"'),
+    'main',
+    "Name of the task's one container in the task definitions taskport registers.",
+  ),
+  backendLogGroups: withDefault(
+    listSetting(),
+    ['/taskport/backend'],
+    "Log groups holding taskport's own JSON log lines, searched by `taskport trace`.",
+  ),
+  backendLogLookbackMs: withDefault(
+    integerSetting(1, 366 * 24 * 3600 * 1000),
+    7 * 24 * 3600 * 1000,
+    'How far back `taskport trace` looks when the request id carries no time, in ms.',
+  ),
+  imagesTable: withDefault(textSetting(), 'taskport-images', 'DynamoDB table of registered images.'),
+  executionsTable: withDefault(textSetting(), 'taskport-executions', 'DynamoDB table of execution records.'),
+  familyPrefix: withDefault(
+    textSetting(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"'),
+    'taskport',
+    'Prefix of the ECS task definition families taskport registers.',
+  ),
+  startedBy: withDefault(
+    textSetting(/^[A-Za-z0-9_-]{1,36}$/, 'must be 1-36 letters, digits, "-" or "_"'),
+    'taskport',
+    "`startedBy` of every task, so that taskport's tasks can be listed.",
+  ),
+  defaultTaskRoleArn: option(
+    textSetting(ROLE_ARN, ROLE_ARN_EXPECTED),
+    'Task role used when an image names none (without it the task has no AWS permissions).',
+  ),
+  defaultExecutionRoleArn: option(
+    textSetting(ROLE_ARN, ROLE_ARN_EXPECTED),
+    'Execution role used when an image names none (pulls the image, writes awslogs).',
+  ),
+  accountId: option(
+    textSetting(/^\d{12}$/, 'must be 12 digits'),
+    'AWS account id, to turn role names into ARNs (derived from the default roles when absent).',
+  ),
+  plainSecrets: withDefault(
+    v.picklist(['environment', 'reject']),
+    'environment',
+    'Secret values that are not Secrets Manager / SSM ARNs: "environment" passes them as override env (readable by anyone allowed ecs:DescribeTasks); "reject" refuses them.',
+  ),
+  endpoint: option(
+    textSetting(/^https?:\/\/\S+$/, 'must be an http(s) URL'),
+    'Endpoint of every AWS service (for emulators such as moto). Falls back to TASKPORT_AWS_ENDPOINT.',
+  ),
+  credentials: option(
+    v.strictObject({
       accessKeyId: textSetting(),
       secretAccessKey: textSetting(),
-      sessionToken: textSetting().optional(),
-    })
-    .optional()
-    .meta({
-      description: "Static credentials (emulators, tests). Absent: the SDK's default credential chain.",
+      sessionToken: v.optional(textSetting()),
     }),
-  clients: z
-    .custom<Partial<AwsClients>>(
+    "Static credentials (emulators, tests). Absent: the SDK's default credential chain.",
+  ),
+  clients: option(
+    v.custom<Partial<AwsClients>>(
       (value) => typeof value === 'object' && value !== null,
       'must be an object of SDK clients',
-    )
-    .optional()
-    .meta({ description: 'Pre-built SDK clients (library use only).' }),
-  retry: retryPolicySchema.optional().meta({ description: 'Retries of throttles and 5xx answers.' }),
-  logsRequestsPerSecond: z
-    .union([
-      z.number(),
-      z
-        .string()
-        .regex(/^\s*\d+(\.\d+)?\s*$/)
-        .transform(Number),
-    ])
-    .pipe(z.number().gt(0, 'must be above 0').max(1000, 'must be at most 1000'))
-    .default(10)
-    .meta({
-      description: 'GetLogEvents calls per second this process makes at most, across every log reader.',
-    }),
-  timeoutWatchdog: booleanSetting()
-    .default(true)
-    .meta({ description: 'Also stop tasks past their timeout from a timer in this process.' }),
+    ),
+    'Pre-built SDK clients (library use only).',
+  ),
+  retry: option(retryPolicySchema, 'Retries of throttles and 5xx answers.'),
+  logsRequestsPerSecond: withDefault(
+    numberSetting(0, 1000),
+    10,
+    'GetLogEvents calls per second this process makes at most, across every log reader.',
+  ),
+  timeoutWatchdog: withDefault(
+    booleanSetting(),
+    true,
+    'Also stop tasks past their timeout from a timer in this process.',
+  ),
 });
 
 /** The `aws.*` options fall back to these environment variables, first match wins. */

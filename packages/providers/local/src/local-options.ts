@@ -1,56 +1,89 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { booleanSetting, integerSetting, parseProviderOptions, textSetting } from '@taskport/provider-utils';
-import { z } from 'zod';
+import * as v from 'valibot';
 
 export type BackendLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+const describe = v.description;
+
 /**
  * The local provider's section of taskport.yaml. Every field is optional: with none, taskport works out
- * of the box. Only imports zod and provider-utils, so the composition root can validate a `local:` section
- * without loading the provider.
+ * of the box. Only imports valibot and provider-utils, so the composition root can validate a `local:`
+ * section without loading the provider.
  */
-export const localOptionsSchema = z
-  .strictObject({
-    dataDir: textSetting()
-      .transform((path) => resolve(path))
-      .optional()
-      .meta({
-        description:
+export const localOptionsSchema = v.pipe(
+  v.strictObject({
+    dataDir: v.optional(
+      v.pipe(
+        textSetting(),
+        v.transform((path: string) => resolve(path)),
+        describe(
           'Directory of the SQLite database (tasks, their output, executions, images, backend logs); created 0700 when missing. Default: $TASKPORT_DATA_DIR, else $XDG_STATE_HOME/taskport, else ~/.local/state/taskport.',
-      }),
-    killGraceMs: integerSetting(0, 3_600_000)
-      .default(10_000)
-      .meta({ description: 'Time a killed or timed-out task gets between SIGTERM and SIGKILL, in ms.' }),
-    inheritEnv: booleanSetting().default(false).meta({
-      description:
-        'Whether tasks inherit the whole environment of the process that starts them. When false they get only PATH, HOME, USER, LOGNAME, SHELL, LANG, LC_ALL, TZ, TMPDIR and TERM, plus the request env and secrets.',
-    }),
-    pollIntervalMs: integerSetting(1, 60_000)
-      .default(50)
-      .meta({ description: 'First poll interval of a following log stream, in ms (backs off while idle).' }),
-    maxPollIntervalMs: integerSetting(1, 60_000).optional().meta({
-      description: 'Upper bound of the follow poll interval, in ms. Default: max(500, pollIntervalMs).',
-    }),
-    backendLogLevel: z
-      .enum(['debug', 'info', 'warn', 'error'])
-      .default('info')
-      .meta({ description: "Lowest level of the Service's own log lines kept for `taskport trace`." }),
-  })
-  .transform((options, context) => {
+        ),
+      ),
+    ),
+    killGraceMs: v.optional(
+      v.pipe(
+        integerSetting(0, 3_600_000),
+        describe('Time a killed or timed-out task gets between SIGTERM and SIGKILL, in ms.'),
+      ),
+      10_000,
+    ),
+    inheritEnv: v.optional(
+      v.pipe(
+        booleanSetting(),
+        describe(
+          'Whether tasks inherit the whole environment of the process that starts them. When false they get only PATH, HOME, USER, LOGNAME, SHELL, LANG, LC_ALL, TZ, TMPDIR and TERM, plus the request env and secrets.',
+        ),
+      ),
+      false,
+    ),
+    pollIntervalMs: v.optional(
+      v.pipe(
+        integerSetting(1, 60_000),
+        describe('First poll interval of a following log stream, in ms (backs off while idle).'),
+      ),
+      50,
+    ),
+    maxPollIntervalMs: v.optional(
+      v.pipe(
+        integerSetting(1, 60_000),
+        describe('Upper bound of the follow poll interval, in ms. Default: max(500, pollIntervalMs).'),
+      ),
+    ),
+    backendLogLevel: v.optional(
+      v.pipe(
+        v.picklist(['debug', 'info', 'warn', 'error']),
+        describe("Lowest level of the Service's own log lines kept for `taskport trace`."),
+      ),
+      'info',
+    ),
+  }),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const options = dataset.value;
     const maxPollIntervalMs = options.maxPollIntervalMs ?? Math.max(500, options.pollIntervalMs);
     if (maxPollIntervalMs < options.pollIntervalMs) {
-      context.addIssue({
-        code: 'custom',
-        path: ['maxPollIntervalMs'],
+      addIssue({
         message: `must be at least pollIntervalMs (${options.pollIntervalMs})`,
+        path: [
+          {
+            type: 'object',
+            origin: 'value',
+            input: options as Record<string, unknown>,
+            key: 'maxPollIntervalMs',
+            value: options.maxPollIntervalMs,
+          },
+        ],
       });
+      return NEVER;
     }
     return { ...options, maxPollIntervalMs };
-  });
+  }),
+);
 
 /** Options of the local provider, after defaults. `dataDir` is always set once parsed by the container. */
-export type LocalOptions = Omit<z.output<typeof localOptionsSchema>, 'dataDir'> & { dataDir: string };
+export type LocalOptions = Omit<v.InferOutput<typeof localOptionsSchema>, 'dataDir'> & { dataDir: string };
 
 /** `local.dataDir` falls back to this variable ("argument first, then environment"). */
 export const localOptionEnv = { dataDir: 'TASKPORT_DATA_DIR' } as const;
