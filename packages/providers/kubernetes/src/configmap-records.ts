@@ -24,7 +24,7 @@ export const RECORD_LABELS = {
   image: 'taskport.dev/image-hash',
 } as const;
 
-export type RecordKind = 'execution' | 'image' | 'default-image';
+export type RecordKind = 'execution' | 'image' | 'default-image' | 'idempotency-key';
 
 /** 40 hex of sha256: a label value that stands for any string. */
 export function labelHash(value: string): string {

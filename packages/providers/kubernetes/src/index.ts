@@ -40,5 +40,5 @@ export {
 } from './kubernetes-options.js';
 export { taskportProvider } from './kubernetes-provider.js';
 export { TASKPORT_RBAC_RULES, taskportRole, taskportRoleBinding } from './kubernetes-rbac.js';
-export { KubernetesTaskExecutor } from './kubernetes-task-executor.js';
 export { type SetupResult, setupKubernetesNamespace } from './kubernetes-setup.js';
+export { KubernetesTaskExecutor } from './kubernetes-task-executor.js';

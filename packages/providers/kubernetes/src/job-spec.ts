@@ -64,16 +64,22 @@ export function isKubernetesLabel(key: string, value: string): boolean {
 }
 
 /**
- * The Job name of an execution: `<prefix>-<16 hex>`. With an idempotency key it is derived from the key
- * (and the namespace), so a retried start names the same Job and the API server refuses a second one;
- * without a key it is random, chosen once per start so that the start's own retries still name one Job.
+ * The Job name of an execution: `<prefix>-<16 hex>`. With an idempotency key it is derived from the
+ * namespace, the key and the request's fingerprint (which covers the user), so a retried start names the
+ * same Job and the API server refuses a second one, while another user's key or a different request with
+ * the same key names another Job. Without a key it is random, chosen once per start so that the start's
+ * own retries still name one Job.
  */
 export function jobNameFor(
   options: Pick<KubernetesOptions, 'jobNamePrefix' | 'namespace'>,
   idempotencyKey?: string,
+  fingerprint = '',
 ) {
   const suffix = idempotencyKey
-    ? createHash('sha256').update(`${options.namespace}\n${idempotencyKey}`).digest('hex').slice(0, 16)
+    ? createHash('sha256')
+        .update(`${options.namespace}\n${idempotencyKey}\n${fingerprint}`)
+        .digest('hex')
+        .slice(0, 16)
     : randomBytes(8).toString('hex');
   return `${options.jobNamePrefix}-${suffix}`;
 }

@@ -39,6 +39,17 @@ export function executionConfigMapName(execution: Pick<Execution, 'executionId' 
   return `tpx-${inverted}-${labelHash(execution.executionId).slice(0, 24)}`;
 }
 
+/** Label keys of the requests that created or changed a record: `req.taskport.dev/<hash of the request id>`. */
+const REQUEST_LABEL_PREFIX = 'req.taskport.dev/';
+function requestLabel(requestId: string): string {
+  return `${REQUEST_LABEL_PREFIX}${labelHash(requestId)}`;
+}
+
+/** The ConfigMap that holds a user's idempotency key: one per (createdBy, key), so one create wins. */
+export function idempotencyClaimName(createdBy: string, idempotencyKey: string): string {
+  return `tpk-${labelHash(`${createdBy}\n${idempotencyKey}`)}`;
+}
+
 interface Cursor {
   /** The API server's continue token. */
   c: string;
@@ -60,27 +71,65 @@ export class KubernetesExecutionStore implements ExecutionStore {
   }
 
   async create(execution: Execution, options: OperationOptions = {}): Promise<void> {
+    const operation = `${PORT}.create`;
     options.signal?.throwIfAborted();
     if (!execution || typeof execution.executionId !== 'string' || execution.executionId === '') {
-      throw new ValidationError('the execution needs an executionId', {
-        provider: PROVIDER,
-        operation: `${PORT}.create`,
-      });
+      throw new ValidationError('the execution needs an executionId', { provider: PROVIDER, operation });
     }
     if (Number.isNaN(Date.parse(execution.createdAt))) {
       throw new ValidationError('the execution needs an ISO 8601 createdAt', {
         provider: PROVIDER,
-        operation: `${PORT}.create`,
+        operation,
       });
     }
-    if (await this.find(execution.executionId, 'create', options.signal))
+    // The key is claimed first, by a ConfigMap named after (user, key): the API server lets one create win.
+    const claimed = execution.idempotencyKey
+      ? await this.claimKey(
+          execution.createdBy,
+          execution.idempotencyKey,
+          execution.executionId,
+          options.signal,
+        )
+      : undefined;
+    const release = async () => {
+      if (claimed) await this.maps.delete('create', claimed, undefined).catch(() => {});
+    };
+    if (await this.find(execution.executionId, 'create', options.signal)) {
+      await release();
       throw this.exists(execution.executionId);
+    }
     try {
       await this.maps.createRaw('create', this.configMap(execution), options.signal);
     } catch (error) {
+      await release();
       if (isStatus(error, 409)) throw this.exists(execution.executionId);
       throw await this.maps.translate('create', () => Promise.reject(error));
     }
+  }
+
+  /**
+   * Claims (createdBy, idempotencyKey) for `executionId`; returns the claim's name.
+   * @throws ConflictError naming the execution that holds the key already
+   */
+  private async claimKey(createdBy: string, key: string, executionId: string, signal?: AbortSignal) {
+    const name = idempotencyClaimName(createdBy, key);
+    const body: V1ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: this.maps.namespace, labels: recordLabels('idempotency-key') },
+      data: { executionId, createdBy, idempotencyKey: key },
+    };
+    try {
+      await this.maps.createRaw('create', body, signal);
+      return name;
+    } catch (error) {
+      if (!isStatus(error, 409)) throw await this.maps.translate('create', () => Promise.reject(error));
+    }
+    const holder = (await this.maps.read('create', name, signal)).data?.executionId ?? '';
+    throw new ConflictError(
+      `${createdBy} already started execution ${holder} with idempotency key ${key}; use a new key for a new request`,
+      { provider: PROVIDER, operation: `${PORT}.create`, details: { existingExecutionId: holder } },
+    );
   }
 
   async get(executionId: string, options: OperationOptions = {}): Promise<Execution> {
@@ -132,6 +181,9 @@ export class KubernetesExecutionStore implements ExecutionStore {
       };
       const body = this.configMap(next);
       body.metadata!.resourceVersion = found.configMap.metadata!.resourceVersion!;
+      for (const [key, value] of Object.entries(found.configMap.metadata?.labels ?? {})) {
+        if (key.startsWith(REQUEST_LABEL_PREFIX)) body.metadata!.labels![key] = value;
+      }
       try {
         await this.maps.replaceRaw('updateStatus', body, options.signal);
         return next;
@@ -207,45 +259,42 @@ export class KubernetesExecutionStore implements ExecutionStore {
   }
 
   async findByIdempotencyKey(
+    createdBy: string,
     idempotencyKey: string,
     options: OperationOptions = {},
   ): Promise<Execution | null> {
     options.signal?.throwIfAborted();
-    const items = await this.maps.all(
-      'findByIdempotencyKey',
-      selector('execution', [`${RECORD_LABELS.idempotencyKey}=${labelHash(idempotencyKey)}`]),
-      options.signal,
-    );
-    const matches = items
-      .map((configMap) => recordOf<Execution>(configMap, `${PORT}.findByIdempotencyKey`))
-      .filter((execution) => execution.idempotencyKey === idempotencyKey);
-    return matches[0] ?? null;
+    let executionId: string | undefined;
+    try {
+      // A GET by name is a quorum read: a key that create accepted is found.
+      const claim = await this.maps.read(
+        'findByIdempotencyKey',
+        idempotencyClaimName(createdBy, idempotencyKey),
+        options.signal,
+      );
+      if (claim.data?.createdBy === createdBy && claim.data?.idempotencyKey === idempotencyKey) {
+        executionId = claim.data.executionId;
+      }
+    } catch (error) {
+      if (NotFoundError.isInstance(error)) return null;
+      throw error;
+    }
+    if (!executionId) return null;
+    const found = await this.find(executionId, 'findByIdempotencyKey', options.signal);
+    return found?.execution ?? null;
   }
 
   async listByRequestId(requestId: string, options: OperationOptions = {}): Promise<Execution[]> {
     options.signal?.throwIfAborted();
-    const hash = labelHash(requestId);
-    const [created, modified] = await Promise.all([
-      this.maps.all(
-        'listByRequestId',
-        selector('execution', [`${RECORD_LABELS.createdByRequest}=${hash}`]),
-        options.signal,
-      ),
-      this.maps.all(
-        'listByRequestId',
-        selector('execution', [`${RECORD_LABELS.modifiedByRequest}=${hash}`]),
-        options.signal,
-      ),
-    ]);
-    const byName = new Map<string, Execution>();
-    for (const configMap of [...created, ...modified]) {
-      const execution = recordOf<Execution>(configMap, `${PORT}.listByRequestId`);
-      if (execution.requestId === requestId || execution.modifiedByRequestId === requestId) {
-        byName.set(configMap.metadata!.name!, execution);
-      }
-    }
-    // Names sort newest first.
-    return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, execution]) => execution);
+    // Every request that created or changed a record left its label on it (see requestLabel).
+    const items = await this.maps.all(
+      'listByRequestId',
+      selector('execution', [requestLabel(requestId)]),
+      options.signal,
+    );
+    return items
+      .sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1))
+      .map((configMap) => recordOf<Execution>(configMap, `${PORT}.listByRequestId`));
   }
 
   private async find(executionId: string, operation: string, signal?: AbortSignal) {
@@ -268,8 +317,11 @@ export class KubernetesExecutionStore implements ExecutionStore {
       [RECORD_LABELS.id]: labelHash(execution.executionId),
       [RECORD_LABELS.createdByRequest]: labelHash(execution.requestId),
     };
-    if (execution.modifiedByRequestId)
+    labels[requestLabel(execution.requestId)] = 'true';
+    if (execution.modifiedByRequestId) {
       labels[RECORD_LABELS.modifiedByRequest] = labelHash(execution.modifiedByRequestId);
+      labels[requestLabel(execution.modifiedByRequestId)] = 'true';
+    }
     if (execution.idempotencyKey) labels[RECORD_LABELS.idempotencyKey] = labelHash(execution.idempotencyKey);
     return {
       apiVersion: 'v1',

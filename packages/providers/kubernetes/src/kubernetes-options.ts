@@ -5,7 +5,7 @@ import {
   type RetryPolicy,
   textSetting,
 } from '@taskport/provider-utils';
-import { z } from 'zod';
+import * as v from 'valibot';
 
 /*
  * The `kubernetes:` section of taskport.yaml. This module loads no Kubernetes client code, so that
@@ -17,83 +17,100 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** DNS-1123 subdomain: ServiceAccounts, Secrets. */
 export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+const describe = v.description;
 const label = (max = 63) =>
-  textSetting()
-    .max(max, `must be at most ${max} characters`)
-    .regex(DNS_LABEL, 'must be a DNS-1123 label (lowercase letters, digits and "-")');
+  v.pipe(
+    textSetting(DNS_LABEL, 'must be a DNS-1123 label (lowercase letters, digits and "-")'),
+    v.maxLength(max, `must be at most ${max} characters`),
+  );
 const subdomain = () =>
-  textSetting()
-    .max(253)
-    .regex(DNS_SUBDOMAIN, 'must be a DNS-1123 subdomain (lowercase letters, digits, "-" and ".")');
-const stringMap = () => z.record(z.string(), z.string());
+  v.pipe(
+    textSetting(DNS_SUBDOMAIN, 'must be a DNS-1123 subdomain (lowercase letters, digits, "-" and ".")'),
+    v.maxLength(253, 'must be at most 253 characters'),
+  );
+const stringMap = () => v.record(v.string(), v.string('must be a string'));
 
-const toleration = z.strictObject({
-  key: z.string().optional(),
-  operator: z.enum(['Exists', 'Equal']).optional(),
-  value: z.string().optional(),
-  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
-  tolerationSeconds: z.int().optional(),
+function option<Schema extends v.GenericSchema>(schema: Schema, description: string) {
+  return v.optional(v.pipe(schema, describe(description)));
+}
+function withDefault<Schema extends v.GenericSchema>(
+  schema: Schema,
+  fallback: v.InferOutput<Schema>,
+  description: string,
+) {
+  return v.optional(v.pipe(schema, describe(description)), fallback as never);
+}
+
+const toleration = v.strictObject({
+  key: v.optional(v.string()),
+  operator: v.optional(v.picklist(['Exists', 'Equal'])),
+  value: v.optional(v.string()),
+  effect: v.optional(v.picklist(['NoSchedule', 'PreferNoSchedule', 'NoExecute'])),
+  tolerationSeconds: v.optional(v.pipe(v.number(), v.integer())),
 });
 
-const retryPolicySchema = z.strictObject({
-  maxAttempts: integerSetting(1, 100).optional(),
-  baseDelayMs: integerSetting(0, 60_000).optional(),
-  throttleBaseDelayMs: integerSetting(0, 60_000).optional(),
-  maxDelayMs: integerSetting(0, 600_000).optional(),
-  budgetMs: integerSetting(0, 3_600_000).optional(),
+const retryPolicySchema = v.strictObject({
+  maxAttempts: v.optional(integerSetting(1, 100)),
+  baseDelayMs: v.optional(integerSetting(0, 60_000)),
+  throttleBaseDelayMs: v.optional(integerSetting(0, 60_000)),
+  maxDelayMs: v.optional(integerSetting(0, 600_000)),
+  budgetMs: v.optional(integerSetting(0, 3_600_000)),
 });
 
-export const kubernetesOptionsSchema = z.strictObject({
-  kubeconfig: textSetting().optional().meta({
-    description: 'Path of a kubeconfig file. Falls back to KUBECONFIG, then ~/.kube/config, then in-cluster.',
-  }),
-  context: textSetting().optional().meta({
-    description: 'kubeconfig context. Falls back to TASKPORT_KUBERNETES_CONTEXT, then the current context.',
-  }),
-  inCluster: booleanSetting()
-    .default(false)
-    .meta({ description: "Use the pod's service account (in-cluster config) and ignore kubeconfig files." }),
-  namespace: label().optional().meta({
-    description:
-      "Namespace of Jobs, Secrets, ConfigMaps and Events. Falls back to TASKPORT_KUBERNETES_NAMESPACE, then the context's namespace, then default.",
-  }),
-  serviceAccount: subdomain().optional().meta({
-    description:
-      "ServiceAccount of task pods whose image names no permissions.taskRole (default: the namespace's default).",
-  }),
-  jobRetentionSeconds: integerSetting(0, 31_536_000).default(3600).meta({
-    description:
-      'ttlSecondsAfterFinished of every Job: how long a finished Job, its pod and its logs are kept.',
-  }),
-  jobNamePrefix: label(40)
-    .default('taskport')
-    .meta({ description: 'Prefix of Job names (<prefix>-<16 hex>).' }),
-  containerName: label().default('task').meta({ description: "Name of the task's container in the pod." }),
-  imagePullPolicy: z
-    .enum(['Always', 'IfNotPresent', 'Never'])
-    .optional()
-    .meta({ description: "imagePullPolicy of the task container (default: Kubernetes' own)." }),
-  imagePullSecrets: listSetting().default([]).meta({ description: 'Secrets used to pull task images.' }),
-  nodeSelector: stringMap()
-    .default({})
-    .meta({ description: 'Added to the node selector of every task pod (next to kubernetes.io/arch).' }),
-  tolerations: z.array(toleration).default([]).meta({ description: 'Tolerations of every task pod.' }),
-  terminationGracePeriodSeconds: integerSetting(0, 3600).optional().meta({
-    description:
-      "Seconds between SIGTERM and SIGKILL when a task is killed or times out (default: Kubernetes' 30).",
-  }),
-  podLabels: stringMap().default({}).meta({ description: 'Extra labels of every task pod.' }),
-  podAnnotations: stringMap().default({}).meta({ description: 'Extra annotations of every task pod.' }),
-  retry: retryPolicySchema
-    .optional()
-    .meta({ description: 'Retries of throttled (429) and failed (5xx) API calls.' }),
+export const kubernetesOptionsSchema = v.strictObject({
+  kubeconfig: option(
+    textSetting(),
+    'Path of a kubeconfig file. Falls back to KUBECONFIG, then ~/.kube/config, then in-cluster.',
+  ),
+  context: option(
+    textSetting(),
+    'kubeconfig context. Falls back to TASKPORT_KUBERNETES_CONTEXT, then the current context.',
+  ),
+  inCluster: withDefault(
+    booleanSetting(),
+    false,
+    "Use the pod's service account (in-cluster config) and ignore kubeconfig files.",
+  ),
+  namespace: option(
+    label(),
+    "Namespace of Jobs, Secrets, ConfigMaps and Events. Falls back to TASKPORT_KUBERNETES_NAMESPACE, then the context's namespace, then default.",
+  ),
+  serviceAccount: option(
+    subdomain(),
+    "ServiceAccount of task pods whose image names no permissions.taskRole (default: the namespace's default).",
+  ),
+  jobRetentionSeconds: withDefault(
+    integerSetting(0, 31_536_000),
+    3600,
+    'ttlSecondsAfterFinished of every Job: how long a finished Job, its pod and its logs are kept.',
+  ),
+  jobNamePrefix: withDefault(label(40), 'taskport', 'Prefix of Job names (<prefix>-<16 hex>).'),
+  containerName: withDefault(label(), 'task', "Name of the task's container in the pod."),
+  imagePullPolicy: option(
+    v.picklist(['Always', 'IfNotPresent', 'Never']),
+    "imagePullPolicy of the task container (default: Kubernetes' own).",
+  ),
+  imagePullSecrets: withDefault(listSetting(), [], 'Secrets used to pull task images.'),
+  nodeSelector: withDefault(
+    stringMap(),
+    {},
+    'Added to the node selector of every task pod (next to kubernetes.io/arch).',
+  ),
+  tolerations: withDefault(v.array(toleration), [], 'Tolerations of every task pod.'),
+  terminationGracePeriodSeconds: option(
+    integerSetting(0, 3600),
+    "Seconds between SIGTERM and SIGKILL when a task is killed or times out (default: Kubernetes' 30).",
+  ),
+  podLabels: withDefault(stringMap(), {}, 'Extra labels of every task pod.'),
+  podAnnotations: withDefault(stringMap(), {}, 'Extra annotations of every task pod.'),
+  retry: option(retryPolicySchema, 'Retries of throttled (429) and failed (5xx) API calls.'),
 });
 
 /** The section after schema validation (defaults applied; the namespace may still be unresolved). */
-export type KubernetesOptionSection = z.output<typeof kubernetesOptionsSchema>;
+export type KubernetesOptionSection = v.InferOutput<typeof kubernetesOptionsSchema>;
 
 /** What callers may write: every key is optional. */
-export type KubernetesOptionsInput = z.input<typeof kubernetesOptionsSchema>;
+export type KubernetesOptionsInput = v.InferInput<typeof kubernetesOptionsSchema>;
 
 /** Options as the adapters use them: the namespace resolved (see `resolveKubernetesOptions`). */
 export type KubernetesOptions = Omit<KubernetesOptionSection, 'namespace' | 'retry'> & {

@@ -1,7 +1,7 @@
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { isStatus, translateKubernetesError } from './kubernetes-errors.js';
-import type { KubernetesClients } from './kubernetes-clients.js';
 import { kubernetesCall } from './kubernetes-call.js';
+import type { KubernetesClients } from './kubernetes-clients.js';
+import { isStatus, translateKubernetesError } from './kubernetes-errors.js';
 import { taskportRole, taskportRoleBinding } from './kubernetes-rbac.js';
 
 export interface SetupResult {
@@ -33,7 +33,10 @@ export async function setupKubernetesNamespace(
     applied.push(what);
   };
   await createOr(`ServiceAccount ${namespace}/${serviceAccount}`, () =>
-    clients.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: serviceAccount, namespace } } }),
+    clients.core.createNamespacedServiceAccount({
+      namespace,
+      body: { metadata: { name: serviceAccount, namespace } },
+    }),
   );
   const role = taskportRole(namespace);
   await createOr(

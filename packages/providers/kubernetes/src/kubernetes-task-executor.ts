@@ -65,8 +65,8 @@ export class KubernetesTaskExecutor implements TaskExecutor {
     validateForKubernetes(request.image, serviceAccount, operation);
     options.signal?.throwIfAborted();
 
-    const name = jobNameFor(this.options, normalised.idempotencyKey);
     const fingerprint = fingerprintOf(userEmail, normalised, request.image);
+    const name = jobNameFor(this.options, normalised.idempotencyKey, fingerprint);
     const job = buildJob(this.options, {
       name,
       userEmail,

@@ -15,7 +15,13 @@ import {
   KubernetesLogAggregator,
   KubernetesTaskExecutor,
 } from '../src/index.js';
-import { busyboxImage, createNamespace, randomName, testOptions } from './support/cluster.js';
+import {
+  busyboxImage,
+  countingClients,
+  createNamespace,
+  randomName,
+  testOptions,
+} from './support/cluster.js';
 
 /*
  * Every contract suite against the real cluster the global setup started: kube-apiserver on etcd, the
@@ -37,17 +43,34 @@ afterAll(async () => {
 
 const unknownExecutionId = () => randomName('taskport-unknown');
 
+/**
+ * The platform forgetting a task, as it does after jobRetentionSeconds: the Job is deleted (its pod with
+ * it, stopping what still runs).
+ */
+const driver = {
+  ...realRuntimeDriver,
+  forget: async (executionId: string) => {
+    await tasksNamespace.clients.batch.deleteNamespacedJob({
+      name: executionId,
+      namespace: tasksNamespace.namespace,
+      propagationPolicy: 'Background',
+    });
+  },
+};
+
 describeTaskExecutorContract({
   name: 'kubernetes (real kubelet)',
-  driver: realRuntimeDriver,
+  driver,
   waitTimeoutMs: 45_000,
   create: async () => {
     const options = testOptions(tasksNamespace.namespace);
+    const { clients, calls } = countingClients();
     return {
-      executor: new KubernetesTaskExecutor(options, tasksNamespace.clients),
+      executor: new KubernetesTaskExecutor(options, clients),
       image: busyboxImage(),
-      logs: new KubernetesLogAggregator(options, tasksNamespace.clients),
+      logs: new KubernetesLogAggregator(options, clients),
       unknownExecutionId,
+      providerCalls: calls,
       // A Secret of the namespace, named by reference; the kubelet resolves it into the environment.
       secretReference: async (value: string) => {
         const name = randomName('contract-secret');
@@ -63,15 +86,17 @@ describeTaskExecutorContract({
 
 describeLogAggregatorContract({
   name: 'kubernetes (real kubelet)',
-  driver: realRuntimeDriver,
+  driver,
   waitTimeoutMs: 45_000,
   create: async () => {
     const options = testOptions(tasksNamespace.namespace);
+    const { clients, calls } = countingClients();
     return {
-      logs: new KubernetesLogAggregator(options, tasksNamespace.clients),
-      executor: new KubernetesTaskExecutor(options, tasksNamespace.clients),
+      logs: new KubernetesLogAggregator(options, clients),
+      executor: new KubernetesTaskExecutor(options, clients),
       image: busyboxImage(),
       unknownExecutionId,
+      providerCalls: calls,
     };
   },
 });
@@ -80,8 +105,10 @@ describeImageRegistryContract({
   name: 'kubernetes (ConfigMaps)',
   create: async () => {
     const space = await createNamespace('tp-images');
+    const { clients, calls } = countingClients();
     return {
-      registry: new KubernetesImageRegistry(testOptions(space.namespace), space.clients),
+      registry: new KubernetesImageRegistry(testOptions(space.namespace), clients),
+      providerCalls: calls,
       cleanup: space.remove,
     };
   },
@@ -91,8 +118,10 @@ describeExecutionStoreContract({
   name: 'kubernetes (ConfigMaps)',
   create: async () => {
     const space = await createNamespace('tp-store');
+    const { clients, calls } = countingClients();
     return {
-      store: new KubernetesExecutionStore(testOptions(space.namespace), space.clients),
+      store: new KubernetesExecutionStore(testOptions(space.namespace), clients),
+      providerCalls: calls,
       cleanup: space.remove,
     };
   },
@@ -104,8 +133,10 @@ describeBackendObservabilityContract({
     const space = await createNamespace('tp-backend');
     const options = testOptions(space.namespace);
     const logger = new KubernetesBackendLogger(options, space.clients);
+    const { clients, calls } = countingClients();
     return {
-      observability: new KubernetesBackendObservability(options, space.clients),
+      observability: new KubernetesBackendObservability(options, clients),
+      providerCalls: calls,
       emit: async (entry) => {
         logger.log(entry);
         await logger.flush();

@@ -91,3 +91,35 @@ export function clientsFor(server: string, token?: string): KubernetesClients {
     core: config.makeApiClient(CoreV1Api),
   };
 }
+
+/**
+ * Admin clients that count every request they send to the API server (generated-client calls and the
+ * pod-log streams), for the contract tests that an aborted signal makes no provider call.
+ */
+export function countingClients(): { clients: KubernetesClients; calls: () => number } {
+  let calls = 0;
+  const config = new KubeConfig();
+  config.loadFromFile(inject('kubeconfig'));
+  const target = config as unknown as {
+    applySecurityAuthentication: (...args: unknown[]) => Promise<void>;
+    applyToHTTPSOptions: (...args: unknown[]) => Promise<void>;
+  };
+  const perRequest = target.applySecurityAuthentication.bind(config);
+  const perLogStream = target.applyToHTTPSOptions.bind(config);
+  target.applySecurityAuthentication = (...args) => {
+    calls++;
+    return perRequest(...args);
+  };
+  target.applyToHTTPSOptions = (...args) => {
+    calls++;
+    return perLogStream(...args);
+  };
+  return {
+    clients: {
+      kubeConfig: config,
+      batch: config.makeApiClient(BatchV1Api),
+      core: config.makeApiClient(CoreV1Api),
+    },
+    calls: () => calls,
+  };
+}
