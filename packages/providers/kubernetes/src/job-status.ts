@@ -78,6 +78,7 @@ export function describeJob(job: V1Job, pods: readonly V1Pod[], containerName: s
     iso(terminated?.finishedAt) ??
     iso((failed ?? complete)?.lastTransitionTime) ??
     iso(job.status?.completionTime) ??
+    iso(failureTarget?.lastTransitionTime) ??
     undefined;
   const base = { ...(startedAt ? { startedAt } : {}), details };
   const final = (fields: Omit<TaskDescription, 'details' | 'startedAt' | 'stoppedAt'>): TaskDescription => ({
@@ -128,11 +129,9 @@ export function describeJob(job: V1Job, pods: readonly V1Pod[], containerName: s
     });
   }
   if (failureTarget) {
-    // The Job controller has decided; it marks the Job Failed once the pod is gone.
-    if (!failed && pod && !terminated && pod.metadata?.deletionTimestamp === undefined && running) {
-      return { ...base, status: 'TERMINATING', exitCode: null };
-    }
-    if (!failed && pod) return { ...base, status: 'TERMINATING', exitCode: null };
+    // The Job controller has decided; it writes Failed once the pod is gone, and that time is when the
+    // task stopped. Until then it is still stopping.
+    if (!failed) return { ...base, status: 'TERMINATING', exitCode: null };
     if (stopRequested) {
       return final({
         status: 'STOPPED',
