@@ -17,7 +17,9 @@ export function awsClients(options: AwsOptions): AwsClients {
     region: options.region,
     maxAttempts: 1,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
+    // A copy: the SDK marks the credentials object it is given (`$source`), which would make the caller's
+    // options fail validation when they are parsed again.
+    ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
   };
   const clients: AwsClients = {
     ecs: options.clients?.ecs ?? new ECSClient(config),

@@ -71,7 +71,7 @@ export class CallCounter {
 const clientConfig = () => ({
   region: REGION,
   endpoint: motoEndpoint(),
-  credentials: CREDENTIALS,
+  credentials: { ...CREDENTIALS },
   maxAttempts: 1,
 });
 
@@ -154,7 +154,7 @@ export async function motoEnvironment(
   const options = parseAwsOptions({
     region: REGION,
     endpoint,
-    credentials: CREDENTIALS,
+    credentials: { ...CREDENTIALS },
     cluster: `taskport-${id}`,
     subnets: net.subnets,
     securityGroups: net.securityGroups,
