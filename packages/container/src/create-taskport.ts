@@ -3,11 +3,13 @@ import type { Container } from 'inversify';
 import { type Composition, composeContainer, type PortBinding } from './compose-container.js';
 import type { ResolvedConfig, ResolvedProvider, ValueSource } from './deployment-config.js';
 import { type LoadedProvider, loadProvider } from './load-provider.js';
+import { optionSources, parseProviderSection, type SectionInput } from './parse-provider-section.js';
 import { findConfigFile, readConfigFile } from './read-config-file.js';
 import { resolvePorts } from './resolve-deployment.js';
+import { validateUnusedSections } from './validate-unused-sections.js';
 
 export interface CreateTaskportOptions {
-  /** Config file path; else `TASKPORT_CONFIG`, else `./taskport.yaml` or `~/.config/taskport/config.yaml`. */
+  /** Config file path; else `TASKPORT_CONFIG`, else `taskport.yaml` found upwards, else `~/.config/taskport/config.yaml`. */
   configPath?: string;
   /** Environment to read; @default process.env */
   env?: Record<string, string | undefined>;
@@ -21,14 +23,15 @@ export interface Taskport {
   service: OrchestratorService;
   config: ResolvedConfig;
   container: Container;
-  /** Releases what the providers hold (database handles, sockets). */
+  /** Releases what the providers hold (database handles, sockets, timers): every adapter's `close()`. */
   close(): Promise<void>;
 }
 
 /**
  * Reads the deployment config (file, then environment), imports only the providers it names, validates
- * their options and composes the container. With no config at all every port is `local`.
- * @throws ConfigurationError naming the bad key and the allowed values
+ * every section through its provider's schema and composes the container. With no config at all every
+ * port is `local`.
+ * @throws ConfigurationError naming the bad key, the nearest valid name and the allowed values
  */
 export async function createTaskport(options: CreateTaskportOptions = {}): Promise<Taskport> {
   const env = options.env ?? process.env;
@@ -43,38 +46,36 @@ export async function createTaskport(options: CreateTaskportOptions = {}): Promi
   });
 
   const names = [...new Set(PORT_NAMES.map((port) => ports[port].provider))];
-  const loaded = new Map<string, LoadedProvider>(
-    await Promise.all(names.map(async (name) => [name, await loadProvider(name)] as const)),
-  );
+  const [loaded] = await Promise.all([
+    Promise.all(names.map(async (name) => [name, await loadProvider(name)] as const)).then(
+      (entries) => new Map<string, LoadedProvider>(entries),
+    ),
+    validateUnusedSections(file, new Set(names), env, configFile),
+  ]);
 
-  const composition = {} as Composition;
+  const composition = { env } as Composition;
   for (const port of PORT_NAMES) {
     const provider = loaded.get(ports[port].provider)!;
     composition[port] = {
       provider,
-      options: provider.parseOptions(ports[port].rawOptions, env),
+      options: parseProviderSection(provider, {
+        section: ports[port].rawOptions,
+        env,
+        ...(configFile ? { configFile } : {}),
+      }),
     } satisfies PortBinding;
   }
   const container = composeContainer(composition);
 
   const providers: Record<string, ResolvedProvider> = {};
   for (const [name, provider] of loaded) {
-    const section = (file[name] as Record<string, unknown> | undefined) ?? {};
-    const override = options.overrides?.[name] ?? {};
-    const parsed = provider.parseOptions({ ...section, ...override }, env) as Record<string, unknown>;
-    const sources: Record<string, ValueSource> = {};
-    for (const key of Object.keys(parsed)) {
-      const envName = provider.optionEnv?.[key];
-      sources[key] =
-        key in override
-          ? 'argument'
-          : key in section
-            ? 'file'
-            : envName && env[envName] !== undefined
-              ? 'env'
-              : 'default';
-    }
-    providers[name] = { options: parsed, sources };
+    const input: SectionInput = {
+      section: (file[name] as Record<string, unknown> | undefined) ?? {},
+      overrides: options.overrides?.[name] ?? {},
+      env,
+    };
+    const parsed = parseProviderSection(provider, input) as Record<string, unknown>;
+    providers[name] = { options: parsed, sources: optionSources(provider, parsed, input) };
   }
   const config: ResolvedConfig = {
     ...(configFile ? { configFile } : {}),
@@ -84,10 +85,14 @@ export async function createTaskport(options: CreateTaskportOptions = {}): Promi
     providers,
   };
 
+  let closing: Promise<void> | undefined;
   return {
     service: container.get(TOKENS.OrchestratorService),
     config,
     container,
-    close: () => container.unbindAllAsync(),
+    close: () => {
+      closing ??= container.unbindAllAsync();
+      return closing;
+    },
   };
 }

@@ -1,8 +1,7 @@
 import { ConfigurationError, type ProviderPackage } from '@taskport/core';
-import type { ContainerModule } from 'inversify';
 import { BUILT_IN_PROVIDERS } from './provider-catalog.js';
 
-export type LoadedProvider = ProviderPackage<unknown, ContainerModule>;
+export type LoadedProvider = ProviderPackage<unknown>;
 
 /**
  * Imports a provider package by name, only when the config names it, so a deployment never loads the
@@ -29,9 +28,14 @@ export async function loadProvider(provider: string): Promise<LoadedProvider> {
     );
   }
   const candidate = imported.taskportProvider as LoadedProvider | undefined;
-  if (!candidate || typeof candidate.parseOptions !== 'function' || typeof candidate.modules !== 'object') {
+  if (
+    !candidate ||
+    typeof candidate.name !== 'string' ||
+    typeof candidate.factories !== 'object' ||
+    typeof candidate.optionsSchema?.['~standard']?.validate !== 'function'
+  ) {
     throw new ConfigurationError(
-      `package ${specifier} is not a taskport provider: it must export \`taskportProvider\` with name, parseOptions and modules`,
+      `package ${specifier} is not a taskport provider: it must export \`taskportProvider\` with name, optionsSchema (a Standard Schema such as a zod object) and factories`,
     );
   }
   return candidate;

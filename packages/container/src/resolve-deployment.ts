@@ -1,4 +1,5 @@
 import { ConfigurationError, PORT_NAMES, type PortName } from '@taskport/core';
+import { didYouMean } from '@taskport/provider-utils';
 import type { ResolvedPort, ValueSource } from './deployment-config.js';
 import { BUILT_IN_PROVIDERS, isPackageSpecifier } from './provider-catalog.js';
 
@@ -36,12 +37,20 @@ export function resolvePorts(input: ResolveInput): Record<PortName, ResolvedPort
   for (const key of Object.keys(providersSection)) {
     if (!(PORT_NAMES as readonly string[]).includes(key)) {
       throw new ConfigurationError(
-        `unknown port "providers.${key}"${where}; the ports are ${PORT_NAMES.join(', ')}`,
+        `unknown port "providers.${key}"${where}${didYouMean(key, PORT_NAMES)}; the ports are ${PORT_NAMES.join(', ')}`,
+        { details: { key: `providers.${key}`, allowed: PORT_NAMES } },
       );
     }
   }
   for (const key of Object.keys(input.file)) {
-    if (key === 'providers') continue;
+    if (key === 'providers' || key === '$schema') continue;
+    if (!(key in BUILT_IN_PROVIDERS) && !isPackageSpecifier(key)) {
+      const known = ['providers', ...Object.keys(BUILT_IN_PROVIDERS)];
+      throw new ConfigurationError(
+        `unknown section "${key}"${where}${didYouMean(key, known)} (the file holds providers: and one section per provider: ${Object.keys(BUILT_IN_PROVIDERS).join(', ')})`,
+        { details: { key, allowed: known } },
+      );
+    }
     const value = input.file[key];
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new ConfigurationError(`"${key}"${where} must be a mapping of options for the provider "${key}"`);
@@ -117,7 +126,7 @@ function parseChoice(
 function checkProviderName(provider: string, port: PortName, where: string): void {
   if (provider in BUILT_IN_PROVIDERS || isPackageSpecifier(provider)) return;
   throw new ConfigurationError(
-    `unknown provider "${provider}" for ${port} (${where}); use one of ${Object.keys(BUILT_IN_PROVIDERS).join(', ')}, or a package name such as @acme/taskport-provider`,
+    `unknown provider "${provider}" for ${port} (${where})${didYouMean(provider, Object.keys(BUILT_IN_PROVIDERS))}; use one of ${Object.keys(BUILT_IN_PROVIDERS).join(', ')}, or a package name such as @acme/taskport-provider`,
     { details: { port, allowed: Object.keys(BUILT_IN_PROVIDERS) } },
   );
 }

@@ -3,6 +3,14 @@
 // Domain
 export type { Execution, ExecutionStatusUpdate } from './domain/execution.js';
 export {
+  applyStatusUpdate,
+  checkListQuery,
+  checkNewExecution,
+  checkStatusUpdate,
+  DEFAULT_LIST_LIMIT,
+  MAX_LIST_LIMIT,
+} from './domain/execution-record-rules.js';
+export {
   commandArgv,
   displayCommand,
   type ExecutionRequest,
@@ -36,6 +44,7 @@ export {
   toLegacyParams,
 } from './domain/image-config.js';
 export { type ImageInfo, type ImageInfoExtras, toImageInfo } from './domain/image-info.js';
+export { matchImages, preferImages } from './domain/image-lookup.js';
 export { type ImageReference, parseImageReference } from './domain/image-reference.js';
 export { compareLogEvents, type LogEvent, type LogStream, makeEventId } from './domain/log-event.js';
 export { canonicalPlatform, DEFAULT_PLATFORM, PLATFORMS, type Platform } from './domain/platform.js';
@@ -72,7 +81,18 @@ export type { ExecutionPage, ExecutionStore, ListExecutionsQuery } from './ports
 export type { ImageRegistry, RegisterImageOptions } from './ports/image-registry.js';
 export type { LogAggregator, StreamLogsOptions } from './ports/log-aggregator.js';
 export type { OperationOptions } from './ports/operation-options.js';
-export { PORT_NAMES, type PortName, type ProviderPackage } from './ports/provider-package.js';
+export {
+  type Closeable,
+  isCloseable,
+  type OptionsSchema,
+  PORT_NAMES,
+  type PortFactories,
+  type PortFactory,
+  type PortName,
+  type PortTypes,
+  type ProviderDependencies,
+  type ProviderPackage,
+} from './ports/provider-package.js';
 export type { Runner } from './ports/runner.js';
 export type {
   TaskExecutor,

@@ -1,4 +1,9 @@
 import type { BackendLogger } from './backend-logger.js';
+import type { BackendObservability } from './backend-observability.js';
+import type { ExecutionStore } from './execution-store.js';
+import type { ImageRegistry } from './image-registry.js';
+import type { LogAggregator } from './log-aggregator.js';
+import type { TaskExecutor } from './task-executor.js';
 
 /** The five ports a deployment chooses a provider for. */
 export type PortName =
@@ -15,28 +20,88 @@ export const PORT_NAMES: readonly PortName[] = [
   'executionStore',
 ];
 
+/** The adapter type of each port. */
+export interface PortTypes {
+  taskExecutor: TaskExecutor;
+  imageRegistry: ImageRegistry;
+  logAggregator: LogAggregator;
+  backendObservability: BackendObservability;
+  executionStore: ExecutionStore;
+}
+
+/** What the composition root hands every factory besides the provider's own options. */
+export interface ProviderDependencies {
+  /** The environment the deployment was read from (not necessarily `process.env`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A factory that builds one port's adapter from the provider's parsed options. */
+export type PortFactory<Port extends PortName, Options> = (
+  options: Options,
+  deps: ProviderDependencies,
+) => PortTypes[Port];
+
 /**
- * What a provider package exports (as `taskportProvider`) so the composition root can load it by name.
- * `Module` is the DI module type (inversify's ContainerModule); core stays free of the DI library.
+ * The plain factories of a provider, one per port it implements. They are called at most once per
+ * deployment (the composition root keeps the result as a singleton) and must not do I/O: connections are
+ * opened on first use, so building a Service stays cheap.
  */
-export interface ProviderPackage<Options = unknown, Module = unknown> {
+export type PortFactories<Options> = { [Port in PortName]?: PortFactory<Port, Options> };
+
+/**
+ * The validation half of a Standard Schema (https://standardschema.dev): zod 4, valibot and arktype
+ * schemas all have it. Core names only this shape and stays free of any schema library.
+ */
+export interface OptionsSchema<Options> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => unknown;
+    readonly types?: { readonly input: unknown; readonly output: Options } | undefined;
+  };
+}
+
+/**
+ * What a provider package exports as `taskportProvider`, so the composition root can load it by name.
+ * It knows no dependency-injection library: `@taskport/container` binds the factories and owns the
+ * lifecycle of what they build (it calls `close()` on every adapter that has one).
+ */
+export interface ProviderPackage<Options = unknown> {
   /** Name used in the deployment config, e.g. `local`, `aws`. */
   readonly name: string;
   /**
-   * Validates the provider's options (the config file section merged with per-port options), applying
-   * environment fallbacks ("argument first, then environment"). Throws ConfigurationError naming the key.
+   * Schema of the provider's section of `taskport.yaml` (strict: unknown keys are errors). Values may
+   * arrive as strings from the environment; the schema coerces them.
    */
-  parseOptions(raw: unknown, env: Record<string, string | undefined>): Options;
+  readonly optionsSchema: OptionsSchema<Options>;
   /**
-   * Environment variables `parseOptions` falls back to, by option key (e.g. `{ dataDir: 'TASKPORT_DATA_DIR' }`).
-   * Only used to report where a value came from (`taskport config show`).
+   * Environment variables the options fall back to, by option key, first match wins
+   * (e.g. `{ region: ['AWS_REGION', 'AWS_DEFAULT_REGION'] }`): "argument first, then environment".
    */
-  readonly optionEnv?: Readonly<Record<string, string>>;
-  /** One module per port the provider implements; each binds that port's token. */
-  readonly modules: Partial<Record<PortName, (options: Options) => Module>>;
+  readonly optionEnv?: Readonly<Record<string, string | readonly string[]>>;
   /**
-   * The logger the Service should write to when this provider serves BackendObservability, so that
-   * `fetchBackendLogs` finds the lines (local: SQLite; clouds: JSON lines on stderr).
+   * Defaults that depend on the environment (e.g. a data directory under `$XDG_STATE_HOME`), used for keys
+   * that neither the file nor `optionEnv` set.
    */
-  backendLogger?(options: Options): BackendLogger;
+  environmentDefaults?(env: Readonly<Record<string, string | undefined>>): Record<string, unknown>;
+  /** One factory per port the provider implements. */
+  readonly factories: PortFactories<Options>;
+  /**
+   * The logger the Service should write its structured lines to when this provider serves
+   * BackendObservability, so that `fetchBackendLogs` finds them. It may hold resources (close()).
+   */
+  backendLogger?(options: Options, deps: ProviderDependencies): BackendLogger;
+}
+
+/** An adapter or logger that holds a resource (a database handle, a timer, a socket, a gRPC channel). */
+export interface Closeable {
+  /** Releases what the object holds. Safe to call twice; the object may not be used afterwards. */
+  close(): Promise<void> | void;
+}
+
+/** True for an object with a `close()` method. */
+export function isCloseable(value: unknown): value is Closeable {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { close?: unknown }).close === 'function'
+  );
 }

@@ -8,6 +8,7 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from '@taskport/core';
+import { type ErrorClass, type RetryPolicy, withRetry } from '@taskport/provider-utils';
 
 export const PROVIDER = 'aws';
 
@@ -92,9 +93,11 @@ export function isTransient(error: unknown): boolean {
   return false;
 }
 
-export function isRetryable(error: unknown): boolean {
-  if (TaskportError.isInstance(error)) return error.retryable;
-  return isThrottle(error) || isTransient(error);
+/** The AWS reading of an error for provider-utils' `withRetry`: throttle, transient (5xx, network) or permanent. */
+export function classifyAwsError(error: unknown): ErrorClass {
+  if (isThrottle(error)) return 'throttle';
+  if (isTransient(error)) return 'transient';
+  return 'permanent';
 }
 
 /** The AWS error name (`ResourceNotFoundException`, ...), or undefined. */
@@ -102,68 +105,15 @@ export function errorName(error: unknown): string | undefined {
   return asSdkError(error).name;
 }
 
-/** How retries of throttled and failing calls are spread. */
-export interface RetryPolicy {
-  /** Attempts per call, the first included. @default 8 */
-  maxAttempts?: number;
-  /** First backoff ceiling in ms; doubles each attempt (full jitter below it). @default 100 */
-  baseDelayMs?: number;
-  /** Largest single backoff in ms. @default 5000 */
-  maxDelayMs?: number;
-  /** Total time a call may spend retrying, in ms; once spent, the last error is reported. @default 30000 */
-  budgetMs?: number;
-}
-
-const DEFAULT_RETRY: Required<RetryPolicy> = {
-  maxAttempts: 8,
-  baseDelayMs: 100,
-  maxDelayMs: 5000,
-  budgetMs: 30_000,
-};
-
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
- * Runs `call`, retrying throttles and transient failures with full-jitter exponential backoff until the
- * attempts or the time budget run out. Other errors are thrown at once. The caller translates the final
- * error (see `translateAwsError`).
+ * Runs `call`, retrying throttles and transient failures with provider-utils' budgeted full-jitter backoff.
+ * The caller translates the final error (see `translateAwsError`).
  */
-export async function withRetry<T>(
+export function withAwsRetry<T>(
   call: () => Promise<T>,
-  options: { policy?: RetryPolicy; signal?: AbortSignal | undefined; random?: () => number } = {},
+  options: { policy?: RetryPolicy | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<T> {
-  const policy = { ...DEFAULT_RETRY, ...options.policy };
-  const random = options.random ?? Math.random;
-  const started = Date.now();
-  for (let attempt = 1; ; attempt++) {
-    options.signal?.throwIfAborted();
-    try {
-      return await call();
-    } catch (error) {
-      if (!isRetryable(error) || attempt >= policy.maxAttempts) throw error;
-      const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      const delay = Math.floor(random() * ceiling);
-      if (Date.now() - started + delay > policy.budgetMs) throw error;
-      await sleep(delay, options.signal);
-    }
-  }
+  return withRetry(call, { classify: classifyAwsError, policy: options.policy, signal: options.signal });
 }
 
 /**
@@ -242,7 +192,7 @@ export async function awsCall<T>(
   } = {},
 ): Promise<T> {
   try {
-    return await withRetry(call, { policy: options.policy, signal: options.signal });
+    return await withAwsRetry(call, { policy: options.policy, signal: options.signal });
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     throw translateAwsError(error, operation, options);

@@ -31,8 +31,9 @@ import {
   toImageInfo,
   ValidationError,
 } from '@taskport/core';
+import { awsClients } from './aws-clients.js';
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
-import { type AwsClients, type AwsOptions, accountIdOf, awsClients } from './aws-options.js';
+import { type AwsClients, type AwsOptions, accountIdOf } from './aws-options.js';
 import { marshalItem, unmarshalItem } from './dynamodb-codec.js';
 import { allItems } from './dynamodb-pages.js';
 import {

@@ -1,9 +1,17 @@
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { ConfigurationError } from '@taskport/core';
-import type { RetryPolicy } from './aws-errors.js';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import {
+  booleanSetting,
+  integerSetting,
+  listSetting,
+  numberSetting,
+  parseProviderOptions,
+  type RetryPolicy,
+  textSetting,
+} from '@taskport/provider-utils';
+import * as v from 'valibot';
 
 /** Static credentials, for emulators and tests. Real deployments use the SDK's default provider chain. */
 export interface AwsStaticCredentials {
@@ -83,149 +91,152 @@ export interface AwsOptions {
 /** What callers may pass: only region is required; everything else has a default. */
 export type AwsOptionsInput = Partial<AwsOptions> & { region?: string };
 
-const NAME = /^[A-Za-z0-9_-]{1,36}$/;
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/;
+const ROLE_ARN_EXPECTED = 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)';
+const describe = v.description;
 
-function fail(key: string, message: string): never {
-  throw new ConfigurationError(`aws.${key}: ${message}`, { provider: 'aws', details: { key: `aws.${key}` } });
+/** An optional option with its default (omit `fallback` for none) and its description for the JSON Schema. */
+function option<Schema extends v.GenericSchema>(schema: Schema, description: string) {
+  return v.optional(v.pipe(schema, describe(description)));
+}
+function withDefault<Schema extends v.GenericSchema>(
+  schema: Schema,
+  fallback: v.InferOutput<Schema>,
+  description: string,
+) {
+  return v.optional(v.pipe(schema, describe(description)), fallback as never);
 }
 
-function stringList(value: unknown, key: string): string[] {
-  if (value === undefined || value === null || value === '') return [];
-  if (typeof value === 'string')
-    return value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.trim() === '')) {
-    fail(key, 'must be a list of non-empty strings (or a comma-separated string)');
-  }
-  return value.map((v: string) => v.trim());
-}
-
-function optionalString(value: unknown, key: string): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') fail(key, 'must be a string');
-  return value.trim();
-}
-
-function bool(value: unknown, key: string, fallback: boolean): boolean {
-  if (value === undefined || value === null || value === '') return fallback;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  return fail(key, 'must be true or false');
-}
+const retryPolicySchema = v.strictObject({
+  maxAttempts: v.optional(integerSetting(1, 100)),
+  baseDelayMs: v.optional(integerSetting(0, 60_000)),
+  throttleBaseDelayMs: v.optional(integerSetting(0, 60_000)),
+  maxDelayMs: v.optional(integerSetting(0, 600_000)),
+  budgetMs: v.optional(integerSetting(0, 3_600_000)),
+});
 
 /**
- * Validates options ("argument first, then environment") and applies defaults. Throws ConfigurationError
- * naming the key (e.g. `aws.region`).
+ * The `aws:` section of taskport.yaml. This module imports no AWS SDK code (the client types are
+ * type-only), so `@taskport/aws/options` validates a section without loading the SDK.
  */
-export function parseAwsOptions(raw: unknown, env: Record<string, string | undefined> = {}): AwsOptions {
-  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
-    throw new ConfigurationError('aws: the provider options must be an object', { provider: 'aws' });
-  }
-  const input = (raw ?? {}) as Record<string, unknown>;
-  const region = optionalString(input.region, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region) fail('region', 'is required: set aws.region in the config or AWS_REGION in the environment');
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
-    fail('region', `"${region}" is not an AWS region such as eu-west-1`);
-  const startedBy = optionalString(input.startedBy, 'startedBy') ?? 'taskport';
-  if (!NAME.test(startedBy)) fail('startedBy', 'must be 1-36 letters, digits, "-" or "_"');
-  const familyPrefix = optionalString(input.familyPrefix, 'familyPrefix') ?? 'taskport';
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(familyPrefix))
-    fail('familyPrefix', 'must be 1-64 letters, digits, "-" or "_"');
-  const containerName = optionalString(input.containerName, 'containerName') ?? 'main';
-  if (!/^[A-Za-z0-9_-]{1,255}$/.test(containerName))
-    fail('containerName', 'must be letters, digits, "-" or "_"');
-  const plainSecrets = input.plainSecrets ?? 'environment';
-  if (plainSecrets !== 'environment' && plainSecrets !== 'reject')
-    fail('plainSecrets', 'must be "environment" or "reject"');
-  const lookback = input.backendLogLookbackMs ?? 7 * 24 * 3600 * 1000;
-  if (typeof lookback !== 'number' || !Number.isSafeInteger(lookback) || lookback <= 0) {
-    fail('backendLogLookbackMs', 'must be a positive whole number of milliseconds');
-  }
-  for (const key of ['defaultTaskRoleArn', 'defaultExecutionRoleArn'] as const) {
-    const value = optionalString(input[key], key);
-    if (value !== undefined && !/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(value)) {
-      fail(key, `"${value}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
-    }
-  }
-  const logsRate = input.logsRequestsPerSecond ?? 10;
-  if (typeof logsRate !== 'number' || !(logsRate > 0) || logsRate > 1000) {
-    fail('logsRequestsPerSecond', 'must be a number above 0 and at most 1000');
-  }
-  const accountId = optionalString(input.accountId, 'accountId');
-  if (accountId !== undefined && !/^\d{12}$/.test(accountId)) fail('accountId', 'must be 12 digits');
-  const endpoint = optionalString(input.endpoint, 'endpoint') ?? env.TASKPORT_AWS_ENDPOINT;
-  if (endpoint !== undefined && !/^https?:\/\/\S+$/.test(endpoint))
-    fail('endpoint', 'must be an http(s) URL');
-  const credentials = input.credentials as AwsStaticCredentials | undefined;
-  if (
-    credentials !== undefined &&
-    (typeof credentials?.accessKeyId !== 'string' || typeof credentials?.secretAccessKey !== 'string')
-  ) {
-    fail('credentials', 'must have accessKeyId and secretAccessKey');
-  }
-  const options: AwsOptions = {
-    region,
-    cluster: optionalString(input.cluster, 'cluster') ?? 'default',
-    subnets: stringList(input.subnets, 'subnets'),
-    securityGroups: stringList(input.securityGroups, 'securityGroups'),
-    assignPublicIp: bool(input.assignPublicIp, 'assignPublicIp', false),
-    logGroup: optionalString(input.logGroup, 'logGroup') ?? '/taskport/tasks',
-    logStreamPrefix: optionalString(input.logStreamPrefix, 'logStreamPrefix') ?? 'taskport',
-    containerName,
-    backendLogGroups:
-      input.backendLogGroups === undefined
-        ? ['/taskport/backend']
-        : stringList(input.backendLogGroups, 'backendLogGroups'),
-    backendLogLookbackMs: lookback as number,
-    imagesTable: optionalString(input.imagesTable, 'imagesTable') ?? 'taskport-images',
-    executionsTable: optionalString(input.executionsTable, 'executionsTable') ?? 'taskport-executions',
-    familyPrefix,
-    startedBy,
-    plainSecrets,
-    logsRequestsPerSecond: logsRate as number,
-    timeoutWatchdog: bool(input.timeoutWatchdog, 'timeoutWatchdog', true),
-  };
-  const optional = {
-    defaultTaskRoleArn: optionalString(input.defaultTaskRoleArn, 'defaultTaskRoleArn'),
-    defaultExecutionRoleArn: optionalString(input.defaultExecutionRoleArn, 'defaultExecutionRoleArn'),
-    accountId,
-    endpoint,
-    credentials,
-    clients: input.clients as Partial<AwsClients> | undefined,
-    retry: input.retry as RetryPolicy | undefined,
-  };
-  for (const [key, value] of Object.entries(optional)) {
-    if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value;
-  }
-  return options;
-}
+export const awsOptionsSchema = v.strictObject({
+  region: v.pipe(
+    textSetting(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+    describe('AWS region, e.g. eu-west-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION.'),
+  ),
+  cluster: withDefault(textSetting(), 'default', 'ECS cluster the tasks run in (name or ARN).'),
+  subnets: withDefault(listSetting(), [], "Subnets of the tasks' network interface (awsvpc)."),
+  securityGroups: withDefault(
+    listSetting(),
+    [],
+    "Security groups of the tasks' network interface (default: the VPC's default group).",
+  ),
+  assignPublicIp: withDefault(
+    booleanSetting(),
+    false,
+    'Give the task a public IP (to pull public images in a public subnet without NAT).',
+  ),
+  logGroup: withDefault(textSetting(), '/taskport/tasks', "Log group of the tasks' awslogs driver."),
+  logStreamPrefix: withDefault(
+    textSetting(),
+    'taskport',
+    'awslogs stream prefix; streams are <prefix>/<containerName>/<task id>.',
+  ),
+  containerName: withDefault(
+    textSetting(/^[A-Za-z0-9_-]{1,255}$/, 'must be letters, digits, "-" or "_"'),
+    'main',
+    "Name of the task's one container in the task definitions taskport registers.",
+  ),
+  backendLogGroups: withDefault(
+    listSetting(),
+    ['/taskport/backend'],
+    "Log groups holding taskport's own JSON log lines, searched by `taskport trace`.",
+  ),
+  backendLogLookbackMs: withDefault(
+    integerSetting(1, 366 * 24 * 3600 * 1000),
+    7 * 24 * 3600 * 1000,
+    'How far back `taskport trace` looks when the request id carries no time, in ms.',
+  ),
+  imagesTable: withDefault(textSetting(), 'taskport-images', 'DynamoDB table of registered images.'),
+  executionsTable: withDefault(textSetting(), 'taskport-executions', 'DynamoDB table of execution records.'),
+  familyPrefix: withDefault(
+    textSetting(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"'),
+    'taskport',
+    'Prefix of the ECS task definition families taskport registers.',
+  ),
+  startedBy: withDefault(
+    textSetting(/^[A-Za-z0-9_-]{1,36}$/, 'must be 1-36 letters, digits, "-" or "_"'),
+    'taskport',
+    "`startedBy` of every task, so that taskport's tasks can be listed.",
+  ),
+  defaultTaskRoleArn: option(
+    textSetting(ROLE_ARN, ROLE_ARN_EXPECTED),
+    'Task role used when an image names none (without it the task has no AWS permissions).',
+  ),
+  defaultExecutionRoleArn: option(
+    textSetting(ROLE_ARN, ROLE_ARN_EXPECTED),
+    'Execution role used when an image names none (pulls the image, writes awslogs).',
+  ),
+  accountId: option(
+    textSetting(/^\d{12}$/, 'must be 12 digits'),
+    'AWS account id, to turn role names into ARNs (derived from the default roles when absent).',
+  ),
+  plainSecrets: withDefault(
+    v.picklist(['environment', 'reject']),
+    'environment',
+    'Secret values that are not Secrets Manager / SSM ARNs: "environment" passes them as override env (readable by anyone allowed ecs:DescribeTasks); "reject" refuses them.',
+  ),
+  endpoint: option(
+    textSetting(/^https?:\/\/\S+$/, 'must be an http(s) URL'),
+    'Endpoint of every AWS service (for emulators such as moto). Falls back to TASKPORT_AWS_ENDPOINT.',
+  ),
+  credentials: option(
+    v.strictObject({
+      accessKeyId: textSetting(),
+      secretAccessKey: textSetting(),
+      sessionToken: v.optional(textSetting()),
+    }),
+    "Static credentials (emulators, tests). Absent: the SDK's default credential chain.",
+  ),
+  clients: option(
+    v.custom<Partial<AwsClients>>(
+      (value) => typeof value === 'object' && value !== null,
+      'must be an object of SDK clients',
+    ),
+    'Pre-built SDK clients (library use only).',
+  ),
+  retry: option(retryPolicySchema, 'Retries of throttles and 5xx answers.'),
+  logsRequestsPerSecond: withDefault(
+    numberSetting(0, 1000),
+    10,
+    'GetLogEvents calls per second this process makes at most, across every log reader.',
+  ),
+  timeoutWatchdog: withDefault(
+    booleanSetting(),
+    true,
+    'Also stop tasks past their timeout from a timer in this process.',
+  ),
+});
 
-const built = new WeakMap<AwsOptions, AwsClients>();
+/** The `aws.*` options fall back to these environment variables, first match wins. */
+export const awsOptionEnv = {
+  region: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
+  endpoint: 'TASKPORT_AWS_ENDPOINT',
+} as const;
 
 /**
- * The SDK clients for these options (built once per options object). Clients built here do not retry by
- * themselves (`maxAttempts: 1`): the adapters retry with their own budget, so attempts never multiply.
+ * Validates options ("argument first, then environment") and applies defaults.
+ * @throws ConfigurationError naming the key (e.g. `aws.region`) and the nearest valid name
  */
-export function awsClients(options: AwsOptions): AwsClients {
-  const cached = built.get(options);
-  if (cached) return cached;
-  const config = {
-    region: options.region,
-    maxAttempts: 1,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-  };
-  const clients: AwsClients = {
-    ecs: options.clients?.ecs ?? new ECSClient(config),
-    dynamodb: options.clients?.dynamodb ?? new DynamoDBClient(config),
-    iam: options.clients?.iam ?? new IAMClient(config),
-    logs: options.clients?.logs ?? new CloudWatchLogsClient(config),
-  };
-  built.set(options, clients);
-  return clients;
+export function parseAwsOptions(
+  raw: unknown,
+  env: Readonly<Record<string, string | undefined>> = {},
+): AwsOptions {
+  return parseProviderOptions(awsOptionsSchema, raw, {
+    provider: 'aws',
+    env,
+    optionEnv: awsOptionEnv,
+  }) as AwsOptions;
 }
 
 /** The account id, from the options or the default role ARNs. */
@@ -237,3 +248,6 @@ export function accountIdOf(options: AwsOptions): string | undefined {
   }
   return undefined;
 }
+
+/** The light `@taskport/aws/options` entry: the schema and its environment variables, no SDK. */
+export { awsOptionEnv as optionEnv, awsOptionsSchema as optionsSchema };

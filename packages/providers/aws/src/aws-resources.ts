@@ -5,9 +5,10 @@ import {
   DescribeTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateClusterCommand } from '@aws-sdk/client-ecs';
-import { errorName, withRetry } from './aws-errors.js';
+import { awsClients } from './aws-clients.js';
+import { errorName, withAwsRetry } from './aws-errors.js';
 import { IMAGES_BY_REFERENCE_INDEX } from './aws-image-registry.js';
-import { type AwsClients, type AwsOptions, awsClients } from './aws-options.js';
+import type { AwsClients, AwsOptions } from './aws-options.js';
 import {
   EXECUTIONS_BY_CREATED_INDEX,
   EXECUTIONS_BY_IDEMPOTENCY_KEY_INDEX,
@@ -86,7 +87,9 @@ export async function ensureAwsResources(
       executionsTableDefinition(options.executionsTable),
     ]) {
       tasks.push(
-        withRetry(() => clients.dynamodb.send(new CreateTableCommand(definition)), { policy: options.retry })
+        withAwsRetry(() => clients.dynamodb.send(new CreateTableCommand(definition)), {
+          policy: options.retry,
+        })
           .catch(ignoreExisting(['ResourceInUseException']))
           .then(() => waitForTable(clients, definition.TableName!)),
       );
@@ -95,7 +98,7 @@ export async function ensureAwsResources(
   if (what.logGroups) {
     for (const logGroupName of [options.logGroup, ...options.backendLogGroups]) {
       tasks.push(
-        withRetry(() => clients.logs.send(new CreateLogGroupCommand({ logGroupName })), {
+        withAwsRetry(() => clients.logs.send(new CreateLogGroupCommand({ logGroupName })), {
           policy: options.retry,
         }).catch(ignoreExisting(['ResourceAlreadyExistsException'])),
       );
@@ -103,7 +106,7 @@ export async function ensureAwsResources(
   }
   if (what.cluster) {
     tasks.push(
-      withRetry(() => clients.ecs.send(new CreateClusterCommand({ clusterName: options.cluster })), {
+      withAwsRetry(() => clients.ecs.send(new CreateClusterCommand({ clusterName: options.cluster })), {
         policy: options.retry,
       }),
     );

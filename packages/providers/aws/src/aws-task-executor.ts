@@ -27,8 +27,9 @@ import {
   ValidationError,
   validateTaskStartRequest,
 } from '@taskport/core';
+import { awsClients } from './aws-clients.js';
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
-import { type AwsClients, type AwsOptions, accountIdOf, awsClients } from './aws-options.js';
+import { type AwsClients, type AwsOptions, accountIdOf } from './aws-options.js';
 import {
   ensureTaskDefinition,
   familyFor,

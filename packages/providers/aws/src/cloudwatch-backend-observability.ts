@@ -8,8 +8,9 @@ import {
   type OperationOptions,
   ValidationError,
 } from '@taskport/core';
+import { awsClients } from './aws-clients.js';
 import { awsCall, PROVIDER } from './aws-errors.js';
-import { type AwsClients, type AwsOptions, awsClients } from './aws-options.js';
+import type { AwsClients, AwsOptions } from './aws-options.js';
 
 /** Request ids made by core's `newRequestId`: `req-` + 10 base36 chars of Unix ms + 10 hex. */
 const TIMED_REQUEST_ID = /^req-([0-9a-z]{10})[0-9a-f]{10}$/;

@@ -8,10 +8,11 @@ import {
   type StreamLogsOptions,
   ValidationError,
 } from '@taskport/core';
-import { awsCall, PROVIDER, sleep } from './aws-errors.js';
-import { type AwsClients, type AwsOptions, awsClients } from './aws-options.js';
+import { RateLimiter, sleep } from '@taskport/provider-utils';
+import { awsClients } from './aws-clients.js';
+import { awsCall, PROVIDER } from './aws-errors.js';
+import type { AwsClients, AwsOptions } from './aws-options.js';
 import { taskIdOf } from './aws-task-executor.js';
-import { RateLimiter } from './rate-limiter.js';
 
 const limiters = new WeakMap<AwsOptions, RateLimiter>();
 

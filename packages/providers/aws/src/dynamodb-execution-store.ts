@@ -21,8 +21,9 @@ import {
   TaskportError,
   ValidationError,
 } from '@taskport/core';
+import { awsClients } from './aws-clients.js';
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
-import { type AwsClients, type AwsOptions, awsClients } from './aws-options.js';
+import type { AwsClients, AwsOptions } from './aws-options.js';
 import { marshal, marshalItem, unmarshalItem } from './dynamodb-codec.js';
 import { allItems } from './dynamodb-pages.js';
 

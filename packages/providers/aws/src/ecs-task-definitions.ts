@@ -7,7 +7,8 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { type Platform, ProviderError, ValidationError } from '@taskport/core';
-import { awsCall, errorName, PROVIDER, type RetryPolicy } from './aws-errors.js';
+import type { RetryPolicy } from '@taskport/provider-utils';
+import { awsCall, errorName, PROVIDER } from './aws-errors.js';
 import type { AwsOptions } from './aws-options.js';
 
 /** Valid Fargate task sizes: CPU units -> allowed memory in MiB (AWS documentation, "Task size"). */

@@ -1,21 +1,24 @@
+export { awsClients } from './aws-clients.js';
 export {
   awsCall,
+  classifyAwsError,
   isThrottle,
   isTransient,
-  type RetryPolicy,
   translateAwsError,
-  withRetry,
+  withAwsRetry,
 } from './aws-errors.js';
 export { AwsImageRegistry, IMAGES_BY_REFERENCE_INDEX } from './aws-image-registry.js';
-export { taskportProvider } from './aws-module.js';
 export {
   type AwsClients,
   type AwsOptions,
   type AwsOptionsInput,
   type AwsStaticCredentials,
-  awsClients,
+  accountIdOf,
+  awsOptionEnv,
+  awsOptionsSchema,
   parseAwsOptions,
 } from './aws-options.js';
+export { taskportProvider } from './aws-provider.js';
 export { ensureAwsResources, executionsTableDefinition, imagesTableDefinition } from './aws-resources.js';
 export {
   AwsTaskExecutor,

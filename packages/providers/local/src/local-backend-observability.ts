@@ -4,7 +4,7 @@ import {
   type OperationOptions,
   ValidationError,
 } from '@taskport/core';
-import { openLocalDatabase, sqliteError } from './local-database.js';
+import { openLocalDatabase, releaseLocalDatabase, sqliteError } from './local-database.js';
 import { defaultDataDir } from './local-options.js';
 
 export interface LocalBackendObservabilityOptions {
@@ -34,6 +34,11 @@ export class LocalBackendObservability implements BackendObservability {
     this.dataDir = options.dataDir ?? defaultDataDir(process.env);
   }
 
+  /** Releases this adapter's use of the shared database connection (closed with its last user). */
+  close(): void {
+    releaseLocalDatabase(this.dataDir, this);
+  }
+
   async fetchBackendLogs(requestId: string, options: OperationOptions = {}): Promise<LogEvent[]> {
     options.signal?.throwIfAborted();
     if (typeof requestId !== 'string' || requestId.trim() === '') {
@@ -46,7 +51,7 @@ export class LocalBackendObservability implements BackendObservability {
     let rows: BackendLogRow[];
     try {
       // Equality on the column: the id is matched exactly, never as a pattern.
-      rows = openLocalDatabase(this.dataDir)
+      rows = openLocalDatabase(this.dataDir, this)
         .db.prepare('SELECT * FROM backend_logs WHERE request_id = ? ORDER BY ts, id')
         .all(requestId) as unknown as BackendLogRow[];
     } catch (error) {

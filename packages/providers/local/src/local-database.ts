@@ -173,10 +173,20 @@ export class LocalDatabase {
 }
 
 const cache = new Map<string, LocalDatabase>();
+/** Adapters that use each shared connection; it is closed when the last one is closed. */
+const users = new Map<string, Set<object>>();
 
-/** The shared connection for `dataDir` in this process, opened (and migrated) on first use. */
-export function openLocalDatabase(dataDir: string): LocalDatabase {
+/**
+ * The shared connection for `dataDir` in this process, opened (and migrated) on first use. An adapter
+ * passes itself as `user` so that `releaseLocalDatabase` closes the handle once no adapter needs it.
+ */
+export function openLocalDatabase(dataDir: string, user?: object): LocalDatabase {
   const key = resolve(dataDir);
+  if (user) {
+    const set = users.get(key) ?? new Set<object>();
+    users.set(key, set);
+    set.add(user);
+  }
   const cached = cache.get(key);
   if (cached?.isOpen) return cached;
   const database = new LocalDatabase(key);
@@ -184,11 +194,28 @@ export function openLocalDatabase(dataDir: string): LocalDatabase {
   return database;
 }
 
+/** Drops `user` from the connection of `dataDir`; closes it when no adapter uses it any more. */
+export function releaseLocalDatabase(dataDir: string, user: object): void {
+  const key = resolve(dataDir);
+  const set = users.get(key);
+  if (!set?.delete(user)) return;
+  if (set.size > 0) return;
+  users.delete(key);
+  closeLocalDatabase(key);
+}
+
 /** Closes the shared connection of `dataDir` (tests, shutdown). Adapters reopen it on next use. */
 export function closeLocalDatabase(dataDir: string): void {
   const key = resolve(dataDir);
   cache.get(key)?.close();
   cache.delete(key);
+}
+
+/** How many shared connections this process holds open (tests prove `close()` releases them). */
+export function openLocalDatabaseCount(): number {
+  let open = 0;
+  for (const database of cache.values()) if (database.isOpen) open++;
+  return open;
 }
 
 /**

@@ -12,7 +12,12 @@ import {
   type RegisterImageOptions,
   ValidationError,
 } from '@taskport/core';
-import { type LocalDatabase, openLocalDatabase, sqliteError } from './local-database.js';
+import {
+  type LocalDatabase,
+  openLocalDatabase,
+  releaseLocalDatabase,
+  sqliteError,
+} from './local-database.js';
 import { defaultDataDir } from './local-options.js';
 
 export interface LocalImageRegistryOptions {
@@ -82,8 +87,13 @@ export class LocalImageRegistry implements ImageRegistry {
     this.dataDir = options.dataDir ?? defaultDataDir(process.env);
   }
 
+  /** Releases this adapter's use of the shared database connection (closed with its last user). */
+  close(): void {
+    releaseLocalDatabase(this.dataDir, this);
+  }
+
   private get database(): LocalDatabase {
-    return openLocalDatabase(this.dataDir);
+    return openLocalDatabase(this.dataDir, this);
   }
 
   async registerImage(config: ImageConfig, options: RegisterImageOptions = {}): Promise<ImageInfo> {

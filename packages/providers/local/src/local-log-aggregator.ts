@@ -8,7 +8,12 @@ import {
   type StreamLogsOptions,
   ValidationError,
 } from '@taskport/core';
-import { type LocalDatabase, openLocalDatabase, sqliteError } from './local-database.js';
+import {
+  type LocalDatabase,
+  openLocalDatabase,
+  releaseLocalDatabase,
+  sqliteError,
+} from './local-database.js';
 import { defaultDataDir } from './local-options.js';
 import { STDERR } from './log-line-writer.js';
 import { readTask, reconcileTask } from './task-table.js';
@@ -86,8 +91,13 @@ export class LocalLogAggregator implements LogAggregator {
     this.pageSize = options.pageSize ?? 1000;
   }
 
+  /** Releases this adapter's use of the shared database connection (closed with its last user). */
+  close(): void {
+    releaseLocalDatabase(this.dataDir, this);
+  }
+
   private get database(): LocalDatabase {
-    return openLocalDatabase(this.dataDir);
+    return openLocalDatabase(this.dataDir, this);
   }
 
   async fetchLogsByExecutionId(executionId: string, options: OperationOptions = {}): Promise<LogEvent[]> {

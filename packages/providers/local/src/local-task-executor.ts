@@ -17,7 +17,12 @@ import {
   validateTaskStartRequest,
 } from '@taskport/core';
 import { newExecutionId } from './execution-id.js';
-import { type LocalDatabase, openLocalDatabase, sqliteError } from './local-database.js';
+import {
+  type LocalDatabase,
+  openLocalDatabase,
+  releaseLocalDatabase,
+  sqliteError,
+} from './local-database.js';
 import { defaultDataDir } from './local-options.js';
 import { isProcessAlive, processStartToken } from './process-identity.js';
 import { readTask, reconcileTask, type TaskRow } from './task-table.js';
@@ -91,8 +96,13 @@ export class LocalTaskExecutor implements TaskExecutor {
     this.supervisorPath = options.supervisorPath;
   }
 
+  /** Releases this adapter's use of the shared database connection (closed with its last user). */
+  close(): void {
+    releaseLocalDatabase(this.dataDir, this);
+  }
+
   private get database(): LocalDatabase {
-    return openLocalDatabase(this.dataDir);
+    return openLocalDatabase(this.dataDir, this);
   }
 
   async startTask(

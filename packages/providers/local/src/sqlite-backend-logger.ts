@@ -1,5 +1,5 @@
 import type { BackendLogEntry, BackendLogger } from '@taskport/core';
-import { openLocalDatabase } from './local-database.js';
+import { openLocalDatabase, releaseLocalDatabase } from './local-database.js';
 import type { BackendLogLevel } from './local-options.js';
 import { defaultDataDir } from './local-options.js';
 
@@ -43,13 +43,18 @@ export class SqliteBackendLogger implements BackendLogger {
     this.minLevel = LEVELS[options.minLevel ?? 'info'];
   }
 
+  /** Releases this adapter's use of the shared database connection (closed with its last user). */
+  close(): void {
+    releaseLocalDatabase(this.dataDir, this);
+  }
+
   log(entry: BackendLogEntry): void {
     try {
       if ((LEVELS[entry.level] ?? 0) < this.minLevel) return;
       if (typeof entry.requestId !== 'string' || entry.requestId === '') return;
       const fields =
         entry.fields && Object.keys(entry.fields).length > 0 ? JSON.stringify(redact(entry.fields)) : null;
-      openLocalDatabase(this.dataDir)
+      openLocalDatabase(this.dataDir, this)
         .db.prepare(
           'INSERT INTO backend_logs (request_id, ts, level, message, fields) VALUES (?, ?, ?, ?, ?)',
         )

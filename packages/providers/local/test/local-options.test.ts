@@ -43,15 +43,18 @@ describe('parseLocalOptions', () => {
   });
 
   it('names the bad key in a ConfigurationError', () => {
-    expect(configError({ killGraceMs: -1 }).details).toEqual({ key: 'killGraceMs' });
+    expect(configError({ killGraceMs: -1 }).details).toEqual({ key: 'local.killGraceMs' });
     expect(configError({ killGraceMs: 1.5 }).message).toContain('local.killGraceMs');
-    expect(configError({ dataDir: '' }).details).toEqual({ key: 'dataDir' });
-    expect(configError({ inheritEnv: 'yes' }).details).toEqual({ key: 'inheritEnv' });
-    expect(configError({ backendLogLevel: 'loud' }).details).toEqual({ key: 'backendLogLevel' });
+    expect(configError({ dataDir: '' }).details).toEqual({ key: 'local.dataDir' });
+    expect(configError({ inheritEnv: 'maybe' }).details).toEqual({ key: 'local.inheritEnv' });
+    expect(configError({ backendLogLevel: 'loud' }).message).toContain(
+      'must be one of "debug", "info", "warn", "error"',
+    );
     expect(configError({ pollIntervalMs: 100, maxPollIntervalMs: 10 }).details).toEqual({
-      key: 'maxPollIntervalMs',
+      key: 'local.maxPollIntervalMs',
     });
     expect(configError({ dataDri: '/x' }).message).toContain('local.dataDri is not an option');
+    expect(configError({ dataDri: '/x' }).message).toContain('did you mean "dataDir"?');
     expect(configError('nope').details).toEqual({ key: 'local' });
   });
 });

@@ -1,0 +1,121 @@
+import {
+  ConflictError,
+  isFinalStatus,
+  NotFoundError,
+  type OperationOptions,
+  startIdempotencyToken,
+  type TaskDescription,
+  type TaskExecutor,
+  type TaskExecutorCapabilities,
+  type TaskStartRequest,
+  type TaskStartResult,
+  validateTaskStartRequest,
+} from '@taskport/core';
+import type { MemoryWorld } from './memory-world.js';
+
+const PROVIDER = 'memory';
+
+/**
+ * Tasks in memory. Starting one records exactly what was asked and leaves it STARTING; the world's
+ * runtime (a test) moves it on. Like a platform with a native deadline, it ends an overdue task itself.
+ */
+export class MemoryTaskExecutor implements TaskExecutor {
+  readonly provider = PROVIDER;
+  readonly capabilities: TaskExecutorCapabilities = {
+    killWhileStarting: true,
+    nativeTimeout: true,
+    runsImages: false,
+  };
+  private readonly deadlines = new Map<string, NodeJS.Timeout>();
+  private readonly byIdempotencyKey = new Map<string, string>();
+
+  constructor(private readonly world: MemoryWorld) {}
+
+  async startTask(
+    userEmail: string,
+    request: TaskStartRequest,
+    options: OperationOptions = {},
+  ): Promise<TaskStartResult> {
+    const operation = 'TaskExecutor.startTask';
+    validateTaskStartRequest(userEmail, request, { provider: PROVIDER, operation });
+    options.signal?.throwIfAborted();
+    this.world.count(operation);
+    // One key means one request of one user (core's token covers the user, the key and the request).
+    const key = startIdempotencyToken(userEmail, request);
+    const existing = key ? this.byIdempotencyKey.get(key) : undefined;
+    if (existing) {
+      const task = this.world.tasks.get(existing);
+      if (task) return { executionId: existing, createdAt: task.createdAt };
+    }
+    const executionId = `mem-${this.world.next().toString().padStart(6, '0')}-${Math.random().toString(16).slice(2, 10)}`;
+    const createdAt = new Date().toISOString();
+    this.world.tasks.set(executionId, {
+      executionId,
+      userEmail,
+      // A copy: the platform keeps what it was sent, whatever the caller does with its objects later.
+      request: structuredClone(request),
+      state: { status: 'STARTING', exitCode: null, details: { imageId: request.image.imageId } },
+      createdAt,
+    });
+    if (key) this.byIdempotencyKey.set(key, executionId);
+    if (request.timeoutSeconds !== undefined) this.armDeadline(executionId, request.timeoutSeconds);
+    this.world.changed();
+    return { executionId, createdAt };
+  }
+
+  async killTask(executionId: string, options: OperationOptions = {}): Promise<void> {
+    const operation = 'TaskExecutor.killTask';
+    options.signal?.throwIfAborted();
+    this.world.count(operation);
+    const task = this.world.tasks.get(executionId);
+    if (!task) throw new NotFoundError(`no task ${executionId}`, { provider: PROVIDER, operation });
+    if (isFinalStatus(task.state.status)) {
+      throw new ConflictError(`task ${executionId} has already finished (${task.state.status})`, {
+        provider: PROVIDER,
+        operation,
+      });
+    }
+    this.clearDeadline(executionId);
+    this.world.finish(task, {
+      status: 'STOPPED',
+      exitCode: task.state.status === 'RUNNING' ? 143 : null,
+      stopCode: 'USER_INITIATED',
+      reason: 'killed on request',
+    });
+  }
+
+  async describeTask(executionId: string, options: OperationOptions = {}): Promise<TaskDescription> {
+    const operation = 'TaskExecutor.describeTask';
+    options.signal?.throwIfAborted();
+    this.world.count(operation);
+    const task = this.world.tasks.get(executionId);
+    if (!task) throw new NotFoundError(`no task ${executionId}`, { provider: PROVIDER, operation });
+    return structuredClone(task.state);
+  }
+
+  /** Clears the deadline timers, so a closed executor keeps nothing alive. */
+  close(): void {
+    for (const timer of this.deadlines.values()) clearTimeout(timer);
+    this.deadlines.clear();
+  }
+
+  private armDeadline(executionId: string, seconds: number): void {
+    const timer = setTimeout(() => {
+      this.deadlines.delete(executionId);
+      const task = this.world.tasks.get(executionId);
+      if (!task) return;
+      this.world.finish(task, {
+        status: 'FAILED',
+        exitCode: task.state.status === 'RUNNING' ? 143 : null,
+        stopCode: 'TIMED_OUT',
+        reason: `timed out after ${seconds} s`,
+      });
+    }, seconds * 1000);
+    this.deadlines.set(executionId, timer);
+  }
+
+  private clearDeadline(executionId: string): void {
+    clearTimeout(this.deadlines.get(executionId));
+    this.deadlines.delete(executionId);
+  }
+}

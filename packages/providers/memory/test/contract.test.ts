@@ -1,0 +1,78 @@
+import {
+  describeBackendObservabilityContract,
+  describeExecutionStoreContract,
+  describeImageRegistryContract,
+  describeLogAggregatorContract,
+  describeTaskExecutorContract,
+} from '@taskport/contract-tests';
+import { canonicalImageConfig, toImageInfo } from '@taskport/core';
+import {
+  MemoryBackendLogger,
+  MemoryBackendObservability,
+  MemoryExecutionStore,
+  MemoryImageRegistry,
+  MemoryLogAggregator,
+  MemoryTaskExecutor,
+  MemoryWorld,
+} from '../src/index.js';
+import { memoryDriver } from './memory-driver.js';
+
+// Every test gets a fresh world; the one world of the executor and log fixtures is shared with the driver
+// through this variable, which `create` sets before the test body runs.
+let world = new MemoryWorld();
+const driver = {
+  play: (id: string, behaviour: Parameters<ReturnType<typeof memoryDriver>['play']>[1]) =>
+    memoryDriver(world).play(id, behaviour),
+  // The world forgets the task as ECS does an hour after a stop (MISSING), or a deleted Job.
+  forget: async (id: string) => world.forget(id),
+};
+
+function runtimeFixture() {
+  world = new MemoryWorld();
+  const executor = new MemoryTaskExecutor(world);
+  const image = toImageInfo(
+    canonicalImageConfig({ image: 'alpine:3.20', registeredBy: 'contract@taskport.test' }),
+  );
+  const fixtureWorld = world;
+  return {
+    executor,
+    image,
+    logs: new MemoryLogAggregator(world),
+    secretReference: async (value: string) => fixtureWorld.storeSecret(value),
+    providerCalls: () => fixtureWorld.totalCalls(),
+    cleanup: async () => executor.close(),
+  };
+}
+
+describeTaskExecutorContract({ name: 'memory', driver, create: async () => runtimeFixture() });
+
+describeLogAggregatorContract({ name: 'memory', driver, create: async () => runtimeFixture() });
+
+describeImageRegistryContract({
+  name: 'memory',
+  create: async () => {
+    const fresh = new MemoryWorld();
+    return { registry: new MemoryImageRegistry(fresh), providerCalls: () => fresh.totalCalls() };
+  },
+});
+
+describeExecutionStoreContract({
+  name: 'memory',
+  create: async () => {
+    const fresh = new MemoryWorld();
+    return { store: new MemoryExecutionStore(fresh), providerCalls: () => fresh.totalCalls() };
+  },
+});
+
+describeBackendObservabilityContract({
+  name: 'memory',
+  create: async () => {
+    const fresh = new MemoryWorld();
+    const logger = new MemoryBackendLogger(fresh);
+    return {
+      observability: new MemoryBackendObservability(fresh),
+      emit: async (entry) => logger.log(entry),
+      providerCalls: () => fresh.totalCalls(),
+    };
+  },
+});
