@@ -94,7 +94,7 @@ describe('provider mix through @taskport/container', () => {
         aws: {
           region: REGION,
           endpoint: options.endpoint,
-          credentials: CREDENTIALS,
+          credentials: { ...CREDENTIALS },
           cluster: options.cluster,
           subnets: options.subnets,
           securityGroups: options.securityGroups,
