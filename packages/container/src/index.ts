@@ -8,11 +8,6 @@ export type {
   ResolvedProvider,
   ValueSource,
 } from './deployment-config.js';
-export {
-  builtInSectionSchemas,
-  deploymentFileSchema,
-  deploymentJsonSchema,
-} from './deployment-schema.js';
 export { describeConfig } from './describe-config.js';
 export { type LoadedProvider, loadProvider } from './load-provider.js';
 export { BUILT_IN_PROVIDERS } from './provider-catalog.js';

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { builtInSectionSchemas, deploymentFileSchema, deploymentJsonSchema } from '../src/index.js';
+import {
+  builtInSectionSchemas,
+  deploymentFileSchema,
+  deploymentJsonSchema,
+} from '../src/deployment-schema.js';
 
 const committed = JSON.parse(
   readFileSync(new URL('../../../docs/taskport.schema.json', import.meta.url), 'utf8'),

@@ -54,7 +54,6 @@ export class MemoryExecutionStore implements ExecutionStore {
       });
     }
     if (execution.idempotencyKey) {
-      // Keys are per user: another user's record with the same key is no conflict.
       const holder = this.byKey(execution.createdBy, execution.idempotencyKey);
       if (holder) {
         throw new ConflictError(
@@ -136,7 +135,15 @@ export class MemoryExecutionStore implements ExecutionStore {
     idempotencyKey: string,
     options: OperationOptions = {},
   ): Promise<Execution | null> {
-    this.call('ExecutionStore.findByIdempotencyKey', options);
+    const operation = 'ExecutionStore.findByIdempotencyKey';
+    if (typeof createdBy !== 'string' || createdBy === '') {
+      throw new ValidationError('createdBy is required: keys are per user', {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'createdBy' },
+      });
+    }
+    this.call(operation, options);
     const found = this.byKey(createdBy, idempotencyKey);
     return found ? structuredClone(found) : null;
   }
@@ -162,6 +169,7 @@ export class MemoryExecutionStore implements ExecutionStore {
     this.world.count(operation);
   }
 
+  /** Keys are per user: one user's key never names another user's execution. */
   private byKey(createdBy: string, idempotencyKey: string): Execution | undefined {
     for (const execution of this.world.executions.values()) {
       if (execution.createdBy === createdBy && execution.idempotencyKey === idempotencyKey) return execution;

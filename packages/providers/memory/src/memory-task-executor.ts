@@ -40,7 +40,7 @@ export class MemoryTaskExecutor implements TaskExecutor {
     validateTaskStartRequest(userEmail, request, { provider: PROVIDER, operation });
     options.signal?.throwIfAborted();
     this.world.count(operation);
-    // One key means one request of one user (core's token covers the user, the key and the request).
+    // A key means one request of one user: the token covers the user, the key and the request's fingerprint.
     const key = startIdempotencyToken(userEmail, request);
     const existing = key ? this.byIdempotencyKey.get(key) : undefined;
     if (existing) {

@@ -23,8 +23,7 @@ let world = new MemoryWorld();
 const driver = {
   play: (id: string, behaviour: Parameters<ReturnType<typeof memoryDriver>['play']>[1]) =>
     memoryDriver(world).play(id, behaviour),
-  // The world forgets the task as ECS does an hour after a stop (MISSING), or a deleted Job.
-  forget: async (id: string) => world.forget(id),
+  forget: (id: string) => memoryDriver(world).forget(id),
 };
 
 function runtimeFixture() {
