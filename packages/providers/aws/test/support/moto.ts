@@ -84,6 +84,8 @@ export class CallCounter {
 const clientConfig = () => ({
   region: REGION,
   endpoint: motoEndpoint(),
+  // A copy per client: the SDK marks the credentials object it uses (`$source`), and the options schema
+  // rightly refuses unknown keys in `aws.credentials`.
   credentials: { ...CREDENTIALS },
   maxAttempts: 1,
 });
