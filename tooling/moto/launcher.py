@@ -5,6 +5,8 @@ launcher serves moto's own WSGI app and adds what the runtime / ECS itself would
 
 * ``POST /_taskport/ecs/task-state`` (test only) sets a task's ``lastStatus``, ``stopCode``,
   ``stoppedReason`` and the exit code of its container, as the ECS agent would report them.
+* ``POST /_taskport/ecs/forget-task`` (test only) drops a task, as ECS does about an hour after a task
+  stopped: afterwards DescribeTasks no longer returns it (ECS reports it MISSING).
 * Gaps of moto 5.2.5 closed to match documented ECS behaviour (each named in docs/providers/aws.md):
   - new tasks start in PROVISIONING (moto starts them in RUNNING) and have no exit code until they stop
     (moto reports 0 from the start);
@@ -12,6 +14,9 @@ launcher serves moto's own WSGI app and adds what the runtime / ECS itself would
   - StopTask sets ``stopCode: UserInitiated``, ``stoppingAt`` and ``stoppedAt`` (moto sets none);
   - RunTask refuses an INACTIVE (deregistered) task definition with ClientException (moto runs it);
   - RunTask accepts a Fargate task definition whose containers leave memory to the task (moto crashes).
+  - DynamoDB writes are serialised: TransactWriteItems checks its conditions and writes as one isolated step, as
+    DynamoDB documents (moto checks and writes without a lock, so two concurrent transactions on this threaded
+    server could both pass their conditions).
 
 Usage: python launcher.py [--port N]   (0 = any free port). Prints ``READY <port>`` once listening.
 """
@@ -22,6 +27,7 @@ import sys
 import threading
 from datetime import datetime, timezone
 
+from moto.dynamodb import models as dynamodb_models
 from moto.ecs import exceptions as ecs_exceptions
 from moto.ecs import models as ecs_models
 from moto.ecs import responses as ecs_responses
@@ -133,6 +139,27 @@ def _find_task(ref):
     return None, None
 
 
+# --- DynamoDB isolation ------------------------------------------------------------------------------
+
+_dynamodb_writes = threading.RLock()
+
+
+def _serialised(method):
+    def locked(self, *args, **kwargs):
+        with _dynamodb_writes:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
+for _name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+    setattr(
+        dynamodb_models.DynamoDBBackend,
+        _name,
+        _serialised(getattr(dynamodb_models.DynamoDBBackend, _name)),
+    )
+
+
 # --- Test-only endpoint ------------------------------------------------------------------------------
 
 
@@ -166,6 +193,15 @@ def _set_task_state(body):
     return 200, {"taskArn": task.task_arn, "lastStatus": task.last_status}
 
 
+def _forget_task(body):
+    task, backend = _find_task(str(body.get("task", "")))
+    if task is None:
+        return 404, {"error": f"no task {body.get('task')!r}"}
+    for cluster_tasks in backend.tasks.values():
+        cluster_tasks.pop(task.task_arn, None)
+    return 200, {"forgotten": task.task_arn}
+
+
 def _with_test_endpoints(app):
     def wrapped(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -174,6 +210,8 @@ def _with_test_endpoints(app):
         request = Request(environ)
         if path == TEST_PREFIX + "ecs/task-state" and request.method == "POST":
             status, payload = _set_task_state(json.loads(request.get_data() or b"{}"))
+        elif path == TEST_PREFIX + "ecs/forget-task" and request.method == "POST":
+            status, payload = _forget_task(json.loads(request.get_data() or b"{}"))
         elif path == TEST_PREFIX + "health":
             status, payload = 200, {"ok": True}
         else:

@@ -2,8 +2,9 @@ import { type LogEvent, ValidationError } from '@taskport/core';
 import { expect } from 'vitest';
 import { type ContractTestScope, defineContractSuite, waitTimeoutMs } from './contract-suite.js';
 import { expectTaskportError } from './expect-error.js';
+import { expectNoProviderCall } from './expect-no-provider-call.js';
 import { randomToken } from './random-id.js';
-import type { BackendObservabilityFixture, SuiteOptions } from './suite-options.js';
+import type { BackendObservabilityFixture, RequiresOrDisables, SuiteOptions } from './suite-options.js';
 import { waitFor } from './wait-for.js';
 
 /** Every test of the BackendObservability suite, in the order they run. */
@@ -14,13 +15,25 @@ export const BACKEND_OBSERVABILITY_TESTS = [
   'fetchBackendLogs matches a request id with quotes and operators literally',
   'fetchBackendLogs matches a request id with wildcard characters literally',
   'fetchBackendLogs rejects an empty request id with ValidationError',
+  'fetchBackendLogs rejects an already-aborted signal without a provider call',
 ] as const;
 export type BackendObservabilityTestName = (typeof BACKEND_OBSERVABILITY_TESTS)[number];
+
+/** The tests that need `fixture.providerCalls` (or must be disabled). */
+export const BACKEND_OBSERVABILITY_TESTS_NEEDING_PROVIDER_CALLS = [
+  'fetchBackendLogs rejects an already-aborted signal without a provider call',
+] as const satisfies readonly BackendObservabilityTestName[];
 
 export type BackendObservabilityContractOptions = SuiteOptions<
   BackendObservabilityFixture,
   BackendObservabilityTestName
->;
+> &
+  RequiresOrDisables<
+    BackendObservabilityFixture,
+    'providerCalls',
+    (typeof BACKEND_OBSERVABILITY_TESTS_NEEDING_PROVIDER_CALLS)[number],
+    BackendObservabilityTestName
+  >;
 
 type Scope = ContractTestScope<BackendObservabilityFixture>;
 
@@ -147,6 +160,24 @@ export function describeBackendObservabilityContract(options: BackendObservabili
           fixture.observability.fetchBackendLogs(''),
           ValidationError,
           'fetchBackendLogs("")',
+        );
+      },
+
+      'fetchBackendLogs rejects an already-aborted signal without a provider call': async (scope) => {
+        const { providerCalls, observability } = scope.fixture;
+        if (!providerCalls) {
+          throw new Error(
+            '[contract-tests] BackendObservability: this test counts provider calls, but the fixture has no `providerCalls`; add one, or disable the test with a reason',
+          );
+        }
+        const requestId = `req-${randomToken()}`;
+        const token = randomToken();
+        await emitLines(scope, requestId, [token], Date.now());
+        await fetchAll(scope, requestId, [token]);
+        const controller = new AbortController();
+        controller.abort(new Error('contract test aborted this call before it began'));
+        await expectNoProviderCall(providerCalls, 'fetchBackendLogs', () =>
+          observability.fetchBackendLogs(requestId, { signal: controller.signal }),
         );
       },
     },

@@ -1,6 +1,7 @@
 import {
   ALL_EXECUTION_STATUSES,
   ConflictError,
+  canonicalImageConfig,
   type Execution,
   type ExecutionStatus,
   type ExecutionStatusUpdate,
@@ -8,13 +9,18 @@ import {
   FINAL_EXECUTION_STATUSES,
   type ListExecutionsQuery,
   NotFoundError,
+  type TaskDescription,
+  type TaskExecutor,
+  toImageInfo,
   ValidationError,
 } from '@taskport/core';
 import { expect } from 'vitest';
 import { defineContractSuite } from './contract-suite.js';
 import { expectTaskportError } from './expect-error.js';
+import { expectNoProviderCall } from './expect-no-provider-call.js';
 import { randomId, randomToken } from './random-id.js';
-import type { ExecutionStoreFixture, SuiteOptions } from './suite-options.js';
+import { serviceOver } from './service-harness.js';
+import type { ExecutionStoreFixture, RequiresOrDisables, SuiteOptions } from './suite-options.js';
 
 /** Every test of the ExecutionStore suite, in the order they run. */
 export const EXECUTION_STORE_TESTS = [
@@ -36,15 +42,34 @@ export const EXECUTION_STORE_TESTS = [
   'list rejects an invalid limit or cursor with ValidationError',
   'findByIdempotencyKey returns the execution started with that key and null for an unknown key',
   'listByRequestId returns the executions created or last modified by the request',
+  'listByRequestId lists an execution for every request that changed it, not only the last',
+  'idempotency keys are scoped per user: the same key of another user is another record',
+  'create with an idempotency key the user already used throws ConflictError naming the first execution',
+  'concurrent creates with one idempotency key of one user let exactly one win',
+  'through the Service, a repeated key returns the first execution and a different request is a ConflictError',
+  'every method rejects an already-aborted signal without a provider call',
 ] as const;
 export type ExecutionStoreTestName = (typeof EXECUTION_STORE_TESTS)[number];
+
+/** The tests that need `fixture.providerCalls` (or must be disabled). */
+export const EXECUTION_STORE_TESTS_NEEDING_PROVIDER_CALLS = [
+  'every method rejects an already-aborted signal without a provider call',
+] as const satisfies readonly ExecutionStoreTestName[];
 
 /**
  * Options of `describeExecutionStoreContract`. Tests only look at the records they created (ids carry a
  * random prefix), so a store shared with other data still passes; list order and pagination are checked
  * over a test's own records, so give each test a fresh store where you can (a fresh table or file).
  */
-export type ExecutionStoreContractOptions = SuiteOptions<ExecutionStoreFixture, ExecutionStoreTestName>;
+export type ExecutionStoreContractOptions = SuiteOptions<ExecutionStoreFixture, ExecutionStoreTestName> &
+  RequiresOrDisables<
+    ExecutionStoreFixture,
+    'providerCalls',
+    (typeof EXECUTION_STORE_TESTS_NEEDING_PROVIDER_CALLS)[number],
+    ExecutionStoreTestName
+  >;
+
+const OTHER_USER = 'other-contract@taskport.test';
 
 /** Builds the records of one test: ids share a random prefix; `createdAt` goes up by a second per record. */
 class Records {
@@ -127,6 +152,7 @@ export function describeExecutionStoreContract(options: ExecutionStoreContractOp
           env: { A: '1', B: 'two words' },
           timeoutSeconds: 600,
           idempotencyKey: randomId('contract-key'),
+          requestFingerprint: `sha256:${'0f'.repeat(32)}`,
         });
         const minimal: Execution = {
           executionId: `${records.prefix}-minimal`,
@@ -404,8 +430,9 @@ export function describeExecutionStoreContract(options: ExecutionStoreContractOp
         await records.create(store);
         const keyed = await records.create(store, { idempotencyKey });
         await records.create(store, { idempotencyKey: randomId('contract-key') });
-        expect(await store.findByIdempotencyKey(idempotencyKey)).toEqual(keyed);
-        expect(await store.findByIdempotencyKey(randomId('contract-key'))).toBeNull();
+        expect(await store.findByIdempotencyKey(keyed.createdBy, idempotencyKey)).toEqual(keyed);
+        expect(await store.findByIdempotencyKey(keyed.createdBy, randomId('contract-key'))).toBeNull();
+        expect(await store.findByIdempotencyKey(OTHER_USER, idempotencyKey)).toBeNull();
       },
 
       'listByRequestId returns the executions created or last modified by the request': async ({
@@ -425,6 +452,154 @@ export function describeExecutionStoreContract(options: ExecutionStoreContractOp
         expect(ids(forB).sort()).toEqual([modifiedByA.executionId, onlyB.executionId].sort());
         expect(await store.listByRequestId(`req-${randomToken()}`)).toEqual([]);
       },
+
+      'listByRequestId lists an execution for every request that changed it, not only the last': async ({
+        fixture: { store },
+      }) => {
+        const records = new Records();
+        const [creator, starter, finisher] = [1, 2, 3].map(() => `req-${randomToken()}`);
+        const record = await records.create(store, { requestId: creator!, status: 'STARTING' });
+        await store.updateStatus(record.executionId, { status: 'RUNNING', requestId: starter! });
+        const final = await store.updateStatus(record.executionId, {
+          status: 'SUCCEEDED',
+          exitCode: 0,
+          requestId: finisher!,
+        });
+        expect(final.modifiedByRequestId).toBe(finisher);
+        for (const requestId of [creator!, starter!, finisher!]) {
+          expect(ids(await store.listByRequestId(requestId)), `request ${requestId}`).toEqual([
+            record.executionId,
+          ]);
+        }
+        // What is listed is the record as it is now.
+        expect(await store.listByRequestId(starter!)).toEqual([final]);
+      },
+
+      'idempotency keys are scoped per user: the same key of another user is another record': async ({
+        fixture: { store },
+      }) => {
+        const records = new Records();
+        const idempotencyKey = randomId('contract-key');
+        const mine = await records.create(store, { idempotencyKey });
+        const theirs = await records.create(store, { idempotencyKey, createdBy: OTHER_USER });
+        expect(await store.findByIdempotencyKey(mine.createdBy, idempotencyKey)).toEqual(mine);
+        expect(await store.findByIdempotencyKey(OTHER_USER, idempotencyKey)).toEqual(theirs);
+      },
+
+      'create with an idempotency key the user already used throws ConflictError naming the first execution':
+        async ({ fixture: { store } }) => {
+          const records = new Records();
+          const idempotencyKey = randomId('contract-key');
+          const first = await records.create(store, {
+            idempotencyKey,
+            requestFingerprint: `sha256:${'1a'.repeat(32)}`,
+          });
+          const second = records.make({ idempotencyKey, requestFingerprint: `sha256:${'2b'.repeat(32)}` });
+          const error = await expectTaskportError(
+            store.create(second),
+            ConflictError,
+            'create with a used idempotency key',
+          );
+          expect(error.message, 'the message names the execution that has the key').toContain(
+            first.executionId,
+          );
+          await expectTaskportError(
+            store.get(second.executionId),
+            NotFoundError,
+            'get of the refused record',
+          );
+          expect(await store.findByIdempotencyKey(first.createdBy, idempotencyKey)).toEqual(first);
+        },
+
+      'concurrent creates with one idempotency key of one user let exactly one win': async ({
+        fixture: { store },
+      }) => {
+        const records = new Records();
+        for (let round = 0; round < 3; round++) {
+          const idempotencyKey = randomId('contract-key');
+          const contenders = [0, 1, 2, 3].map(() => records.make({ idempotencyKey }));
+          const outcomes = await Promise.allSettled(contenders.map((record) => store.create(record)));
+          const won = contenders.filter((_, i) => outcomes[i]!.status === 'fulfilled');
+          expect(won, `round ${round}: exactly one create wins`).toHaveLength(1);
+          for (const outcome of outcomes) {
+            if (outcome.status === 'rejected') {
+              expect(ConflictError.isInstance(outcome.reason), String(outcome.reason)).toBe(true);
+            }
+          }
+          expect(await store.findByIdempotencyKey(won[0]!.createdBy, idempotencyKey)).toEqual(won[0]);
+        }
+      },
+
+      'through the Service, a repeated key returns the first execution and a different request is a ConflictError':
+        async ({ fixture: { store } }) => {
+          const executor = new CountingExecutor();
+          const image = toImageInfo(
+            canonicalImageConfig({ image: 'ghcr.io/contract/app:1', registeredBy: 'contract@taskport.test' }),
+          );
+          const service = serviceOver({ executor, image, store });
+          const idempotencyKey = randomId('contract-key');
+          const request = { command: ['echo', 'one'], env: { A: '1' }, labels: { t: 'x' }, idempotencyKey };
+          const first = await service.runCommand('contract@taskport.test', request);
+          const stored = await store.get(first.execution.executionId);
+          expect(stored.requestFingerprint, 'the store keeps the request fingerprint').toMatch(/^sha256:/);
+          const again = await service.runCommand('contract@taskport.test', request);
+          expect(again.reused).toBe(true);
+          expect(again.execution).toEqual(stored);
+          const error = await expectTaskportError(
+            service.runCommand('contract@taskport.test', { ...request, command: ['echo', 'two'] }),
+            ConflictError,
+            'runCommand with a used key and another command',
+          );
+          expect(error.message).toContain(first.execution.executionId);
+          expect(error.message).toContain('the command');
+          // Another user's key is another key.
+          const theirs = await service.runCommand(OTHER_USER, request);
+          expect(theirs.reused).toBe(false);
+          expect(executor.starts).toBe(2);
+        },
+
+      'every method rejects an already-aborted signal without a provider call': async ({ fixture }) => {
+        const { store } = fixture;
+        const calls = fixture.providerCalls;
+        if (!calls) {
+          throw new Error(
+            '[contract-tests] ExecutionStore: this test counts provider calls, but the fixture has no `providerCalls`; add one, or disable the test with a reason',
+          );
+        }
+        const records = new Records();
+        const record = await records.create(store, { idempotencyKey: randomId('contract-key') });
+        const controller = new AbortController();
+        controller.abort(new Error('contract test aborted this call before it began'));
+        const signal = controller.signal;
+        await expectNoProviderCall(calls, 'create', () => store.create(records.make(), { signal }));
+        await expectNoProviderCall(calls, 'get', () => store.get(record.executionId, { signal }));
+        await expectNoProviderCall(calls, 'updateStatus', () =>
+          store.updateStatus(record.executionId, { status: 'SUCCEEDED', exitCode: 0 }, { signal }),
+        );
+        await expectNoProviderCall(calls, 'list', () => store.list({ signal }));
+        await expectNoProviderCall(calls, 'findByIdempotencyKey', () =>
+          store.findByIdempotencyKey(record.createdBy, record.idempotencyKey!, { signal }),
+        );
+        await expectNoProviderCall(calls, 'listByRequestId', () =>
+          store.listByRequestId(record.requestId, { signal }),
+        );
+        expect(await store.get(record.executionId)).toEqual(record);
+      },
     },
   );
+}
+
+/** Starts nothing anywhere: counts starts and hands out fresh ids, for the Service-level case. */
+class CountingExecutor implements TaskExecutor {
+  readonly provider = 'contract';
+  readonly capabilities = { killWhileStarting: true, nativeTimeout: true, runsImages: true };
+  starts = 0;
+  async startTask() {
+    this.starts++;
+    return { executionId: randomId('contract-exec-svc'), createdAt: new Date().toISOString() };
+  }
+  async killTask() {}
+  async describeTask(): Promise<TaskDescription> {
+    return { status: 'RUNNING', exitCode: null };
+  }
 }

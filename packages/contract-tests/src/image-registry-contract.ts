@@ -9,8 +9,9 @@ import {
 import { expect } from 'vitest';
 import { defineContractSuite } from './contract-suite.js';
 import { expectTaskportError } from './expect-error.js';
+import { expectNoProviderCall } from './expect-no-provider-call.js';
 import { randomToken } from './random-id.js';
-import type { ImageRegistryFixture, SuiteOptions } from './suite-options.js';
+import type { ImageRegistryFixture, RequiresOrDisables, SuiteOptions } from './suite-options.js';
 import { sleep } from './wait-for.js';
 
 /** Every test of the ImageRegistry suite, in the order they run. */
@@ -36,14 +37,27 @@ export const IMAGE_REGISTRY_TESTS = [
   'registerImage rejects an invalid config with ValidationError and registers nothing',
   'concurrent registrations of the same config create one image',
   'concurrent isDefault registrations of different images leave exactly one default',
+  'registerImage with a digest in upper-case hex gives the id of its lower-case spelling',
+  'every method rejects an already-aborted signal without a provider call',
 ] as const;
 export type ImageRegistryTestName = (typeof IMAGE_REGISTRY_TESTS)[number];
+
+/** The tests that need `fixture.providerCalls` (or must be disabled). */
+export const IMAGE_REGISTRY_TESTS_NEEDING_PROVIDER_CALLS = [
+  'every method rejects an already-aborted signal without a provider call',
+] as const satisfies readonly ImageRegistryTestName[];
 
 /**
  * Options of `describeImageRegistryContract`. `create()` must return an empty registry (the default
  * rules are about the first image ever registered), e.g. a fresh SQLite file or a fresh table.
  */
-export type ImageRegistryContractOptions = SuiteOptions<ImageRegistryFixture, ImageRegistryTestName>;
+export type ImageRegistryContractOptions = SuiteOptions<ImageRegistryFixture, ImageRegistryTestName> &
+  RequiresOrDisables<
+    ImageRegistryFixture,
+    'providerCalls',
+    (typeof IMAGE_REGISTRY_TESTS_NEEDING_PROVIDER_CALLS)[number],
+    ImageRegistryTestName
+  >;
 
 const REGISTERED_BY = 'contract@taskport.test';
 /** Sizing every provider accepts (a valid Fargate pair, within Cloud Run limits). */
@@ -340,6 +354,50 @@ export function describeImageRegistryContract(options: ImageRegistryContractOpti
         expect(winners).toHaveLength(1);
         expect(results.map((info) => info.imageId)).toContain(winners[0]);
         expect((await fixture.registry.getDefaultImage())?.imageId).toBe(winners[0]);
+      },
+
+      'registerImage with a digest in upper-case hex gives the id of its lower-case spelling': async ({
+        fixture,
+      }) => {
+        const hex = `${randomToken(16)}${randomToken(16)}`;
+        const repository = `ghcr.io/contract-${randomToken()}/app`;
+        const lower = await fixture.registry.registerImage(config(`${repository}@sha256:${hex}`));
+        const upper = await fixture.registry.registerImage(
+          config(`${repository}@sha256:${hex.toUpperCase()}`),
+        );
+        expect(upper.imageId).toBe(lower.imageId);
+        expect(upper.digest).toBe(`sha256:${hex}`);
+        expect(await fixture.registry.listImages()).toHaveLength(1);
+      },
+
+      'every method rejects an already-aborted signal without a provider call': async ({ fixture }) => {
+        const { registry, providerCalls } = fixture;
+        if (!providerCalls) {
+          throw new Error(
+            '[contract-tests] ImageRegistry: this test counts provider calls, but the fixture has no `providerCalls`; add one, or disable the test with a reason',
+          );
+        }
+        const existing = await registry.registerImage(config(uniqueImage()));
+        const controller = new AbortController();
+        controller.abort(new Error('contract test aborted this call before it began'));
+        const signal = controller.signal;
+        await expectNoProviderCall(providerCalls, 'registerImage', () =>
+          registry.registerImage(config(uniqueImage()), { signal }),
+        );
+        await expectNoProviderCall(providerCalls, 'listImages', () => registry.listImages({ signal }));
+        await expectNoProviderCall(providerCalls, 'getImage', () =>
+          registry.getImage(existing.imageId, { signal }),
+        );
+        await expectNoProviderCall(providerCalls, 'getDefaultImage', () =>
+          registry.getDefaultImage({ signal }),
+        );
+        await expectNoProviderCall(providerCalls, 'setDefaultImage', () =>
+          registry.setDefaultImage(existing.imageId, { signal }),
+        );
+        await expectNoProviderCall(providerCalls, 'removeImage', () =>
+          registry.removeImage(existing.imageId, { signal }),
+        );
+        expect((await registry.listImages()).map((image) => image.imageId)).toEqual([existing.imageId]);
       },
     },
   );

@@ -1,8 +1,9 @@
 import { type ExecutionStatus, isFinalStatus, type LogEvent } from '@taskport/core';
 import { expect } from 'vitest';
 import { type ContractTestScope, defineContractSuite, waitTimeoutMs } from './contract-suite.js';
+import { expectNoProviderCall } from './expect-no-provider-call.js';
 import { randomId } from './random-id.js';
-import type { LogAggregatorFixture, LogAggregatorSuiteOptions } from './suite-options.js';
+import type { LogAggregatorFixture, LogAggregatorSuiteOptions, RequiresOrDisables } from './suite-options.js';
 import { outputToken, TaskRuns } from './task-runs.js';
 import { waitFor } from './wait-for.js';
 
@@ -24,7 +25,18 @@ export const LOG_AGGREGATOR_TESTS = [
 ] as const;
 export type LogAggregatorTestName = (typeof LOG_AGGREGATOR_TESTS)[number];
 
-export type LogAggregatorContractOptions = LogAggregatorSuiteOptions<LogAggregatorTestName>;
+/** The tests that need `fixture.providerCalls` (or must be disabled). */
+export const LOG_AGGREGATOR_TESTS_NEEDING_PROVIDER_CALLS = [
+  'fetchLogsByExecutionId and streamLogs reject when their signal is already aborted',
+] as const satisfies readonly LogAggregatorTestName[];
+
+export type LogAggregatorContractOptions = LogAggregatorSuiteOptions<LogAggregatorTestName> &
+  RequiresOrDisables<
+    LogAggregatorFixture,
+    'providerCalls',
+    (typeof LOG_AGGREGATOR_TESTS_NEEDING_PROVIDER_CALLS)[number],
+    LogAggregatorTestName
+  >;
 
 type Scope = ContractTestScope<LogAggregatorFixture>;
 
@@ -255,19 +267,25 @@ export function describeLogAggregatorContract(options: LogAggregatorContractOpti
         const { id } = await finishedTaskWithLines(scope, lines);
         const controller = new AbortController();
         controller.abort(new Error('contract test aborted this call before it began'));
-        const { logs } = scope.fixture;
-        await expect(logs.fetchLogsByExecutionId(id, { signal: controller.signal })).rejects.toBeDefined();
+        const { logs, providerCalls } = scope.fixture;
+        if (!providerCalls) {
+          throw new Error(
+            '[contract-tests] LogAggregator: this test counts provider calls, but the fixture has no `providerCalls`; add one, or disable the test with a reason',
+          );
+        }
+        await expectNoProviderCall(providerCalls, 'fetchLogsByExecutionId', () =>
+          logs.fetchLogsByExecutionId(id, { signal: controller.signal }),
+        );
         for (const follow of [false, true]) {
           const received: LogEvent[] = [];
-          const read = (async () => {
+          await expectNoProviderCall(providerCalls, `streamLogs (follow: ${follow})`, async () => {
             for await (const event of logs.streamLogs(id, {
               follow,
               signal: controller.signal,
               isTaskDone: async () => true,
             }))
               received.push(event);
-          })();
-          await expect(read, `streamLogs (follow: ${follow}) should reject`).rejects.toBeDefined();
+          });
           expect(received, `streamLogs (follow: ${follow}) should yield nothing`).toEqual([]);
         }
       },

@@ -29,14 +29,37 @@ export interface Cleanup {
   cleanup?: () => Promise<void>;
 }
 
-export interface TaskExecutorFixture extends Cleanup {
+/**
+ * Every fixture may count the calls its adapter makes to the provider, for the tests that an
+ * already-aborted signal rejects **without** a provider call. Without it, those tests must be disabled
+ * by name with a reason (the options types require one or the other).
+ */
+export interface CountsProviderCalls {
+  /**
+   * How many calls the adapter has made to its provider so far: SDK commands (an initialize-step
+   * middleware sees each once), HTTP requests, SQL statements prepared - whatever reaches the backend.
+   * Only differences are read, so it may count other fixtures' calls too as long as none run meanwhile.
+   */
+  providerCalls?: () => number;
+}
+
+/**
+ * Makes `Key` of a fixture (or of the driver) required unless the tests that need it are disabled by
+ * name: `create` returns a fixture with it, or `disable` names each of `Names` with a reason.
+ */
+export type RequiresOrDisables<Fixture, Key extends keyof Fixture, Names extends string, All extends string> =
+  | { create: () => Promise<Fixture & { [K in Key]-?: NonNullable<Fixture[K]> }> }
+  | { disable: { [Name in Names]: string } & Partial<Record<All, string>> };
+
+export interface TaskExecutorFixture extends Cleanup, CountsProviderCalls {
   executor: TaskExecutor;
   /** An image the executor can run (from any registry); tests put it in each TaskStartRequest. */
   image: ImageInfo;
   /**
    * Reads the output of the tasks this executor runs. The executor port has no log read, so the tests
-   * that must see what a task printed (env reaches the task, an idempotent start runs once) read it here.
-   * Without it, those tests must be disabled with a reason (the options type requires it).
+   * that must see what a task printed (env, argv, secrets, an idempotent start runs once) read it here.
+   * Without it, those tests (`TASK_EXECUTOR_TESTS_NEEDING_LOGS`) must be disabled with a reason: the
+   * options type requires one or the other.
    */
   logs?: LogAggregator;
   /**
@@ -47,8 +70,8 @@ export interface TaskExecutorFixture extends Cleanup {
   /**
    * Stores `value` in the platform's secret store and returns the reference to pass as a `secrets`
    * value (AWS: a Secrets Manager ARN), which the platform resolves into the task's environment. For
-   * the test that a secret passed by reference arrives as its value; without it that test skips itself
-   * with a note (platforms without a secret store take secrets as plain values only).
+   * the test that a secret passed by reference arrives as its value; without it that test must be
+   * disabled with a reason (platforms without a secret store take secrets as plain values only).
    */
   secretReference?: (value: string) => Promise<string>;
 }
@@ -56,9 +79,16 @@ export interface TaskExecutorFixture extends Cleanup {
 export interface TaskExecutorSuiteOptions<TestName extends string>
   extends SuiteOptions<TaskExecutorFixture, TestName> {
   driver: ContractDriver;
+  /**
+   * How long after its deadline a task may still be running before the timeout test fails: the test
+   * asserts `stoppedAt - startedAt <= timeoutSeconds * 1000 + timeoutSlackMs`. Covers the watchdog's
+   * reaction, the stop (SIGTERM and its grace) and the platform's bookkeeping; state what a platform
+   * needs when it needs more. @default 5000
+   */
+  timeoutSlackMs?: number;
 }
 
-export interface LogAggregatorFixture extends Cleanup {
+export interface LogAggregatorFixture extends Cleanup, CountsProviderCalls {
   logs: LogAggregator;
   /** Starts the tasks whose output is read; the driver plays them on emulated backends. */
   executor: TaskExecutor;
@@ -75,11 +105,11 @@ export interface LogAggregatorSuiteOptions<TestName extends string>
   driver: ContractDriver;
 }
 
-export interface ImageRegistryFixture extends Cleanup {
+export interface ImageRegistryFixture extends Cleanup, CountsProviderCalls {
   registry: ImageRegistry;
 }
 
-export interface BackendObservabilityFixture extends Cleanup {
+export interface BackendObservabilityFixture extends Cleanup, CountsProviderCalls {
   observability: BackendObservability;
   /**
    * Writes one line of taskport's own log where the platform would collect it (local: the BackendLogger;
@@ -88,6 +118,6 @@ export interface BackendObservabilityFixture extends Cleanup {
   emit: (entry: BackendLogEntry) => Promise<void>;
 }
 
-export interface ExecutionStoreFixture extends Cleanup {
+export interface ExecutionStoreFixture extends Cleanup, CountsProviderCalls {
   store: ExecutionStore;
 }

@@ -3,17 +3,22 @@ import {
   type ExecutionStatus,
   isFinalStatus,
   type LogAggregator,
+  type LogEvent,
   NotFoundError,
   newRequestId,
   type TaskDescription,
   type TaskStartResult,
 } from '@taskport/core';
 import { expect } from 'vitest';
+import type { ContractDriver } from './contract-driver.js';
 import { type ContractTestScope, defineContractSuite, waitTimeoutMs } from './contract-suite.js';
 import { expectTaskportError } from './expect-error.js';
+import { expectNoProviderCall } from './expect-no-provider-call.js';
 import { randomId, randomToken } from './random-id.js';
-import type { TaskExecutorFixture, TaskExecutorSuiteOptions } from './suite-options.js';
-import { CONTRACT_USER, outputToken, TaskRuns } from './task-runs.js';
+import { serviceOver } from './service-harness.js';
+import type { RequiresOrDisables, TaskExecutorFixture, TaskExecutorSuiteOptions } from './suite-options.js';
+import { commandFor } from './task-behaviour.js';
+import { CONTRACT_USER, OTHER_CONTRACT_USER, outputToken, TaskRuns } from './task-runs.js';
 import { sleep, waitFor } from './wait-for.js';
 
 /** Every test of the TaskExecutor suite, in the order they run. */
@@ -35,39 +40,81 @@ export const TASK_EXECUTOR_TESTS = [
   'secrets reach the task environment and stay out of its description',
   'a secret passed by reference reaches the task environment as its value',
   'an already-aborted signal makes startTask, describeTask and killTask reject',
+  'the same idempotencyKey from two users starts two tasks',
+  'the same idempotencyKey with a different request never returns the first task',
+  'a task the provider has forgotten is NotFound, and the Service records it FAILED with RUNTIME_LOST and ends its log stream',
 ] as const;
 export type TaskExecutorTestName = (typeof TASK_EXECUTOR_TESTS)[number];
 
 /**
- * The tests that read task output through `fixture.logs` and that a fixture without it must disable.
- * Tests added later that read output skip themselves (with a note) when the fixture has no `logs`, so
- * that existing callers keep compiling; they are listed in `TASK_EXECUTOR_TESTS_READING_LOGS`.
+ * The tests that read task output through `fixture.logs`: a fixture without `logs` must disable each of
+ * them by name with a reason (the options type requires it). None of them skips itself.
  */
 export const TASK_EXECUTOR_TESTS_NEEDING_LOGS = [
   'env reaches the task',
-] as const satisfies readonly TaskExecutorTestName[];
-
-/** Every test that reads task output through `fixture.logs` (the idempotency tests only when present). */
-export const TASK_EXECUTOR_TESTS_READING_LOGS = [
-  ...TASK_EXECUTOR_TESTS_NEEDING_LOGS,
+  'startTask twice with the same idempotencyKey returns the same execution and runs one task',
+  'concurrent startTask calls with the same idempotencyKey start one task',
   'an argv command runs as argv: its arguments arrive literally, without word splitting or expansion',
   'secrets reach the task environment and stay out of its description',
   'a secret passed by reference reaches the task environment as its value',
+  'a task the provider has forgotten is NotFound, and the Service records it FAILED with RUNTIME_LOST and ends its log stream',
 ] as const satisfies readonly TaskExecutorTestName[];
-type NeedsLogs = (typeof TASK_EXECUTOR_TESTS_NEEDING_LOGS)[number];
+
+/** @deprecated Every test that reads logs now needs them: the same list as `TASK_EXECUTOR_TESTS_NEEDING_LOGS`. */
+export const TASK_EXECUTOR_TESTS_READING_LOGS = TASK_EXECUTOR_TESTS_NEEDING_LOGS;
+
+/** The tests that need `fixture.secretReference` (or must be disabled). */
+export const TASK_EXECUTOR_TESTS_NEEDING_SECRET_REFERENCE = [
+  'a secret passed by reference reaches the task environment as its value',
+] as const satisfies readonly TaskExecutorTestName[];
+
+/** The tests that need `fixture.providerCalls` (or must be disabled). */
+export const TASK_EXECUTOR_TESTS_NEEDING_PROVIDER_CALLS = [
+  'an already-aborted signal makes startTask, describeTask and killTask reject',
+] as const satisfies readonly TaskExecutorTestName[];
+
+/** The tests that need `driver.forget` (or must be disabled). */
+export const TASK_EXECUTOR_TESTS_NEEDING_FORGET = [
+  'a task the provider has forgotten is NotFound, and the Service records it FAILED with RUNTIME_LOST and ends its log stream',
+] as const satisfies readonly TaskExecutorTestName[];
+
+type Names<List extends readonly TaskExecutorTestName[]> = List[number];
 
 /**
- * Options of `describeTaskExecutorContract`. A fixture either provides `logs` (a LogAggregator that
- * reads this executor's output) or the tests that need it are disabled with a reason: the type makes
- * you choose, so no test is skipped silently.
+ * Options of `describeTaskExecutorContract`. For each optional part a test needs - the fixture's `logs`,
+ * `secretReference` and `providerCalls`, the driver's `forget` - either it is there or each test that
+ * needs it is disabled by name with a reason: the type makes you choose, so no test skips silently.
  */
-export type TaskExecutorContractOptions =
-  | (TaskExecutorSuiteOptions<TaskExecutorTestName> & {
-      create: () => Promise<TaskExecutorFixture & { logs: LogAggregator }>;
-    })
-  | (TaskExecutorSuiteOptions<TaskExecutorTestName> & {
-      disable: { [Name in NeedsLogs]: string } & Partial<Record<TaskExecutorTestName, string>>;
-    });
+export type TaskExecutorContractOptions = TaskExecutorSuiteOptions<TaskExecutorTestName> &
+  RequiresOrDisables<
+    TaskExecutorFixture,
+    'logs',
+    Names<typeof TASK_EXECUTOR_TESTS_NEEDING_LOGS>,
+    TaskExecutorTestName
+  > &
+  RequiresOrDisables<
+    TaskExecutorFixture,
+    'secretReference',
+    Names<typeof TASK_EXECUTOR_TESTS_NEEDING_SECRET_REFERENCE>,
+    TaskExecutorTestName
+  > &
+  RequiresOrDisables<
+    TaskExecutorFixture,
+    'providerCalls',
+    Names<typeof TASK_EXECUTOR_TESTS_NEEDING_PROVIDER_CALLS>,
+    TaskExecutorTestName
+  > &
+  (
+    | { driver: ContractDriver & { forget: NonNullable<ContractDriver['forget']> } }
+    | {
+        disable: { [Name in Names<typeof TASK_EXECUTOR_TESTS_NEEDING_FORGET>]: string } & Partial<
+          Record<TaskExecutorTestName, string>
+        >;
+      }
+  );
+
+/** How much earlier than its deadline a platform's clock may say a timed-out task stopped. */
+const CLOCK_TOLERANCE_MS = 500;
 
 type Scope = ContractTestScope<TaskExecutorFixture>;
 
@@ -77,6 +124,7 @@ type Scope = ContractTestScope<TaskExecutorFixture>;
  */
 export function describeTaskExecutorContract(options: TaskExecutorContractOptions): void {
   const timeoutMs = waitTimeoutMs(options);
+  const timeoutSlackMs = options.timeoutSlackMs ?? 5_000;
   const runs = ({ fixture, signal, defer }: Scope) =>
     new TaskRuns(fixture.executor, fixture.image, options.driver, timeoutMs, signal, defer);
   const unknownId = (fixture: TaskExecutorFixture) =>
@@ -94,6 +142,7 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
     const idempotencyKey = randomId('contract-key');
     const token = outputToken();
     const behaviour = { kind: 'exit', exitCode: 0, stdout: [token] } as const;
+    const logs = requireLogs(scope.fixture);
     const results = await starts(() => tasks.startOnly(behaviour, { idempotencyKey }));
     const executionId = results[0]!.executionId;
     expect(results.map((result) => result.executionId)).toEqual(results.map(() => executionId));
@@ -103,11 +152,6 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
     const final = await tasks.waitForFinal(executionId);
     expect(final.status).toBe('SUCCEEDED');
 
-    const { logs } = scope.fixture;
-    if (!logs) {
-      await scope.context.annotate('fixture has no `logs`: only the execution ids were compared');
-      return;
-    }
     // Had a second task run under the same id, its line would show up twice.
     await waitFor(
       () => logs.fetchLogsByExecutionId(executionId),
@@ -190,8 +234,9 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
       'killTask on a task that is still STARTING ends it STOPPED': async (scope) => {
         const { executor } = scope.fixture;
         if (!executor.capabilities.killWhileStarting) {
-          scope.context.skip(
-            `disabled: ${executor.provider} declares capabilities.killWhileStarting = false, so killTask is only promised once the task runs`,
+          // Skips go through `disable` only, where the report shows them with their reason.
+          throw new Error(
+            `[contract-tests] TaskExecutor: ${executor.provider} declares capabilities.killWhileStarting = false; disable "killTask on a task that is still STARTING ends it STOPPED" with that reason`,
           );
         }
         const tasks = runs(scope);
@@ -237,8 +282,9 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
         scope,
       ) => {
         const tasks = runs(scope);
-        const startedAt = Date.now();
-        const id = await tasks.start({ kind: 'sleep', seconds: 120 }, { timeoutSeconds: 1 });
+        const timeoutSeconds = 1;
+        const requestedAt = Date.now();
+        const id = await tasks.start({ kind: 'sleep', seconds: 120 }, { timeoutSeconds });
         const seen: TaskDescription[] = [];
         const final = await tasks.waitForFinal(id, { settle: true, seen: (d) => seen.push(d) });
         expect(final.status).not.toBe('SUCCEEDED');
@@ -246,9 +292,19 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
         expect(final.stopCode).toBe('TIMED_OUT');
         expect(typeof final.reason).toBe('string');
         expect(final.reason!.trim().length).toBeGreaterThan(0);
-        // It was stopped by the deadline, not by running to its end.
-        expect(Date.now() - startedAt).toBeLessThan(120_000);
         expect(seen.map((d) => d.status)).not.toContain('SUCCEEDED');
+        // Stopped by the deadline: not later than the timeout plus the stated slack, and not before it.
+        expect(isIsoTime(final.stoppedAt), `stoppedAt of a timed-out task: ${final.stoppedAt}`).toBe(true);
+        const stoppedAt = Date.parse(final.stoppedAt!);
+        const startedAt = final.startedAt !== undefined ? Date.parse(final.startedAt) : requestedAt;
+        expect(
+          stoppedAt - startedAt,
+          `ran ${stoppedAt - startedAt} ms; timeout ${timeoutSeconds * 1000} ms + slack ${timeoutSlackMs} ms (timeoutSlackMs)`,
+        ).toBeLessThanOrEqual(timeoutSeconds * 1000 + timeoutSlackMs);
+        expect(
+          stoppedAt - requestedAt,
+          `stopped ${stoppedAt - requestedAt} ms after the start was requested, before its ${timeoutSeconds} s deadline`,
+        ).toBeGreaterThanOrEqual(timeoutSeconds * 1000 - CLOCK_TOLERANCE_MS);
       },
 
       'env reaches the task': async (scope) => {
@@ -284,7 +340,7 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
 
       'an argv command runs as argv: its arguments arrive literally, without word splitting or expansion':
         async (scope) => {
-          const logs = logsOrSkip(scope);
+          const logs = requireLogs(scope.fixture);
           const tasks = runs(scope);
           // Under a shell `a b` would split, `$HOME` and `*` expand, `it's` not parse, and `$(id)`,
           // the backticks and `;` run commands.
@@ -304,7 +360,7 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
         },
 
       'secrets reach the task environment and stay out of its description': async (scope) => {
-        const logs = logsOrSkip(scope);
+        const logs = requireLogs(scope.fixture);
         const tasks = runs(scope);
         const env = { CONTRACT_PLAIN: `plain-${randomToken()}` };
         const secrets = { CONTRACT_SECRET: `secret-${randomToken()} it's $HOME; \`id\`` };
@@ -338,11 +394,11 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
       'a secret passed by reference reaches the task environment as its value': async (scope) => {
         const { secretReference } = scope.fixture;
         if (!secretReference) {
-          scope.context.skip(
-            'disabled: the fixture has no `secretReference` (a platform without a secret store takes secrets as plain values only)',
+          throw new Error(
+            '[contract-tests] TaskExecutor: this test needs `fixture.secretReference`; give the fixture one, or disable the test with a reason (a platform without a secret store takes secrets as plain values only)',
           );
         }
-        const logs = logsOrSkip(scope);
+        const logs = requireLogs(scope.fixture);
         const tasks = runs(scope);
         const value = `by-reference-${randomToken()}`;
         const reference = await secretReference!(value);
@@ -378,42 +434,119 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
           labels: {},
           requestId: newRequestId(),
         };
-        const started = executor.startTask(CONTRACT_USER, request, aborted);
-        // Should the start go through after all, that task is stopped after the test like any other.
-        started.then(
-          ({ executionId }) => scope.defer(() => executor.killTask(executionId)),
-          () => {},
-        );
-        await expectRejects(started, 'startTask');
-        await expectRejects(executor.describeTask(id, aborted), 'describeTask');
-        await expectRejects(executor.killTask(id, aborted), 'killTask');
+        const calls = requireProviderCalls(scope.fixture);
+        await expectNoProviderCall(calls, 'startTask', () => {
+          const started = executor.startTask(CONTRACT_USER, request, aborted);
+          // Should the start go through after all, that task is stopped after the test like any other.
+          started.then(
+            ({ executionId }) => scope.defer(() => executor.killTask(executionId)),
+            () => {},
+          );
+          return started;
+        });
+        await expectNoProviderCall(calls, 'describeTask', () => executor.describeTask(id, aborted));
+        await expectNoProviderCall(calls, 'killTask', () => executor.killTask(id, aborted));
         // The aborted kill was not carried out.
         await options.driver.settle?.(id);
         expect((await executor.describeTask(id)).status).toBe('RUNNING');
       },
+
+      'the same idempotencyKey from two users starts two tasks': async (scope) => {
+        const tasks = runs(scope);
+        const idempotencyKey = randomId('contract-key');
+        const behaviour = { kind: 'exit', exitCode: 0, stdout: [outputToken()] } as const;
+        const mine = await tasks.startOnly(behaviour, { idempotencyKey });
+        const theirs = await tasks.startOnly(behaviour, { idempotencyKey, userEmail: OTHER_CONTRACT_USER });
+        expect(theirs.executionId, "another user's key is another key").not.toBe(mine.executionId);
+        for (const id of [mine.executionId, theirs.executionId]) {
+          await options.driver.play(id, behaviour);
+          expect((await tasks.waitForFinal(id)).status).toBe('SUCCEEDED');
+        }
+      },
+
+      'the same idempotencyKey with a different request never returns the first task': async (scope) => {
+        const tasks = runs(scope);
+        const idempotencyKey = randomId('contract-key');
+        const first = { kind: 'exit', exitCode: 0, stdout: [outputToken()] } as const;
+        const other = { kind: 'exit', exitCode: 3, stdout: [outputToken()] } as const;
+        const a = await tasks.startOnly(first, { idempotencyKey });
+        // A key stands for one request: a start that asks for something else must not get the first
+        // task back (the Service turns this into a ConflictError before it gets here).
+        const b = await tasks.startOnly(other, { idempotencyKey });
+        expect(b.executionId).not.toBe(a.executionId);
+        await options.driver.play(a.executionId, first);
+        await options.driver.play(b.executionId, other);
+        expect((await tasks.waitForFinal(a.executionId)).exitCode).toBe(0);
+        expect((await tasks.waitForFinal(b.executionId)).exitCode).toBe(3);
+      },
+
+      'a task the provider has forgotten is NotFound, and the Service records it FAILED with RUNTIME_LOST and ends its log stream':
+        async (scope) => {
+          const { forget } = options.driver;
+          if (!forget) {
+            throw new Error(
+              '[contract-tests] TaskExecutor: this test needs `driver.forget`; add it, or disable the test with a reason',
+            );
+          }
+          const { executor, image } = scope.fixture;
+          const logs = requireLogs(scope.fixture);
+          const service = serviceOver({ executor, image, logs });
+          const behaviour = { kind: 'sleep', seconds: 60 } as const;
+          const { execution } = await service.runCommand(
+            CONTRACT_USER,
+            { command: commandFor(behaviour), image: image.imageId },
+            { signal: scope.signal },
+          );
+          const id = execution.executionId;
+          scope.defer(() => executor.killTask(id));
+          await options.driver.play(id, behaviour);
+          await waitFor(
+            () => service.getExecutionStatus(id),
+            (record) => record.status === 'RUNNING',
+            { timeoutMs, what: `execution ${id} to be RUNNING`, signal: scope.signal },
+          );
+
+          // `logs --follow` and `run` wait on this: they must end once the task is gone.
+          const guard = AbortSignal.timeout(timeoutMs);
+          const followed: LogEvent[] = [];
+          const following = (async () => {
+            for await (const event of service.streamLogs(id, {
+              follow: true,
+              pollIntervalMs: 100,
+              signal: AbortSignal.any([guard, scope.signal]),
+            })) {
+              followed.push(event);
+            }
+          })();
+          await sleep(300, scope.signal);
+          await forget(id);
+          await expectTaskportError(
+            executor.describeTask(id),
+            NotFoundError,
+            'describeTask of a forgotten task',
+          );
+          await following.catch((error: unknown) => {
+            if (!guard.aborted) throw error;
+          });
+          expect(guard.aborted, 'the following stream should end once the task is lost').toBe(false);
+
+          const record = await service.getExecutionStatus(id);
+          expect(record).toMatchObject({ status: 'FAILED', stopCode: 'RUNTIME_LOST', exitCode: null });
+          expect(record.reason ?? '').not.toBe('');
+          expect(isIsoTime(record.completedAt)).toBe(true);
+          expect(followed).toEqual([]);
+        },
     },
   );
 }
 
-/** `fixture.logs`, or skips the test (with the reason) when the fixture has none. */
-function logsOrSkip(scope: Scope): LogAggregator {
-  if (!scope.fixture.logs) {
-    scope.context.skip(
-      "disabled: the fixture has no `logs`, and this test must read the task's output. Give the fixture a LogAggregator that reads this executor's output.",
+function requireProviderCalls(fixture: TaskExecutorFixture): () => number {
+  if (!fixture.providerCalls) {
+    throw new Error(
+      '[contract-tests] TaskExecutor: this test counts provider calls, but the fixture has no `providerCalls`; add one, or disable the test with a reason',
     );
   }
-  return scope.fixture.logs!;
-}
-
-/** Asserts that `action` rejects (with any error): it must not carry out the call. */
-async function expectRejects(action: Promise<unknown>, what: string): Promise<void> {
-  let outcome: { resolved: unknown } | { rejected: unknown };
-  try {
-    outcome = { resolved: await action };
-  } catch (error) {
-    outcome = { rejected: error };
-  }
-  expect('rejected' in outcome, `${what} with an already-aborted signal should reject`).toBe(true);
+  return fixture.providerCalls;
 }
 
 function requireLogs(fixture: TaskExecutorFixture): LogAggregator {

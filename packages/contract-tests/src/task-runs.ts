@@ -11,13 +11,15 @@ import { randomToken } from './random-id.js';
 import { commandFor, type TaskBehaviour } from './task-behaviour.js';
 import { waitFor } from './wait-for.js';
 
-/** What a test may add to the start request. */
+/** What a test may add to the start request, and who starts it (default `CONTRACT_USER`). */
 export type StartExtras = Partial<
   Pick<TaskStartRequest, 'env' | 'secrets' | 'timeoutSeconds' | 'idempotencyKey'>
->;
+> & { userEmail?: string };
 
 /** The user every contract test starts tasks as. */
 export const CONTRACT_USER = 'contract@taskport.test';
+/** A second user, for the tests that keys are scoped per user. */
+export const OTHER_CONTRACT_USER = 'other-contract@taskport.test';
 
 /** Starts tasks for one test and knows how to wait for them; everything it starts is killed afterwards. */
 export class TaskRuns {
@@ -69,7 +71,9 @@ export class TaskRuns {
       ...(extra.timeoutSeconds !== undefined ? { timeoutSeconds: extra.timeoutSeconds } : {}),
       ...(extra.idempotencyKey !== undefined ? { idempotencyKey: extra.idempotencyKey } : {}),
     };
-    const result = await this.executor.startTask(CONTRACT_USER, request, { signal: this.signal });
+    const result = await this.executor.startTask(extra.userEmail ?? CONTRACT_USER, request, {
+      signal: this.signal,
+    });
     this.defer(() => this.stopQuietly(result.executionId));
     return result;
   }

@@ -28,6 +28,7 @@ export {
 export { HOST_IMAGE_ID, hostImage } from './domain/host-image.js';
 export {
   type CanonicalImageConfig,
+  type CanonicalizeOptions,
   canonicalImageConfig,
   computeImageId,
   DEFAULT_CPU,
@@ -35,6 +36,7 @@ export {
   fromLegacyParams,
   type ImageConfig,
   type LegacyImageParams,
+  type LegacySections,
   type PermissionConfig,
   type ResourceConfig,
   type RuntimeConfig,
@@ -52,6 +54,13 @@ export {
   makeEventId,
 } from './domain/log-event.js';
 export { canonicalPlatform, DEFAULT_PLATFORM, PLATFORMS, type Platform } from './domain/platform.js';
+export {
+  executionRequestFingerprint,
+  type FingerprintParts,
+  type IdempotentStart,
+  requestFingerprint,
+  startIdempotencyToken,
+} from './domain/request-fingerprint.js';
 export type { StopCode, TaskDescription } from './domain/task-description.js';
 export { MAX_TIMEOUT_SECONDS, validateExecutionRequest } from './domain/validate-execution-request.js';
 export { validateTaskStartRequest } from './domain/validate-task-start-request.js';
@@ -102,6 +111,7 @@ export {
   type KillResult,
   type OrchestratorPorts,
   OrchestratorService,
+  type OrchestratorServiceOptions,
   type PruneResult,
   type ReconcileResult,
   type RemoveResult,

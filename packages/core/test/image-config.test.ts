@@ -22,6 +22,28 @@ const legacyParams: fc.Arbitrary<LegacyImageParams> = fc.record({
   createdBy: fc.string(),
 });
 
+/** Any ImageConfig: each optional key absent or present, sections possibly empty. */
+const imageConfig: fc.Arbitrary<ImageConfig> = fc.record(
+  {
+    image: fc.string({ minLength: 1 }),
+    isDefault: fc.boolean(),
+    resources: fc.record(
+      { cpu: fc.integer(), memory: fc.integer() },
+      { requiredKeys: [], noNullPrototype: true },
+    ),
+    runtime: fc.record(
+      { platform: fc.string(), architecture: fc.string() },
+      { requiredKeys: [], noNullPrototype: true },
+    ),
+    permissions: fc.record(
+      { taskRole: fc.string(), executionRole: fc.string() },
+      { requiredKeys: [], noNullPrototype: true },
+    ),
+    registeredBy: fc.string(),
+  },
+  { requiredKeys: ['image', 'registeredBy'], noNullPrototype: true },
+);
+
 describe('legacy parameters', () => {
   it('round-trips legacy params -> ImageConfig -> legacy params losslessly', () => {
     fc.assert(
@@ -31,13 +53,32 @@ describe('legacy parameters', () => {
     );
   });
 
-  it('round-trips an ImageConfig without the deprecated architecture losslessly', () => {
+  it('round-trips an ImageConfig built from legacy params losslessly', () => {
     fc.assert(
       fc.property(legacyParams, (params) => {
         const config = fromLegacyParams(params);
-        expect(fromLegacyParams(toLegacyParams(config))).toEqual(config);
+        expect(fromLegacyParams(toLegacyParams(config))).toStrictEqual(config);
       }),
     );
+  });
+
+  it('round-trips any ImageConfig exactly: empty sections and the deprecated architecture included', () => {
+    fc.assert(
+      fc.property(imageConfig, (config) => {
+        expect(fromLegacyParams(toLegacyParams(config))).toStrictEqual(config);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('lets changed positional values win over the sections kept for the round trip', () => {
+    const params = toLegacyParams({ image: 'a', registeredBy: 'b', runtime: { architecture: 'arm64' } });
+    expect(params.sections).toEqual({ runtime: { architecture: 'arm64' } });
+    expect(fromLegacyParams({ ...params, runtimePlatform: 'linux/amd64' }).runtime).toEqual({
+      platform: 'linux/amd64',
+    });
+    const empty = toLegacyParams({ image: 'a', registeredBy: 'b', resources: {} });
+    expect(fromLegacyParams({ ...empty, cpu: 512 }).resources).toEqual({ cpu: 512 });
   });
 
   it('creates sub-objects only when one of their fields is given', () => {
@@ -105,6 +146,30 @@ describe('ImageID', () => {
     expect(id({ image: 'alpine', isDefault: true, registeredBy: 'bo@example.com' })).toBe(
       id({ image: 'alpine' }),
     );
+  });
+
+  it('lowercases digest hex, so one digest in two spellings gives one id', () => {
+    const hex = 'ab'.repeat(32);
+    const lower = id({ image: `ghcr.io/acme/app@sha256:${hex}` });
+    expect(id({ image: `ghcr.io/acme/app@sha256:${hex.toUpperCase()}` })).toBe(lower);
+    expect(id({ image: `ghcr.io/acme/app@sha256:${'aB'.repeat(32)}` })).toBe(lower);
+    expect(lower).toMatch(/^ghcr\.io\/acme\/app:sha256-abababababab-[0-9a-f]{8}$/);
+  });
+
+  it('hashes roles as the provider identifies them: a name and its ARN give one id when told so', () => {
+    const arn = 'arn:aws:iam::123456789012:role/reader';
+    const byName = { image: 'alpine', registeredBy: 'a', permissions: { taskRole: 'reader' } };
+    const byArn = { image: 'alpine', registeredBy: 'a', permissions: { taskRole: arn } };
+    // Without the provider's knowledge they are different strings, so different ids.
+    expect(computeImageId(canonicalImageConfig(byArn))).not.toBe(
+      computeImageId(canonicalImageConfig(byName)),
+    );
+    const roleIdentity = (role: string) => role.replace(/^arn:aws:iam::123456789012:role\//, '');
+    const canonical = canonicalImageConfig(byArn, { roleIdentity });
+    expect(computeImageId(canonical)).toBe(computeImageId(canonicalImageConfig(byName, { roleIdentity })));
+    expect(computeImageId(canonical)).toBe(computeImageId(canonicalImageConfig(byName)));
+    // The role itself is kept as given.
+    expect(canonical.taskRole).toBe(arn);
   });
 
   it('keeps a task role and an execution role of the same name apart', () => {

@@ -66,4 +66,11 @@ describe('parseImageReference', () => {
   ])('rejects %j', (input, message) => {
     expect(() => parseImageReference(input)).toThrow(message);
   });
+
+  it('lowercases the hex of a digest (it is case-insensitive)', () => {
+    const hex = 'Ab12'.repeat(16);
+    const parsed = parseImageReference(`ghcr.io/acme/app@sha256:${hex}`);
+    expect(parsed.digest).toBe(`sha256:${hex.toLowerCase()}`);
+    expect(parsed.normalized).toBe(`ghcr.io/acme/app@sha256:${hex.toLowerCase()}`);
+  });
 });

@@ -77,8 +77,10 @@ class FakeStore implements ExecutionStore {
       items: [...this.rows.values()].filter((row) => !query.status || query.status.includes(row.status)),
     };
   }
-  async findByIdempotencyKey(key: string) {
-    return [...this.rows.values()].find((row) => row.idempotencyKey === key) ?? null;
+  async findByIdempotencyKey(createdBy: string, key: string) {
+    return (
+      [...this.rows.values()].find((row) => row.createdBy === createdBy && row.idempotencyKey === key) ?? null
+    );
   }
   async listByRequestId(requestId: string) {
     return [...this.rows.values()].filter(
@@ -100,22 +102,28 @@ function registryWith(...images: ImageInfo[]): ImageRegistry {
   };
 }
 
-function setup(images: ImageInfo[] = [image('alpine', true), image('python:3.12')]) {
+function setup(
+  images: ImageInfo[] = [image('alpine', true), image('python:3.12')],
+  options: { lostTaskGraceMs?: number } = {},
+) {
   const executor = new FakeExecutor();
   const store = new FakeStore();
   const lines: BackendLogEntry[] = [];
-  const service = new OrchestratorService({
-    taskExecutor: executor,
-    imageRegistry: registryWith(...images),
-    logAggregator: {
-      provider: 'fake',
-      fetchLogsByExecutionId: async () => [],
-      streamLogs: async function* () {},
+  const service = new OrchestratorService(
+    {
+      taskExecutor: executor,
+      imageRegistry: registryWith(...images),
+      logAggregator: {
+        provider: 'fake',
+        fetchLogsByExecutionId: async () => [],
+        streamLogs: async function* () {},
+      },
+      backendObservability: { provider: 'fake', fetchBackendLogs: async () => [] },
+      executionStore: store,
+      logger: { log: (entry) => lines.push(entry) },
     },
-    backendObservability: { provider: 'fake', fetchBackendLogs: async () => [] },
-    executionStore: store,
-    logger: { log: (entry) => lines.push(entry) },
-  });
+    options,
+  );
   return { executor, store, lines, service };
 }
 
@@ -197,7 +205,7 @@ describe('OrchestratorService.runCommand', () => {
     // Both runs pass the "seen before?" check before either has recorded the task.
     const lookUp = store.findByIdempotencyKey.bind(store);
     let preChecksToMiss = 2;
-    store.findByIdempotencyKey = async (key) => (preChecksToMiss-- > 0 ? null : lookUp(key));
+    store.findByIdempotencyKey = async (user, key) => (preChecksToMiss-- > 0 ? null : lookUp(user, key));
     const [a, b] = await Promise.all([
       service.runCommand('ana@example.com', { command: 'true', idempotencyKey: 'deploy-7' }),
       service.runCommand('ana@example.com', { command: 'true', idempotencyKey: 'deploy-7' }),
@@ -206,6 +214,83 @@ describe('OrchestratorService.runCommand', () => {
     expect(b.execution.executionId).toBe('shared-task');
     expect([a.reused, b.reused].sort()).toEqual([false, true]);
     expect(executor.killed).toEqual([]);
+    expect(store.rows.size).toBe(1);
+  });
+
+  it('scopes idempotency keys per user: the same key from another user starts its own task', async () => {
+    const { executor, service } = setup();
+    const ana = await service.runCommand('ana@example.com', { command: 'true', idempotencyKey: 'k-1' });
+    const bo = await service.runCommand('bo@example.com', { command: 'true', idempotencyKey: 'k-1' });
+    expect(bo.reused).toBe(false);
+    expect(bo.execution.executionId).not.toBe(ana.execution.executionId);
+    expect(executor.started.map((start) => start.userEmail)).toEqual(['ana@example.com', 'bo@example.com']);
+  });
+
+  it('stores the request fingerprint and returns the first execution for the same key and request', async () => {
+    const { executor, store, service } = setup();
+    const request = {
+      command: ['make', 'test'],
+      env: { B: '2', A: '1' },
+      labels: { team: 'data' },
+      timeoutSeconds: 60,
+      idempotencyKey: 'same-1',
+    };
+    const first = await service.runCommand('ana@example.com', request);
+    expect(store.rows.get(first.execution.executionId)!.requestFingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // Env values and the order of names or labels are not part of the request's identity.
+    const again = await service.runCommand('ana@example.com', { ...request, env: { A: 'x', B: 'y' } });
+    expect(again).toMatchObject({ reused: true, execution: { executionId: first.execution.executionId } });
+    expect(executor.started).toHaveLength(1);
+  });
+
+  it('rejects the same key with a different request with ConflictError saying what differs, starting nothing', async () => {
+    const { executor, service } = setup();
+    const first = await service.runCommand('ana@example.com', { command: 'true', idempotencyKey: 'k-2' });
+    const variants = [
+      [{ command: 'false' }, 'the command'],
+      [{ command: 'true', env: { EXTRA: '1' } }, 'the env names'],
+      [{ command: 'true', labels: { a: 'b' } }, 'the labels'],
+      [{ command: 'true', timeoutSeconds: 5 }, 'the timeout'],
+      [{ command: 'true', image: 'python:3.12' }, 'the image'],
+    ] as const;
+    for (const [variant, differs] of variants) {
+      const error = await service.runCommand('ana@example.com', { ...variant, idempotencyKey: 'k-2' }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(ConflictError.isInstance(error), `${differs}: ${String(error)}`).toBe(true);
+      const message = (error as Error).message;
+      expect(message).toContain('idempotency key "k-2" was already used');
+      expect(message).toContain(first.execution.executionId);
+      expect(message).toContain(differs);
+    }
+    expect(executor.started).toHaveLength(1);
+  });
+
+  it('stops its own task and throws ConflictError when a concurrent different request recorded the key first', async () => {
+    const { executor, store, service } = setup();
+    const lookUp = store.findByIdempotencyKey.bind(store);
+    let preChecksToMiss = 2;
+    store.findByIdempotencyKey = async (user, key) => (preChecksToMiss-- > 0 ? null : lookUp(user, key));
+    // The store enforces one record per (user, key), as every ExecutionStore must.
+    const create = store.create.bind(store);
+    store.create = async (execution) => {
+      const taken = [...store.rows.values()].some(
+        (row) => row.createdBy === execution.createdBy && row.idempotencyKey === execution.idempotencyKey,
+      );
+      if (execution.idempotencyKey && taken) throw new ConflictError('key taken');
+      return create(execution);
+    };
+    const outcomes = await Promise.allSettled([
+      service.runCommand('ana@example.com', { command: 'true', idempotencyKey: 'race' }),
+      service.runCommand('ana@example.com', { command: 'false', idempotencyKey: 'race' }),
+    ]);
+    const [won, lost] = outcomes;
+    expect(won.status).toBe('fulfilled');
+    expect(lost.status).toBe('rejected');
+    expect(ConflictError.isInstance((lost as PromiseRejectedResult).reason)).toBe(true);
+    expect(executor.started).toHaveLength(2);
+    expect(executor.killed).toEqual(['fake-2']);
     expect(store.rows.size).toBe(1);
   });
 
@@ -282,6 +367,60 @@ describe('OrchestratorService status and kill', () => {
     const { execution } = await service.runCommand('ana@example.com', { command: 'false' });
     executor.truth.set(execution.executionId, { status: 'FAILED', exitCode: 1, stopCode: 'EXITED' });
     expect((await service.getExecutionStatus(execution.executionId)).status).toBe('FAILED');
+  });
+
+  it('records a task the executor has forgotten as FAILED with RUNTIME_LOST and exitCode null', async () => {
+    const { executor, service } = setup(undefined, { lostTaskGraceMs: 0 });
+    const { execution } = await service.runCommand('ana@example.com', { command: 'sleep 60' });
+    executor.truth.set(execution.executionId, { status: 'RUNNING', exitCode: null });
+    expect((await service.getExecutionStatus(execution.executionId)).status).toBe('RUNNING');
+    executor.truth.delete(execution.executionId);
+    const lost = await service.getExecutionStatus(execution.executionId);
+    expect(lost).toMatchObject({ status: 'FAILED', stopCode: 'RUNTIME_LOST', exitCode: null });
+    expect(lost.reason).toMatch(/no longer knows this task/);
+    expect(lost.completedAt).toBeDefined();
+  });
+
+  it('leaves a record younger than the grace period alone when the executor answers NotFound', async () => {
+    const { executor, service } = setup(undefined, { lostTaskGraceMs: 60_000 });
+    const { execution } = await service.runCommand('ana@example.com', { command: 'true' });
+    executor.truth.delete(execution.executionId);
+    const store = service.executionStore();
+    await store.updateStatus(execution.executionId, { status: 'RUNNING' });
+    // createdAt is the executor's (2026-01-01): old. A fresh record is what the grace protects.
+    const fresh = {
+      ...(await store.get(execution.executionId)),
+      executionId: 'fresh',
+      createdAt: new Date().toISOString(),
+    };
+    await store.create(fresh);
+    expect((await service.getExecutionStatus('fresh')).status).toBe('RUNNING');
+    expect((await service.getExecutionStatus(execution.executionId)).stopCode).toBe('RUNTIME_LOST');
+  });
+
+  it('ends a following log stream once the executor has forgotten the task', async () => {
+    const { executor, service } = setup(undefined, { lostTaskGraceMs: 0 });
+    const { execution } = await service.runCommand('ana@example.com', { command: 'sleep 60' });
+    executor.truth.set(execution.executionId, { status: 'RUNNING', exitCode: null });
+    let checks = 0;
+    (service.logAggregator() as { streamLogs: unknown }).streamLogs = async function* (
+      _id: string,
+      options: { isTaskDone?: () => Promise<boolean> },
+    ) {
+      for (;;) {
+        checks++;
+        if (await options.isTaskDone?.()) return;
+        if (checks === 2) executor.truth.delete(execution.executionId);
+        if (checks > 10) throw new Error('the stream never ended');
+        yield { timestamp: Date.now(), message: `line ${checks}`, eventId: String(checks) };
+      }
+    };
+    const lines: string[] = [];
+    for await (const event of service.streamLogs(execution.executionId, { follow: true })) {
+      lines.push(event.message);
+    }
+    expect(lines).toEqual(['line 1', 'line 2']);
+    expect((await service.executionStore().get(execution.executionId)).stopCode).toBe('RUNTIME_LOST');
   });
 
   it('kills a running execution and marks it TERMINATING until the provider confirms', async () => {

@@ -34,7 +34,13 @@ export interface Execution {
   /** Non-secret environment, as given. */
   env: Record<string, string>;
   timeoutSeconds?: number;
+  /** Scoped to `createdBy`: one user's key never names another user's execution. */
   idempotencyKey?: string;
+  /**
+   * `requestFingerprint` of the request that created it (command, image, env names, labels, timeout), so
+   * that a repeated key with a different request is told apart from a retry. Set with `idempotencyKey`.
+   */
+  requestFingerprint?: string;
 }
 
 /** A change of status, written with a condition on the current status (see ExecutionStore.updateStatus). */

@@ -51,29 +51,96 @@ export interface LegacyImageParams {
   memory: number | undefined;
   runtimePlatform: string | undefined;
   createdBy: string;
+  /**
+   * Not part of the original positional form. The sections of the ImageConfig that the eight positional
+   * values cannot express - a `runtime` with the deprecated `architecture`, a section present but empty
+   * (`resources: {}`) - as `toLegacyParams` found them, so that `fromLegacyParams(toLegacyParams(c))` is
+   * `c` exactly. `fromLegacyParams` uses a section from here only while it still agrees with the
+   * positional values; changed positional values win.
+   */
+  sections?: LegacySections;
 }
 
-/** Converts an ImageConfig to the legacy positional parameters. */
+/** See `LegacyImageParams.sections`. */
+export interface LegacySections {
+  resources?: ResourceConfig;
+  runtime?: RuntimeConfig;
+  permissions?: PermissionConfig;
+}
+
+/** Converts an ImageConfig to the legacy positional parameters (plus `sections` where they fall short). */
 export function toLegacyParams(config: ImageConfig): LegacyImageParams {
-  const architecture = config.runtime?.architecture;
-  return {
+  const params: LegacyImageParams = {
     image: config.image,
     isDefault: config.isDefault,
     taskRoleName: config.permissions?.taskRole,
     taskExecutionRoleName: config.permissions?.executionRole,
     cpu: config.resources?.cpu,
     memory: config.resources?.memory,
-    runtimePlatform: config.runtime?.platform ?? (architecture ? `linux/${architecture}` : undefined),
+    runtimePlatform: legacyPlatform(config.runtime),
     createdBy: config.registeredBy,
   };
+  const sections: LegacySections = {};
+  const rebuilt = positionalConfig(params);
+  for (const key of ['resources', 'runtime', 'permissions'] as const) {
+    const section = config[key];
+    if (section !== undefined && !sameSection(section, rebuilt[key])) {
+      (sections as Record<string, unknown>)[key] = { ...section };
+    }
+  }
+  if (Object.keys(sections).length > 0) params.sections = sections;
+  return params;
+}
+
+/** The legacy `runtimePlatform` of a runtime section: its platform, else `linux/<architecture>`. */
+function legacyPlatform(runtime: RuntimeConfig | undefined): string | undefined {
+  const architecture = runtime?.architecture;
+  return runtime?.platform ?? (architecture !== undefined ? `linux/${architecture}` : undefined);
+}
+
+function sameSection(a: object | undefined, b: object | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const defined = (o: object) =>
+    Object.entries(o)
+      .filter(([, v]) => v !== undefined)
+      .sort(([x], [y]) => (x < y ? -1 : 1));
+  return JSON.stringify(defined(a)) === JSON.stringify(defined(b));
 }
 
 /**
  * Builds an ImageConfig from legacy parameters. Sub-objects are created only when one of their fields is
- * given, so `fromLegacyParams(toLegacyParams(c))` gives back `c` (for configs without the deprecated
- * `architecture`), and `toLegacyParams(fromLegacyParams(p))` gives back `p`.
+ * given (or `sections` says the original had them), so `fromLegacyParams(toLegacyParams(c))` is `c`
+ * exactly, and `toLegacyParams(fromLegacyParams(p))` is `p` for parameters without `sections`.
  */
 export function fromLegacyParams(params: LegacyImageParams): ImageConfig {
+  const config = positionalConfig(params);
+  const { sections } = params;
+  if (
+    sections?.resources &&
+    sameSection(
+      { cpu: sections.resources.cpu, memory: sections.resources.memory },
+      { cpu: params.cpu, memory: params.memory },
+    )
+  ) {
+    config.resources = { ...sections.resources };
+  }
+  if (sections?.runtime && legacyPlatform(sections.runtime) === params.runtimePlatform) {
+    config.runtime = { ...sections.runtime };
+  }
+  if (
+    sections?.permissions &&
+    sameSection(
+      { taskRole: sections.permissions.taskRole, executionRole: sections.permissions.executionRole },
+      { taskRole: params.taskRoleName, executionRole: params.taskExecutionRoleName },
+    )
+  ) {
+    config.permissions = { ...sections.permissions };
+  }
+  return config;
+}
+
+/** The ImageConfig the eight positional values alone describe. */
+function positionalConfig(params: LegacyImageParams): ImageConfig {
   const config: ImageConfig = { image: params.image, registeredBy: params.createdBy };
   if (params.isDefault !== undefined) config.isDefault = params.isDefault;
   if (params.cpu !== undefined || params.memory !== undefined) {
@@ -91,6 +158,17 @@ export function fromLegacyParams(params: LegacyImageParams): ImageConfig {
   return config;
 }
 
+/** How a registry canonicalises what only the provider can tell apart or together. */
+export interface CanonicalizeOptions {
+  /**
+   * The provider's identity of a role, so that two spellings of one role give one ImageID: e.g. AWS maps
+   * an IAM role ARN of the deployment's own account to the role's name. Called with the trimmed role;
+   * only the ImageID uses the result, the role itself is kept as given.
+   * @default the role as given
+   */
+  roleIdentity?: (role: string) => string;
+}
+
 export const DEFAULT_CPU = 256;
 export const DEFAULT_MEMORY = 512;
 
@@ -104,6 +182,8 @@ export interface CanonicalImageConfig {
   platform: Platform;
   taskRole: string | undefined;
   executionRole: string | undefined;
+  /** What the ImageID hashes for the roles: `roleIdentity(role)`, the role itself by default. */
+  roleIdentities?: { taskRole?: string | undefined; executionRole?: string | undefined };
   isDefault: boolean | undefined;
   registeredBy: string;
 }
@@ -114,7 +194,10 @@ const ROLE = /^[\w+=,.@:/-]{1,256}$/;
  * Validates an ImageConfig and applies defaults. Throws ValidationError naming the field and the fix.
  * Provider-specific limits (Fargate cpu/memory pairs, ...) are checked by each provider on top of this.
  */
-export function canonicalImageConfig(config: ImageConfig): CanonicalImageConfig {
+export function canonicalImageConfig(
+  config: ImageConfig,
+  options: CanonicalizeOptions = {},
+): CanonicalImageConfig {
   if (typeof config !== 'object' || config === null) {
     throw new ValidationError('image config must be an object with at least `image` and `registeredBy`');
   }
@@ -141,14 +224,25 @@ export function canonicalImageConfig(config: ImageConfig): CanonicalImageConfig 
     config.runtime?.platform?.trim() ||
     (config.runtime?.architecture?.trim() ? `linux/${config.runtime.architecture.trim()}` : undefined);
   const platform = rawPlatform ? canonicalPlatform(rawPlatform) : DEFAULT_PLATFORM;
+  const taskRole = role(config.permissions?.taskRole, 'permissions.taskRole');
+  const executionRole = role(config.permissions?.executionRole, 'permissions.executionRole');
+  const identity = options.roleIdentity;
   return {
     reference,
     image: config.image.trim(),
     cpu,
     memory,
     platform,
-    taskRole: role(config.permissions?.taskRole, 'permissions.taskRole'),
-    executionRole: role(config.permissions?.executionRole, 'permissions.executionRole'),
+    taskRole,
+    executionRole,
+    ...(identity
+      ? {
+          roleIdentities: {
+            taskRole: taskRole === undefined ? undefined : identity(taskRole),
+            executionRole: executionRole === undefined ? undefined : identity(executionRole),
+          },
+        }
+      : {}),
     isDefault: config.isDefault,
     registeredBy,
   };
@@ -179,8 +273,10 @@ function role(value: string | undefined, field: string): string | undefined {
 
 /**
  * The ImageID: `<familiar name>:<tag>-<8 hex>`. The hash covers the full normalised reference (registry
- * included, so ghcr.io/a/x:1 and quay.io/a/x:1 differ) and the canonical config after defaults, so the
- * same configuration always has the same id and any change of it gives a new one.
+ * included, so ghcr.io/a/x:1 and quay.io/a/x:1 differ; digest hex lowercased) and the canonical config
+ * after defaults, so the same configuration always has the same id and any change of it gives a new
+ * one. Roles enter as the provider's identity of them (`CanonicalizeOptions.roleIdentity`), so a role
+ * named by name and by its ARN gives one id where the provider can tell they are the same.
  */
 export function computeImageId(config: CanonicalImageConfig): string {
   const hashInput = [
@@ -188,8 +284,8 @@ export function computeImageId(config: CanonicalImageConfig): string {
     config.cpu,
     config.memory,
     config.platform,
-    config.taskRole ?? '',
-    config.executionRole ?? '',
+    config.roleIdentities?.taskRole ?? config.taskRole ?? '',
+    config.roleIdentities?.executionRole ?? config.executionRole ?? '',
   ].join('\n');
   const hash = createHash('sha256').update(hashInput).digest('hex').slice(0, 8);
   const { tag, digest } = config.reference;

@@ -12,7 +12,7 @@ export interface ImageReference {
   repository: string;
   /** Tag; `latest` when neither tag nor digest was given. Absent when only a digest was given. */
   tag?: string;
-  /** `sha256:<64 hex>` when pinned by digest. */
+  /** `sha256:<64 hex>` when pinned by digest; the hex is lowercased. */
   digest?: string;
   /** Short, familiar name: `alpine` for Docker Hub library images, else `registry/repository` minus docker.io. */
   familiarName: string;
@@ -47,6 +47,10 @@ export function parseImageReference(input: string): ImageReference {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST.test(digest)) fail(`digest "${digest}" is not of the form algorithm:hex`);
+    // Hex is case-insensitive: `sha256:ABC...` and `sha256:abc...` pin the same content, so they must
+    // normalise (and hash into the ImageID) alike.
+    const colon = digest.indexOf(':');
+    digest = `${digest.slice(0, colon)}:${digest.slice(colon + 1).toLowerCase()}`;
   }
 
   let tag: string | undefined;

@@ -26,7 +26,12 @@ export interface ExecutionPage {
 export interface ExecutionStore {
   readonly provider: string;
 
-  /** @throws ConflictError when an execution with this id exists */
+  /**
+   * Records a new execution. Idempotency keys are scoped per user: at most one record has a given
+   * (`createdBy`, `idempotencyKey`), checked atomically with the write.
+   * @throws ConflictError when an execution with this id exists, or when `createdBy` already has an
+   *   execution with this `idempotencyKey` (`details.existingExecutionId` names it)
+   */
   create(execution: Execution, options?: OperationOptions): Promise<void>;
 
   /** @throws NotFoundError */
@@ -47,8 +52,15 @@ export interface ExecutionStore {
   /** A page of executions, newest first. @throws ValidationError for a bad limit or cursor */
   list(query?: ListExecutionsQuery): Promise<ExecutionPage>;
 
-  /** The execution started with this idempotency key, if any. */
-  findByIdempotencyKey(idempotencyKey: string, options?: OperationOptions): Promise<Execution | null>;
+  /**
+   * The execution `createdBy` started with this idempotency key, if any (another user's key is another
+   * key). Read consistently: a record `create` has accepted is found.
+   */
+  findByIdempotencyKey(
+    createdBy: string,
+    idempotencyKey: string,
+    options?: OperationOptions,
+  ): Promise<Execution | null>;
 
   /**
    * Retention (optional): removes a record. The Service only removes final ones.
@@ -56,6 +68,10 @@ export interface ExecutionStore {
    */
   delete?(executionId: string, options?: OperationOptions): Promise<void>;
 
-  /** Executions created or last modified by this request. */
+  /**
+   * Every execution this request created or changed: its `requestId`, and every `updateStatus` that
+   * carried it, not only the last one (a record changed by B and then by C is listed for both).
+   * Newest first.
+   */
   listByRequestId(requestId: string, options?: OperationOptions): Promise<Execution[]>;
 }

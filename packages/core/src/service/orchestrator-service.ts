@@ -1,14 +1,16 @@
 import type { Execution, ExecutionStatusUpdate } from '../domain/execution.js';
-import type { ExecutionRequest } from '../domain/execution-request.js';
+import type { ExecutionRequest, NormalisedExecutionRequest } from '../domain/execution-request.js';
 import { canTransition, type ExecutionStatus, isFinalStatus } from '../domain/execution-status.js';
 import { hostImage } from '../domain/host-image.js';
 import { fromLegacyParams, type ImageConfig, type LegacyImageParams } from '../domain/image-config.js';
 import type { ImageInfo } from '../domain/image-info.js';
 import type { LogEvent } from '../domain/log-event.js';
+import { executionRequestFingerprint } from '../domain/request-fingerprint.js';
 import type { TaskDescription } from '../domain/task-description.js';
 import { validateExecutionRequest } from '../domain/validate-execution-request.js';
 import {
   ConflictError,
+  NotFoundError,
   TaskportError,
   UnsupportedOperationError,
   ValidationError,
@@ -36,6 +38,16 @@ export interface OrchestratorPorts {
   backendObservability: BackendObservability;
   executionStore: ExecutionStore;
   logger?: BackendLogger;
+}
+
+export interface OrchestratorServiceOptions {
+  /**
+   * How old (since `createdAt`) a non-final execution must be before the executor answering NotFound for
+   * it counts as the task being lost (FAILED, RUNTIME_LOST). Shorter would misread a provider's
+   * read-after-start lag as a loss; ECS forgets stopped tasks after about an hour, a deleted Job at once.
+   * @default 30000
+   */
+  lostTaskGraceMs?: number;
 }
 
 export interface RunResult {
@@ -94,10 +106,12 @@ export interface TraceResult {
 export class OrchestratorService {
   private readonly ports: OrchestratorPorts;
   private readonly logger: BackendLogger;
+  private readonly lostTaskGraceMs: number;
 
-  constructor(ports: OrchestratorPorts) {
+  constructor(ports: OrchestratorPorts, options: OrchestratorServiceOptions = {}) {
     this.ports = ports;
     this.logger = ports.logger ?? nullLogger;
+    this.lostTaskGraceMs = options.lostTaskGraceMs ?? 30_000;
   }
 
   taskExecutor(): TaskExecutor {
@@ -121,9 +135,12 @@ export class OrchestratorService {
   }
 
   /**
-   * Runs a command: validate, resolve the image, start it, record it. With an idempotency key that was
-   * used before, returns the existing execution and starts nothing.
+   * Runs a command: validate, resolve the image, start it, record it. Idempotency keys are scoped per
+   * user and stand for one request: the same key with the same request (command, image, env names,
+   * labels, timeout) returns the first execution and starts nothing; the same key with a different
+   * request is a ConflictError that says so.
    * @throws ValidationError for a bad request or when no image is given and there is no default
+   * @throws ConflictError when this user already used the idempotency key for a different request
    */
   async runCommand(
     userEmail: string,
@@ -137,16 +154,13 @@ export class OrchestratorService {
         });
       }
       const valid = validateExecutionRequest(request);
+      const user = userEmail.trim();
+      const fingerprint = valid.idempotencyKey ? executionRequestFingerprint(valid) : undefined;
       if (valid.idempotencyKey) {
-        const existing = await this.ports.executionStore.findByIdempotencyKey(valid.idempotencyKey, {
+        const existing = await this.ports.executionStore.findByIdempotencyKey(user, valid.idempotencyKey, {
           signal,
         });
-        if (existing) {
-          this.log('info', requestId, 'idempotency key seen before; returning the existing execution', {
-            executionId: existing.executionId,
-          });
-          return { execution: existing, requestId, reused: true };
-        }
+        if (existing) return this.reuse(existing, valid, fingerprint, requestId);
       }
       const image = await this.resolveImage(valid.image, signal);
       const executor = this.ports.taskExecutor;
@@ -170,7 +184,7 @@ export class OrchestratorService {
         command: valid.command,
         imageId: image.imageId,
         image: image.image,
-        createdBy: userEmail.trim(),
+        createdBy: user,
         executor: executor.provider,
         createdAt: started.createdAt ?? new Date().toISOString(),
         exitCode: null,
@@ -180,6 +194,7 @@ export class OrchestratorService {
         env: valid.env,
         ...(valid.timeoutSeconds !== undefined ? { timeoutSeconds: valid.timeoutSeconds } : {}),
         ...(valid.idempotencyKey ? { idempotencyKey: valid.idempotencyKey } : {}),
+        ...(fingerprint ? { requestFingerprint: fingerprint } : {}),
       };
       try {
         await this.ports.executionStore.create(execution, { signal });
@@ -187,7 +202,7 @@ export class OrchestratorService {
         // A concurrent run with the same idempotency key got the same task from the provider and
         // recorded it first: that task is ours too, so return it rather than stopping it.
         if (ConflictError.isInstance(error) && valid.idempotencyKey) {
-          const winner = await this.ports.executionStore.findByIdempotencyKey(valid.idempotencyKey, {
+          const winner = await this.ports.executionStore.findByIdempotencyKey(user, valid.idempotencyKey, {
             signal,
           });
           if (winner?.executionId === execution.executionId) {
@@ -200,6 +215,15 @@ export class OrchestratorService {
               },
             );
             return { execution: winner, requestId, reused: true };
+          }
+          if (winner) {
+            // A concurrent run with the same key recorded another task first: ours is redundant.
+            this.log('warn', requestId, 'a concurrent run with the same idempotency key won; stopping ours', {
+              executionId: execution.executionId,
+              winner: winner.executionId,
+            });
+            await executor.killTask(execution.executionId).catch(() => undefined);
+            return this.reuse(winner, valid, fingerprint, requestId);
           }
         }
         // A task with no record is an orphan nobody can see or kill: stop it before reporting.
@@ -217,6 +241,33 @@ export class OrchestratorService {
       });
       return { execution, requestId, reused: false };
     });
+  }
+
+  /** The first execution of an idempotency key, when the request is the same; ConflictError otherwise. */
+  private reuse(
+    existing: Execution,
+    request: NormalisedExecutionRequest,
+    fingerprint: string | undefined,
+    requestId: string,
+  ): RunResult {
+    // Records written before fingerprints existed cannot be told apart: they count as the same request.
+    if (existing.requestFingerprint === undefined || existing.requestFingerprint === fingerprint) {
+      this.log('info', requestId, 'idempotency key seen before; returning the existing execution', {
+        executionId: existing.executionId,
+      });
+      return { execution: existing, requestId, reused: true };
+    }
+    const differs = requestDifferences(existing, request);
+    throw new ConflictError(
+      `idempotency key "${request.idempotencyKey}" was already used by ${existing.createdBy} for a different request (execution ${existing.executionId}; ${differs.join(', ')} differ${differs.length === 1 ? 's' : ''}); a retry must repeat the request exactly, and a new request needs a new key`,
+      {
+        details: {
+          field: 'idempotencyKey',
+          existingExecutionId: existing.executionId,
+          differs,
+        },
+      },
+    );
   }
 
   /**
@@ -579,6 +630,26 @@ export class OrchestratorService {
     try {
       truth = await this.ports.taskExecutor.describeTask(record.executionId, { signal });
     } catch (error) {
+      if (NotFoundError.isInstance(error) && this.isPastLostGrace(record)) {
+        // The provider forgot the task (ECS drops stopped tasks after about an hour; a deleted Job is
+        // gone): nobody can say how it ended any more, and waiting for it would never end.
+        this.log('warn', requestId, 'the executor no longer knows the task; recording it as lost', {
+          executionId: record.executionId,
+          error: describeError(error),
+        });
+        return this.moveStatus(
+          record,
+          {
+            status: 'FAILED',
+            exitCode: null,
+            stopCode: 'RUNTIME_LOST',
+            reason: `the ${record.executor} executor no longer knows this task (it answered NotFound${record.status === 'TERMINATING' ? ' after a kill was requested' : ''}); how it ended and its exit code are unknown`,
+            completedAt: new Date().toISOString(),
+            requestId,
+          },
+          signal,
+        );
+      }
       this.log('warn', requestId, 'could not read the task from the provider; returning the stored record', {
         executionId: record.executionId,
         error: describeError(error),
@@ -636,6 +707,11 @@ export class OrchestratorService {
       },
       signal,
     );
+  }
+
+  private isPastLostGrace(record: Execution): boolean {
+    const created = Date.parse(record.createdAt);
+    return !Number.isFinite(created) || Date.now() - created >= this.lostTaskGraceMs;
   }
 
   /** Conditional status move; when another writer got there first, returns what it wrote. */
@@ -717,6 +793,21 @@ function requiredId(executionId: string): string {
     throw new ValidationError('an execution id is required', { details: { field: 'executionId' } });
   }
   return executionId;
+}
+
+/** Which parts of a request differ from what an execution record says was run (for the message). */
+function requestDifferences(existing: Execution, request: NormalisedExecutionRequest): string[] {
+  const differs: string[] = [];
+  if (JSON.stringify(existing.command) !== JSON.stringify(request.command)) differs.push('the command');
+  const names = [...Object.keys(request.env), ...Object.keys(request.secrets)].sort();
+  if (JSON.stringify([...existing.envKeys].sort()) !== JSON.stringify(names)) differs.push('the env names');
+  const sorted = (labels: Record<string, string>) =>
+    JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+  if (sorted(existing.labels) !== sorted(request.labels)) differs.push('the labels');
+  if ((existing.timeoutSeconds ?? null) !== (request.timeoutSeconds ?? null)) differs.push('the timeout');
+  // The record keeps the resolved image; a request naming another one (or the default) is the rest.
+  if (differs.length === 0) differs.push('the image');
+  return differs;
 }
 
 function describeError(error: unknown): Record<string, unknown> {

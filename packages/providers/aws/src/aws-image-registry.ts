@@ -33,10 +33,15 @@ import {
 } from '@taskport/core';
 import { awsClients } from './aws-clients.js';
 import { awsCall, errorName, PROVIDER } from './aws-errors.js';
-import type { AwsClients, AwsOptions } from './aws-options.js';
+import { type AwsClients, type AwsOptions, accountIdOf } from './aws-options.js';
 import { marshalItem, unmarshalItem } from './dynamodb-codec.js';
 import { allItems } from './dynamodb-pages.js';
-import { ensureTaskDefinition, familyFor, validateFargateSize } from './ecs-task-definitions.js';
+import {
+  ensureTaskDefinition,
+  familyFor,
+  roleIdentity,
+  validateFargateSize,
+} from './ecs-task-definitions.js';
 
 const DEFAULT_POINTER = 'default';
 const IMAGE_PREFIX = 'image#';
@@ -248,7 +253,10 @@ export class AwsImageRegistry implements ImageRegistry {
 
   private validate(config: ImageConfig, operation: string): CanonicalImageConfig {
     try {
-      const canonical = canonicalImageConfig(config);
+      const accountId = accountIdOf(this.options);
+      const canonical = canonicalImageConfig(config, {
+        roleIdentity: (role) => roleIdentity(role, accountId),
+      });
       validateFargateSize(canonical.cpu, canonical.memory, operation);
       if (config.isDefault !== undefined && typeof config.isDefault !== 'boolean') {
         throw new ValidationError('isDefault must be true, false or absent', {

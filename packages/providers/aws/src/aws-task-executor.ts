@@ -17,6 +17,7 @@ import {
   PLATFORMS,
   ProviderError,
   type StopCode,
+  startIdempotencyToken,
   type TaskDescription,
   type TaskExecutor,
   type TaskExecutorCapabilities,
@@ -59,8 +60,8 @@ const WINDING_DOWN = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING']);
  *   up once and cached, so a warm start is exactly one RunTask call.
  * - The command is the container override `command` (argv); env is the override `environment`; secrets that
  *   are Secrets Manager / SSM ARNs go through the task definition's `secrets`.
- * - Idempotent start: RunTask's `clientToken` is derived from the idempotency key (or is random per call, so
- *   the adapter's own retries never launch a second task).
+ * - Idempotent start: RunTask's `clientToken` is derived from the user, the idempotency key and the request
+ *   (`startIdempotencyToken`), or is random per call, so the adapter's own retries never launch a second task.
  * - Timeout: ECS has no task deadline. The deadline is written as the tag `taskport:deadline` and enforced
  *   (StopTask with reason "taskport: timed out ...") by a timer in this process, by every `describeTask`,
  *   and by `sweepExpiredTasks()` for deployments that run it periodically.
@@ -373,6 +374,7 @@ export class AwsTaskExecutor implements TaskExecutor {
     ) {
       invalid('idempotencyKey', 'idempotencyKey must be 1-64 letters, digits, "-" or "_"');
     }
+    const idempotencyToken = startIdempotencyToken(userEmail, request);
     const secretsVariant = secretRefs.length
       ? `s${hash(secretRefs.map((s) => `${s.name}=${s.valueFrom}`).join('\n'))}`
       : undefined;
@@ -382,10 +384,11 @@ export class AwsTaskExecutor implements TaskExecutor {
       launchType: 'FARGATE',
       count: 1,
       startedBy: this.options.startedBy,
-      // Same key -> same token -> ECS returns the task it started the first time. Without a key the token is
-      // still fixed for this call, so a retry after a lost response never starts a second task.
-      clientToken: idempotencyKey
-        ? `tp-${hash(`${this.options.cluster}\n${idempotencyKey}`, 40)}`
+      // Same user, key and request -> same token -> ECS returns the task it started the first time; another
+      // user's key or another request under the key is another token. Without a key the token is still
+      // fixed for this call, so a retry after a lost response never starts a second task.
+      clientToken: idempotencyToken
+        ? `tp-${hash(`${this.options.cluster}\n${idempotencyToken}`, 40)}`
         : randomUUID(),
       networkConfiguration: {
         awsvpcConfiguration: {

@@ -23,8 +23,15 @@ const MAX_POLL_MS = 5_000;
 /**
  * The output of ECS tasks, read from the awslogs stream `<prefix>/<container>/<task id>` in the task log
  * group. Pages follow `nextForwardToken` until it repeats (CloudWatch's end-of-stream signal). A stream that
- * does not exist (the task never started) reads as no events. Event ids are made from the timestamp, the
- * message and the event's position among the events of the same millisecond, so they are stable across reads.
+ * does not exist (the task never started) reads as no events.
+ *
+ * GetLogEvents gives events no id. An event here is its timestamp, ingestion time and message, plus its
+ * place among identical events (so identical lines stay separate events); its eventId is made from
+ * those, so it is the same on every read. A page that overlaps what was already read (CloudWatch going
+ * back after a token) is de-duplicated: an event older than the newest one yielded shows the stream went
+ * back, and from there events are skipped until the position reached is passed (at the newest timestamp,
+ * as many of each identical event as were yielded). A page that goes back to exactly the newest
+ * timestamp cannot be told from the next page and is not de-duplicated.
  */
 export class CloudWatchLogAggregator implements LogAggregator {
   readonly provider = PROVIDER;
@@ -69,10 +76,11 @@ export class CloudWatchLogAggregator implements LogAggregator {
     const basePoll = Math.max(50, options.pollIntervalMs ?? 1000);
     const stream = this.streamName(executionId);
     let token: string | undefined;
-    // Per-millisecond sequence numbers for event ids, and the ids of the newest millisecond for de-duplication.
-    let lastTimestamp = -1;
-    let sequence = 0;
-    let seenAtLast = new Set<string>();
+    // The position reached: the newest timestamp yielded and how many of each event (ingestion time +
+    // message) were yielded at it. `replay` is set while a page that went back is re-read up to there.
+    let lastTimestamp = Number.NEGATIVE_INFINITY;
+    let yieldedAtLast = new Map<string, number>();
+    let replay: Map<string, number> | undefined;
     let poll = basePoll;
     let drained = false;
 
@@ -84,14 +92,26 @@ export class CloudWatchLogAggregator implements LogAggregator {
         const timestamp = raw.timestamp ?? 0;
         const message = raw.message ?? '';
         if (since !== undefined && timestamp < since) continue;
-        if (timestamp !== lastTimestamp) {
-          lastTimestamp = timestamp;
-          sequence = 0;
-          seenAtLast = new Set();
+        const identity = `${raw.ingestionTime ?? ''}\n${message}`;
+        // The stream is ordered by time: an event older than the position reached means the server went
+        // back, and what follows repeats what was yielded until the position is passed.
+        if (timestamp < lastTimestamp) {
+          replay = new Map();
+          continue;
         }
-        const eventId = makeEventId(timestamp, sequence++, message);
-        if (seenAtLast.has(eventId)) continue;
-        seenAtLast.add(eventId);
+        if (replay && timestamp === lastTimestamp) {
+          const occurrence = replay.get(identity) ?? 0;
+          replay.set(identity, occurrence + 1);
+          if (occurrence < (yieldedAtLast.get(identity) ?? 0)) continue;
+        }
+        replay = undefined;
+        if (timestamp > lastTimestamp) {
+          lastTimestamp = timestamp;
+          yieldedAtLast = new Map();
+        }
+        const occurrence = yieldedAtLast.get(identity) ?? 0;
+        yieldedAtLast.set(identity, occurrence + 1);
+        const eventId = makeEventId(timestamp, occurrence, identity);
         yielded++;
         signal?.throwIfAborted();
         yield { timestamp, message, eventId };

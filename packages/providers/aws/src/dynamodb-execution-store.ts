@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import {
   type AttributeValue,
-  ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  UpdateItemCommand,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
   ConflictError,
@@ -17,10 +18,11 @@ import {
   NotFoundError,
   type OperationOptions,
   statusesThatMayBecome,
+  TaskportError,
   ValidationError,
 } from '@taskport/core';
 import { awsClients } from './aws-clients.js';
-import { awsCall, errorName, PROVIDER, translateAwsError, withAwsRetry } from './aws-errors.js';
+import { awsCall, errorName, PROVIDER } from './aws-errors.js';
 import type { AwsClients, AwsOptions } from './aws-options.js';
 import { marshal, marshalItem, unmarshalItem } from './dynamodb-codec.js';
 import { allItems } from './dynamodb-pages.js';
@@ -32,10 +34,31 @@ export const EXECUTIONS_BY_REQUEST_INDEX = 'by-request';
 export const EXECUTIONS_BY_MODIFIED_REQUEST_INDEX = 'by-modified-request';
 const ALL = 'all';
 const INTERNAL = ['_all', 'createdKey'] as const;
+/**
+ * Items of the table that are not execution records carry `_kind` and an `executionId` key starting with
+ * `#` (which execution ids may not): an idempotency key's claim, and a request's link to a record it
+ * changed. Neither has `_all`, so neither shows up in listings.
+ */
+const KIND = '_kind';
+const RESERVED_PREFIX = '#';
+
+/** The item that claims (user, key) for one execution: created in the same transaction as the record. */
+function idempotencyClaimKey(createdBy: string, idempotencyKey: string): string {
+  const digest = createHash('sha256').update(`${createdBy}\n${idempotencyKey}`).digest('hex');
+  return `${RESERVED_PREFIX}idem#${digest}`;
+}
+
+/** The item that links a request to a record it changed (found through the `by-request` index). */
+function requestLinkKey(requestId: string, executionId: string): string {
+  return `${RESERVED_PREFIX}req#${requestId}#${executionId}`;
+}
 
 /**
- * Execution records in DynamoDB. Creates are conditional on the id being new; status updates are one
- * conditional UpdateItem (`#status IN (<statuses that may become the target>)`), never read-check-write.
+ * Execution records in DynamoDB. Creates are conditional on the id being new, and - with an idempotency
+ * key - written in one transaction with the claim item of (user, key), so a key is used once per user.
+ * Status updates are one conditional update (`#status IN (<statuses that may become the target>)`), never
+ * read-check-write; one that carries a request id writes, in the same transaction, that request's link
+ * item, so `listByRequestId` finds every request that changed a record (not only the last).
  * Listing queries a GSI newest first; the cursor is the sort key of the last item returned, so rows inserted
  * meanwhile (which are newer) never shift a page.
  */
@@ -66,26 +89,72 @@ export class DynamoDbExecutionStore implements ExecutionStore {
         details: { field: 'status' },
       });
     }
-    const createdAt = isoOrFail(execution.createdAt, 'createdAt', operation);
-    await this.call(operation, options.signal, (abortSignal) =>
-      this.clients.dynamodb.send(
-        new PutItemCommand({
-          TableName: this.options.executionsTable,
-          Item: marshalItem({ ...execution, _all: ALL, createdKey: `${createdAt}#${execution.executionId}` }),
-          ConditionExpression: 'attribute_not_exists(executionId)',
-        }),
-        { abortSignal },
-      ),
-    ).catch((error) => {
-      if (ConflictError.isInstance(error)) {
-        throw new ConflictError(`an execution with id ${execution.executionId} already exists`, {
+    if (execution.executionId.startsWith(RESERVED_PREFIX)) {
+      throw new ValidationError(
+        `execution ids may not start with "${RESERVED_PREFIX}" (reserved by this store)`,
+        {
           provider: PROVIDER,
           operation,
-          cause: error,
-        });
+          details: { field: 'executionId' },
+        },
+      );
+    }
+    const createdAt = isoOrFail(execution.createdAt, 'createdAt', operation);
+    const record = {
+      TableName: this.options.executionsTable,
+      Item: marshalItem({ ...execution, _all: ALL, createdKey: `${createdAt}#${execution.executionId}` }),
+      ConditionExpression: 'attribute_not_exists(executionId)',
+    };
+    const exists = (cause: unknown) =>
+      new ConflictError(`an execution with id ${execution.executionId} already exists`, {
+        provider: PROVIDER,
+        operation,
+        cause,
+      });
+    if (!execution.idempotencyKey) {
+      await this.call(operation, options.signal, (abortSignal) =>
+        this.clients.dynamodb.send(new PutItemCommand(record), { abortSignal }),
+      ).catch((error) => {
+        throw ConflictError.isInstance(error) ? exists(error) : error;
+      });
+      return;
+    }
+    const claim = idempotencyClaimKey(execution.createdBy, execution.idempotencyKey);
+    try {
+      await this.call(operation, options.signal, (abortSignal) =>
+        this.clients.dynamodb.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              { Put: record },
+              {
+                Put: {
+                  TableName: this.options.executionsTable,
+                  Item: marshalItem({
+                    executionId: claim,
+                    [KIND]: 'idempotency',
+                    linkedExecutionId: execution.executionId,
+                  }),
+                  ConditionExpression: 'attribute_not_exists(executionId)',
+                },
+              },
+            ],
+          }),
+          { abortSignal },
+        ),
+      );
+    } catch (error) {
+      if (!ConflictError.isInstance(error)) throw error;
+      const [recordReason, claimReason] = cancellationReasons(error);
+      if (recordReason === 'ConditionalCheckFailed' || claimReason !== 'ConditionalCheckFailed') {
+        throw exists(error);
       }
-      throw error;
-    });
+      const holder = await this.getRaw(claim, operation, options.signal);
+      const existingExecutionId = holder?.linkedExecutionId?.S ?? 'unknown';
+      throw new ConflictError(
+        `${execution.createdBy} already used idempotency key ${execution.idempotencyKey} for execution ${existingExecutionId}`,
+        { provider: PROVIDER, operation, cause: error, details: { existingExecutionId } },
+      );
+    }
   }
 
   async get(executionId: string, options: OperationOptions = {}): Promise<Execution> {
@@ -131,42 +200,42 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       values[`:from${i}`] = { S: status };
     });
     const condition = from.length
-      ? `attribute_exists(executionId) AND #status IN (${from.map((_, i) => `:from${i}`).join(', ')})`
+      ? `attribute_exists(executionId) AND attribute_not_exists(${KIND}) AND #status IN (${from.map((_, i) => `:from${i}`).join(', ')})`
       : 'attribute_not_exists(executionId) AND attribute_exists(executionId)';
+    const items: TransactWriteItem[] = [
+      {
+        Update: {
+          TableName: this.options.executionsTable,
+          Key: { executionId: { S: executionId } },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    ];
+    if (update.requestId !== undefined) {
+      items.push({
+        Put: {
+          TableName: this.options.executionsTable,
+          Item: marshalItem({
+            executionId: requestLinkKey(update.requestId, executionId),
+            [KIND]: 'request',
+            requestId: update.requestId,
+            linkedExecutionId: executionId,
+          }),
+        },
+      });
+    }
     try {
-      const result = await withAwsRetry(
-        () =>
-          this.clients.dynamodb.send(
-            new UpdateItemCommand({
-              TableName: this.options.executionsTable,
-              Key: { executionId: { S: executionId } },
-              UpdateExpression: `SET ${sets.join(', ')}`,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: values,
-              ReturnValues: 'ALL_NEW',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            }),
-            { abortSignal: signal },
-          ),
-        { policy: this.options.retry, signal },
+      await this.call(operation, signal, (abortSignal) =>
+        this.clients.dynamodb.send(new TransactWriteItemsCommand({ TransactItems: items }), { abortSignal }),
       );
-      return fromItem(result.Attributes ?? {});
     } catch (error) {
-      if (
-        !(
-          error instanceof ConditionalCheckFailedException ||
-          errorName(error) === 'ConditionalCheckFailedException'
-        )
-      ) {
-        throw translateAwsError(error, operation, {
-          configuration: ['ResourceNotFoundException'],
-          what: this.what(),
-        });
-      }
-      const old = (error as ConditionalCheckFailedException).Item;
-      const current =
-        old && Object.keys(old).length ? fromItem(old) : await this.getItem(executionId, operation, signal);
+      const [reason] = cancellationReasons(error);
+      if (!ConflictError.isInstance(error) || reason !== 'ConditionalCheckFailed') throw error;
+      const current = await this.getItem(executionId, operation, signal);
       if (!current)
         throw new NotFoundError(`no execution ${executionId}`, {
           provider: PROVIDER,
@@ -183,6 +252,10 @@ export class DynamoDbExecutionStore implements ExecutionStore {
         },
       );
     }
+    // Transactions return no attributes: read the record back (consistently).
+    const updated = await this.getItem(executionId, operation, signal);
+    if (!updated) throw new NotFoundError(`no execution ${executionId}`, { provider: PROVIDER, operation });
+    return updated;
   }
 
   async list(query: ListExecutionsQuery = {}): Promise<ExecutionPage> {
@@ -274,27 +347,40 @@ export class DynamoDbExecutionStore implements ExecutionStore {
   }
 
   async findByIdempotencyKey(
+    createdBy: string,
     idempotencyKey: string,
     options: OperationOptions = {},
   ): Promise<Execution | null> {
     const operation = 'ExecutionStore.findByIdempotencyKey';
-    if (typeof idempotencyKey !== 'string' || idempotencyKey === '') {
-      throw new ValidationError('an idempotency key is required', {
-        provider: PROVIDER,
-        operation,
-        details: { field: 'idempotencyKey' },
-      });
+    for (const [field, value] of [
+      ['createdBy', createdBy],
+      ['idempotencyKey', idempotencyKey],
+    ] as const) {
+      if (typeof value !== 'string' || value === '') {
+        throw new ValidationError(`${field} is required (idempotency keys are per user)`, {
+          provider: PROVIDER,
+          operation,
+          details: { field },
+        });
+      }
     }
-    const found = await this.queryAll(
-      EXECUTIONS_BY_IDEMPOTENCY_KEY_INDEX,
-      'idempotencyKey',
-      idempotencyKey,
-      operation,
-      options.signal,
-    );
-    // GSIs are eventually consistent: confirm with a consistent read of the item.
+    const { signal } = options;
+    // The claim item is read consistently, so a record `create` accepted is always found.
+    const claim = await this.getRaw(idempotencyClaimKey(createdBy, idempotencyKey), operation, signal);
+    const linked = claim?.linkedExecutionId?.S;
+    if (linked) return (await this.getItem(linked, operation, signal)) ?? null;
+    // Records written before claims existed are found through the (eventually consistent) index.
+    const found = (
+      await this.queryAll(
+        EXECUTIONS_BY_IDEMPOTENCY_KEY_INDEX,
+        'idempotencyKey',
+        idempotencyKey,
+        operation,
+        signal,
+      )
+    ).filter((execution) => execution.createdBy === createdBy);
     const first = found.sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
-    return first ? ((await this.getItem(first.executionId, operation, options.signal)) ?? first) : null;
+    return first ? ((await this.getItem(first.executionId, operation, signal)) ?? first) : null;
   }
 
   async listByRequestId(requestId: string, options: OperationOptions = {}): Promise<Execution[]> {
@@ -306,18 +392,33 @@ export class DynamoDbExecutionStore implements ExecutionStore {
         details: { field: 'requestId' },
       });
     }
-    const [created, modified] = await Promise.all([
-      this.queryAll(EXECUTIONS_BY_REQUEST_INDEX, 'requestId', requestId, operation, options.signal),
+    const { signal } = options;
+    const [byRequest, modified] = await Promise.all([
+      this.queryRaw(EXECUTIONS_BY_REQUEST_INDEX, 'requestId', requestId, operation, signal),
       this.queryAll(
         EXECUTIONS_BY_MODIFIED_REQUEST_INDEX,
         'modifiedByRequestId',
         requestId,
         operation,
-        options.signal,
+        signal,
       ),
     ]);
     const byId = new Map<string, Execution>();
-    for (const execution of [...created, ...modified]) byId.set(execution.executionId, execution);
+    const linked: string[] = [];
+    for (const item of byRequest) {
+      if (item[KIND]?.S === 'request') linked.push(item.linkedExecutionId?.S ?? '');
+      else if (!item[KIND]) {
+        const execution = fromItem(item);
+        byId.set(execution.executionId, execution);
+      }
+    }
+    for (const execution of modified) byId.set(execution.executionId, execution);
+    // Links name records this request changed; read them as they are now.
+    for (const executionId of new Set(linked)) {
+      if (executionId === '') continue;
+      const execution = await this.getItem(executionId, operation, signal);
+      if (execution) byId.set(executionId, execution);
+    }
     return [...byId.values()].sort(
       (a, b) => b.createdAt.localeCompare(a.createdAt) || (a.executionId < b.executionId ? 1 : -1),
     );
@@ -330,7 +431,18 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     operation: string,
     signal: AbortSignal | undefined,
   ): Promise<Execution[]> {
-    const items = await allItems((startKey) =>
+    const items = await this.queryRaw(index, attribute, value, operation, signal);
+    return items.filter((item) => !item[KIND]).map(fromItem);
+  }
+
+  private queryRaw(
+    index: string,
+    attribute: string,
+    value: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, AttributeValue>[]> {
+    return allItems((startKey) =>
       this.call(operation, signal, (abortSignal) =>
         this.clients.dynamodb.send(
           new QueryCommand({
@@ -345,7 +457,6 @@ export class DynamoDbExecutionStore implements ExecutionStore {
         ),
       ),
     );
-    return items.map(fromItem);
   }
 
   private async getItem(
@@ -354,17 +465,26 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     signal: AbortSignal | undefined,
   ): Promise<Execution | undefined> {
     checkId(executionId, operation);
+    const item = await this.getRaw(executionId, operation, signal);
+    return item && !item[KIND] ? fromItem(item) : undefined;
+  }
+
+  private async getRaw(
+    key: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, AttributeValue> | undefined> {
     const result = await this.call(operation, signal, (abortSignal) =>
       this.clients.dynamodb.send(
         new GetItemCommand({
           TableName: this.options.executionsTable,
-          Key: { executionId: { S: executionId } },
+          Key: { executionId: { S: key } },
           ConsistentRead: true,
         }),
         { abortSignal },
       ),
     );
-    return result.Item ? fromItem(result.Item) : undefined;
+    return result.Item;
   }
 
   private what(): string {
@@ -380,10 +500,18 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       policy: this.options.retry,
       signal,
       configuration: ['ResourceNotFoundException'],
-      conflict: ['ConditionalCheckFailedException'],
+      conflict: ['ConditionalCheckFailedException', 'TransactionCanceledException'],
       what: this.what(),
     });
   }
+}
+
+/** The cancellation reason of each item of a cancelled transaction, in order (`[]` for other errors). */
+function cancellationReasons(error: unknown): string[] {
+  const cause = TaskportError.isInstance(error) ? error.cause : error;
+  if (errorName(cause) !== 'TransactionCanceledException') return [];
+  const reasons = (cause as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.map((reason) => reason.Code ?? 'None');
 }
 
 function checkId(executionId: string, operation: string): void {

@@ -112,6 +112,17 @@ export function roleArn(role: string, accountId: string | undefined, operation: 
   return `arn:aws:iam::${accountId}:role/${role}`;
 }
 
+/**
+ * The identity of a role in the ImageID: an IAM role ARN of the deployment's own account names the same
+ * role as its bare name (role names are unique within an account, whatever the path), so it counts as the
+ * name. A role of another account, or any ARN while the account is unknown (set aws.accountId), is kept
+ * as given: then the provider cannot tell.
+ */
+export function roleIdentity(role: string, accountId: string | undefined): string {
+  const match = /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(role);
+  return match && accountId !== undefined && match[1] === accountId ? match[2]! : role;
+}
+
 function roleName(arnOrName: string | undefined): string | undefined {
   return arnOrName?.split('/').pop();
 }

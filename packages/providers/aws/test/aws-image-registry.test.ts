@@ -56,6 +56,36 @@ describe('AwsImageRegistry (moto)', () => {
     expect(await registry.listImages()).toEqual([]);
   });
 
+  it('a role given by name and by its ARN in the deployment account gives one id, one image, one task definition', async () => {
+    await setup();
+    const taskRole = await createRole();
+    const byName = await registry.registerImage({
+      image: 'alpine:3.20',
+      registeredBy: BY,
+      permissions: { taskRole },
+    });
+    const byArn = await registry.registerImage({
+      image: 'alpine:3.20',
+      registeredBy: BY,
+      permissions: { taskRole: `arn:aws:iam::123456789012:role/${taskRole}` },
+    });
+    expect(byArn.imageId).toBe(byName.imageId);
+    expect(await registry.listImages()).toHaveLength(1);
+    expect(await activeRevisions(familyFor(env.options.familyPrefix, byName.imageId))).toHaveLength(1);
+    // Another account's role of the same name is another role.
+    const foreign = await registry
+      .registerImage({
+        image: 'alpine:3.20',
+        registeredBy: BY,
+        permissions: { taskRole: `arn:aws:iam::210987654321:role/${taskRole}` },
+      })
+      .then(
+        (info) => info.imageId,
+        () => 'refused',
+      );
+    expect(foreign).not.toBe(byName.imageId);
+  });
+
   it('maps ImageConfig to an ECS task definition: Fargate size, runtimePlatform and role ARNs from IAM', async () => {
     await setup();
     const taskRole = await createRole();

@@ -2,7 +2,7 @@ import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-clo
 import { newRequestId, ValidationError } from '@taskport/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloudWatchBackendObservability, CloudWatchLogAggregator, filterPatternFor } from '../src/index.js';
-import { type MotoEnvironment, motoEnvironment } from './support/moto.js';
+import { type MotoEnvironment, motoClients, motoEnvironment } from './support/moto.js';
 
 async function putLines(
   env: MotoEnvironment,
@@ -66,6 +66,60 @@ describe('CloudWatchLogAggregator (moto)', () => {
     expect(env.clients.counter.count('logs:GetLogEventsCommand')).toBe(45);
     expect(elapsed).toBeGreaterThanOrEqual(1150);
     expect(elapsed).toBeLessThan(4000);
+  });
+
+  it('de-duplicates a page that overlaps what it already read, identical lines included', async () => {
+    env = await motoEnvironment();
+    const logs = new CloudWatchLogAggregator(env.options, env.clients);
+    const taskId = 'feed0000000000000000000000000001';
+    const stream = logs.streamName(taskId);
+    await env.clients.logs
+      .send(new CreateLogStreamCommand({ logGroupName: env.options.logGroup, logStreamName: stream }))
+      .catch(() => undefined);
+    const t = Date.now() - 10_000;
+    // Pages of two; identical lines at one millisecond span page boundaries.
+    const written = [
+      { timestamp: t, message: 'same' },
+      { timestamp: t, message: 'same' },
+      { timestamp: t, message: 'same' },
+      { timestamp: t + 1, message: 'other' },
+      { timestamp: t + 1, message: 'same' },
+      { timestamp: t + 1, message: 'same' },
+      { timestamp: t + 2, message: 'last' },
+    ];
+    await env.clients.logs.send(
+      new PutLogEventsCommand({
+        logGroupName: env.options.logGroup,
+        logStreamName: stream,
+        logEvents: written,
+      }),
+    );
+    // The fourth request goes back two pages (to the token the second one sent): CloudWatch answers with
+    // pages the reader has already read, and the reader walks forward over them again.
+    const tokens: (string | undefined)[] = [];
+    let calls = 0;
+    (env.clients.logs.middlewareStack as unknown as { add: (mw: unknown, o: unknown) => void }).add(
+      (next: (a: { input: Record<string, unknown> }) => Promise<unknown>) =>
+        async (args: { input: Record<string, unknown> }) => {
+          calls++;
+          const input: Record<string, unknown> = { ...args.input, limit: 2 };
+          tokens.push(input.nextToken as string | undefined);
+          if (calls === 4) input.nextToken = tokens[1];
+          return next({ ...args, input });
+        },
+      { step: 'initialize', name: 'replayOverlappingPages' },
+    );
+    const events = await logs.fetchLogsByExecutionId(taskId);
+    expect(tokens[1], 'the replay went back to a real token').toBeDefined();
+    expect(calls, 'the replayed pages were read').toBeGreaterThanOrEqual(6);
+    expect(events.map((e) => e.message)).toEqual(written.map((w) => w.message));
+    expect(events.map((e) => e.timestamp)).toEqual(written.map((w) => w.timestamp));
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(written.length);
+    // The ids are the same on a read without replays (fresh clients, without the middleware).
+    const plain = await new CloudWatchLogAggregator(env.options, motoClients()).fetchLogsByExecutionId(
+      taskId,
+    );
+    expect(plain).toEqual(events);
   });
 
   it('following an idle stream backs off instead of polling at a fixed rate', async () => {

@@ -5,8 +5,9 @@ import {
   describeImageRegistryContract,
   describeLogAggregatorContract,
   describeTaskExecutorContract,
+  type TaskBehaviour,
 } from '@taskport/contract-tests';
-import { beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   AwsImageRegistry,
   AwsTaskExecutor,
@@ -17,6 +18,7 @@ import {
 } from '../src/index.js';
 import { foreignImage } from './support/images.js';
 import {
+  type CallCounter,
   createSecret,
   MotoDriver,
   type MotoEnvironment,
@@ -37,6 +39,15 @@ beforeAll(async () => {
   shared = await motoEnvironment({ plainSecrets: 'unsafe-environment' });
   driver = new MotoDriver(shared.options);
 });
+afterAll(() => driver?.close());
+
+/** The ECS runtime for every executor and log test (the same driver; tasks have unique ids). */
+const ecsRuntime = {
+  play: (id: string, behaviour: TaskBehaviour) => driver.play(id, behaviour),
+  // moto records StopTask at once; the container still has to be stopped.
+  settle: (id: string) => driver.settle(id),
+  forget: (id: string) => driver.forget(id),
+};
 
 const unknownTaskId = () => randomBytes(16).toString('hex');
 
@@ -49,7 +60,7 @@ const SMALL_PAGE = 7;
  * once it holds 1 MB, whatever the `limit`; the adapter has no page-size option (it always asks for
  * 10,000), so the cap is applied to its requests on the way out.
  */
-function smallPageLogs(env: MotoEnvironment): CloudWatchLogAggregator {
+function smallPageLogs(env: MotoEnvironment): { logs: CloudWatchLogAggregator; counter: CallCounter } {
   const clients = motoClients();
   clients.logs.middlewareStack.add(
     (next, context) => (args) => {
@@ -59,23 +70,21 @@ function smallPageLogs(env: MotoEnvironment): CloudWatchLogAggregator {
     },
     { step: 'initialize', name: 'taskportSmallLogPages' },
   );
-  return new CloudWatchLogAggregator(env.options, clients);
+  return { logs: new CloudWatchLogAggregator(env.options, clients), counter: clients.counter };
 }
 
 describeTaskExecutorContract({
   name: 'aws (moto)',
-  driver: {
-    play: (id, behaviour) => driver.play(id, behaviour),
-    // moto carries out StopTask at once (the launcher adds stopCode/stoppedAt): nothing to settle.
-    settle: async () => {},
-  },
+  driver: ecsRuntime,
   waitTimeoutMs: 15_000,
   create: async () => {
     const executor = new AwsTaskExecutor(shared.options, shared.clients);
+    const { logs, counter } = smallPageLogs(shared);
     return {
       executor,
       image: foreignImage(),
-      logs: smallPageLogs(shared),
+      logs,
+      providerCalls: () => shared.clients.counter.count() + counter.count(),
       unknownExecutionId: unknownTaskId,
       // The driver resolves task-definition secrets from moto's Secrets Manager, as the ECS agent would.
       secretReference: (value) => createSecret(value),
@@ -86,12 +95,14 @@ describeTaskExecutorContract({
 
 describeLogAggregatorContract({
   name: 'aws (moto)',
-  driver: { play: (id, behaviour) => driver.play(id, behaviour), settle: async () => {} },
+  driver: ecsRuntime,
   waitTimeoutMs: 15_000,
   create: async () => {
     const executor = new AwsTaskExecutor(shared.options, shared.clients);
+    const { logs, counter } = smallPageLogs(shared);
     return {
-      logs: smallPageLogs(shared),
+      logs,
+      providerCalls: () => shared.clients.counter.count() + counter.count(),
       executor,
       image: foreignImage(),
       unknownExecutionId: unknownTaskId,
@@ -104,7 +115,11 @@ describeImageRegistryContract({
   name: 'aws (moto)',
   create: async () => {
     const env = await motoEnvironment();
-    return { registry: new AwsImageRegistry(env.options, env.clients), cleanup: env.cleanup };
+    return {
+      registry: new AwsImageRegistry(env.options, env.clients),
+      providerCalls: () => env.clients.counter.count(),
+      cleanup: env.cleanup,
+    };
   },
 });
 
@@ -112,7 +127,11 @@ describeExecutionStoreContract({
   name: 'aws (moto)',
   create: async () => {
     const env = await motoEnvironment();
-    return { store: new DynamoDbExecutionStore(env.options, env.clients), cleanup: env.cleanup };
+    return {
+      store: new DynamoDbExecutionStore(env.options, env.clients),
+      providerCalls: () => env.clients.counter.count(),
+      cleanup: env.cleanup,
+    };
   },
 });
 
@@ -125,6 +144,7 @@ describeBackendObservabilityContract({
     const logger = new CloudWatchBackendLogger(env.options, env.clients, { minLevel: 'debug' });
     return {
       observability: new CloudWatchBackendObservability(env.options, env.clients),
+      providerCalls: () => env.clients.counter.count(),
       emit: async (entry) => {
         logger.log(entry);
         await logger.flush();

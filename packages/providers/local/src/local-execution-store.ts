@@ -105,6 +105,7 @@ export class LocalExecutionStore implements ExecutionStore {
     }
     const database = this.database;
     let conflict: string | undefined;
+    let existingExecutionId: string | undefined;
     try {
       conflict = database.immediate(() => {
         const byId = database.db
@@ -113,15 +114,18 @@ export class LocalExecutionStore implements ExecutionStore {
         if (byId) return `an execution with id ${execution.executionId} already exists`;
         if (execution.idempotencyKey) {
           const byKey = database.db
-            .prepare('SELECT execution_id FROM executions WHERE idempotency_key = ?')
-            .get(execution.idempotencyKey) as { execution_id: string } | undefined;
-          if (byKey)
-            return `execution ${byKey.execution_id} already has idempotency key ${execution.idempotencyKey}`;
+            .prepare('SELECT execution_id FROM executions WHERE created_by = ? AND user_idempotency_key = ?')
+            .get(execution.createdBy, execution.idempotencyKey) as { execution_id: string } | undefined;
+          if (byKey) {
+            existingExecutionId = byKey.execution_id;
+            return `${execution.createdBy} already used idempotency key ${execution.idempotencyKey} for execution ${byKey.execution_id}`;
+          }
         }
         database.db
           .prepare(
-            `INSERT INTO executions (execution_id, created_ms, status, request_id, modified_by_request_id, idempotency_key, record)
-             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO executions (execution_id, created_ms, status, request_id, modified_by_request_id,
+               created_by, user_idempotency_key, record)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             execution.executionId,
@@ -129,6 +133,7 @@ export class LocalExecutionStore implements ExecutionStore {
             execution.status,
             execution.requestId,
             execution.modifiedByRequestId ?? null,
+            execution.createdBy,
             execution.idempotencyKey ?? null,
             JSON.stringify(execution),
           );
@@ -145,7 +150,10 @@ export class LocalExecutionStore implements ExecutionStore {
       throw new ConflictError(conflict, {
         provider: PROVIDER,
         operation,
-        details: { executionId: execution.executionId },
+        details: {
+          executionId: execution.executionId,
+          ...(existingExecutionId ? { existingExecutionId } : {}),
+        },
       });
     }
   }
@@ -295,15 +303,19 @@ export class LocalExecutionStore implements ExecutionStore {
   }
 
   async findByIdempotencyKey(
+    createdBy: string,
     idempotencyKey: string,
     options: OperationOptions = {},
   ): Promise<Execution | null> {
     options.signal?.throwIfAborted();
     if (typeof idempotencyKey !== 'string' || idempotencyKey === '') return null;
+    if (typeof createdBy !== 'string' || createdBy === '') {
+      invalid('ExecutionStore.findByIdempotencyKey', 'createdBy', 'createdBy is required: keys are per user');
+    }
     try {
       const row = this.database.db
-        .prepare('SELECT record FROM executions WHERE idempotency_key = ?')
-        .get(idempotencyKey) as Row | undefined;
+        .prepare('SELECT record FROM executions WHERE created_by = ? AND user_idempotency_key = ?')
+        .get(createdBy, idempotencyKey) as Row | undefined;
       return row ? (JSON.parse(row.record) as Execution) : null;
     } catch (error) {
       throw sqliteError(error, 'ExecutionStore.findByIdempotencyKey');

@@ -6,7 +6,7 @@ import { ConfigurationError } from '@taskport/core';
  * directory written by an older taskport is upgraded in place and one written by a newer taskport is
  * refused instead of being misread. Never edit a released migration: append a new one.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: tasks + their output, execution records, images, backend logs.
   `
   CREATE TABLE tasks (
@@ -104,7 +104,21 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX backend_logs_request ON backend_logs (request_id, id);
   `,
-  // 2: the exact bytes of an output line whose text is not them (invalid UTF-8, CR LF, no final newline,
+  // 2: idempotency keys are scoped per user. The key moves to `user_idempotency_key`, unique together
+  // with `created_by`; `executions.idempotency_key` (unique across users) is retired and stays NULL.
+  // `tasks.idempotency_key` holds the executor's token (`v2:` + 64 hex over user, key and request) from
+  // now on; rows of schema 1 keep their raw key, which no token can equal (keys have no ':').
+  `
+  ALTER TABLE executions ADD COLUMN created_by TEXT;
+  ALTER TABLE executions ADD COLUMN user_idempotency_key TEXT;
+  UPDATE executions SET
+    created_by = json_extract(record, '$.createdBy'),
+    user_idempotency_key = idempotency_key,
+    idempotency_key = NULL;
+  CREATE UNIQUE INDEX executions_user_idempotency_key
+    ON executions (created_by, user_idempotency_key) WHERE user_idempotency_key IS NOT NULL;
+  `,
+  // 3: the exact bytes of an output line whose text is not them (invalid UTF-8, CR LF, no final newline,
   // a piece of an over-long line); NULL when message + "\n" is the line.
   `
   ALTER TABLE task_logs ADD COLUMN raw BLOB;

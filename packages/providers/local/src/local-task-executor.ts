@@ -7,6 +7,7 @@ import {
   NotFoundError,
   type OperationOptions,
   ProviderError,
+  startIdempotencyToken,
   type TaskDescription,
   type TaskExecutor,
   type TaskExecutorCapabilities,
@@ -115,7 +116,10 @@ export class LocalTaskExecutor implements TaskExecutor {
       operation: 'TaskExecutor.startTask',
     });
     const { command, env, secrets, timeoutSeconds } = valid;
-    const idempotencyKey = valid.idempotencyKey ?? null;
+    // Scoped to the user and the request: the same key from another user, or with another command,
+    // is another task (see startIdempotencyToken).
+    const token = startIdempotencyToken(userEmail, request);
+    const idempotencyKey = token ? `v2:${token}` : null;
     const cwd = this.cwd ?? process.cwd();
 
     const database = this.database;

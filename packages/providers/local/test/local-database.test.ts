@@ -2,11 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { ConfigurationError } from '@taskport/core';
+import { ConfigurationError, type Execution } from '@taskport/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeLocalDatabase, DATABASE_FILE, openLocalDatabase } from '../src/index.js';
 import { LocalDatabase, withoutSqliteExperimentalWarning } from '../src/local-database.js';
-import { SCHEMA_VERSION } from '../src/local-schema.js';
+import { LocalExecutionStore } from '../src/local-execution-store.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/local-schema.js';
 import { isProcessAlive, processStartToken } from '../src/process-identity.js';
 import { removeDataDir, tempDataDir } from './helpers.js';
 
@@ -84,6 +85,53 @@ describe('the local database', () => {
     }
     expect(ConfigurationError.isInstance(caught)).toBe(true);
     expect((caught as Error).message).toContain('newer');
+  });
+
+  it('migrates a schema 1 database: idempotency keys become per user and existing keys still find their record', async () => {
+    dataDir = tempDataDir();
+    const raw = new DatabaseSync(join(dataDir, DATABASE_FILE));
+    raw.exec(MIGRATIONS[0]!);
+    raw.exec('PRAGMA user_version = 1');
+    const old: Execution = {
+      executionId: 'exec-old',
+      status: 'SUCCEEDED',
+      command: 'true',
+      imageId: 'alpine:latest-01234567',
+      image: 'alpine',
+      createdBy: 'ana@example.com',
+      executor: 'local',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      exitCode: 0,
+      requestId: 'req-1',
+      labels: {},
+      envKeys: [],
+      env: {},
+      idempotencyKey: 'nightly',
+    };
+    raw
+      .prepare(
+        `INSERT INTO executions (execution_id, created_ms, status, request_id, idempotency_key, record)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        old.executionId,
+        Date.parse(old.createdAt),
+        old.status,
+        old.requestId,
+        'nightly',
+        JSON.stringify(old),
+      );
+    raw.close();
+
+    const store = new LocalExecutionStore({ dataDir });
+    expect(await store.findByIdempotencyKey('ana@example.com', 'nightly')).toEqual(old);
+    expect(await store.findByIdempotencyKey('bo@example.com', 'nightly')).toBeNull();
+    // Another user may now use the key; its first user still may not.
+    await store.create({ ...old, executionId: 'exec-bo', createdBy: 'bo@example.com' });
+    await expect(store.create({ ...old, executionId: 'exec-ana-2' })).rejects.toThrow(/exec-old/);
+    expect(openLocalDatabase(dataDir).db.prepare('PRAGMA user_version').get()).toEqual({
+      user_version: SCHEMA_VERSION,
+    });
   });
 
   it('rolls a failed transaction back', () => {

@@ -54,11 +54,15 @@ export class MemoryExecutionStore implements ExecutionStore {
       });
     }
     if (execution.idempotencyKey) {
-      const holder = this.byKey(execution.idempotencyKey);
+      const holder = this.byKey(execution.createdBy, execution.idempotencyKey);
       if (holder) {
         throw new ConflictError(
-          `execution ${holder.executionId} already has idempotency key ${execution.idempotencyKey}`,
-          { provider: PROVIDER, operation, details: { executionId: holder.executionId } },
+          `${execution.createdBy} already used idempotency key ${execution.idempotencyKey} for execution ${holder.executionId}`,
+          {
+            provider: PROVIDER,
+            operation,
+            details: { executionId: execution.executionId, existingExecutionId: holder.executionId },
+          },
         );
       }
     }
@@ -127,11 +131,20 @@ export class MemoryExecutionStore implements ExecutionStore {
   }
 
   async findByIdempotencyKey(
+    createdBy: string,
     idempotencyKey: string,
     options: OperationOptions = {},
   ): Promise<Execution | null> {
-    this.call('ExecutionStore.findByIdempotencyKey', options);
-    const found = this.byKey(idempotencyKey);
+    const operation = 'ExecutionStore.findByIdempotencyKey';
+    if (typeof createdBy !== 'string' || createdBy === '') {
+      throw new ValidationError('createdBy is required: keys are per user', {
+        provider: PROVIDER,
+        operation,
+        details: { field: 'createdBy' },
+      });
+    }
+    this.call(operation, options);
+    const found = this.byKey(createdBy, idempotencyKey);
     return found ? structuredClone(found) : null;
   }
 
@@ -156,9 +169,10 @@ export class MemoryExecutionStore implements ExecutionStore {
     this.world.count(operation);
   }
 
-  private byKey(idempotencyKey: string): Execution | undefined {
+  /** Keys are per user: one user's key never names another user's execution. */
+  private byKey(createdBy: string, idempotencyKey: string): Execution | undefined {
     for (const execution of this.world.executions.values()) {
-      if (execution.idempotencyKey === idempotencyKey) return execution;
+      if (execution.createdBy === createdBy && execution.idempotencyKey === idempotencyKey) return execution;
     }
     return undefined;
   }

@@ -3,6 +3,7 @@ import {
   isFinalStatus,
   NotFoundError,
   type OperationOptions,
+  startIdempotencyToken,
   type TaskDescription,
   type TaskExecutor,
   type TaskExecutorCapabilities,
@@ -39,7 +40,8 @@ export class MemoryTaskExecutor implements TaskExecutor {
     validateTaskStartRequest(userEmail, request, { provider: PROVIDER, operation });
     options.signal?.throwIfAborted();
     this.world.count(operation);
-    const key = request.idempotencyKey ? `${userEmail}\n${request.idempotencyKey}` : undefined;
+    // A key means one request of one user: the token covers the user, the key and the request's fingerprint.
+    const key = startIdempotencyToken(userEmail, request);
     const existing = key ? this.byIdempotencyKey.get(key) : undefined;
     if (existing) {
       const task = this.world.tasks.get(existing);

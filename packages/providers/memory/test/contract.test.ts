@@ -23,6 +23,7 @@ let world = new MemoryWorld();
 const driver = {
   play: (id: string, behaviour: Parameters<ReturnType<typeof memoryDriver>['play']>[1]) =>
     memoryDriver(world).play(id, behaviour),
+  forget: (id: string) => memoryDriver(world).forget(id),
 };
 
 function runtimeFixture() {
@@ -37,6 +38,7 @@ function runtimeFixture() {
     image,
     logs: new MemoryLogAggregator(world),
     secretReference: async (value: string) => fixtureWorld.storeSecret(value),
+    providerCalls: () => fixtureWorld.totalCalls(),
     cleanup: async () => executor.close(),
   };
 }
@@ -47,12 +49,18 @@ describeLogAggregatorContract({ name: 'memory', driver, create: async () => runt
 
 describeImageRegistryContract({
   name: 'memory',
-  create: async () => ({ registry: new MemoryImageRegistry(new MemoryWorld()) }),
+  create: async () => {
+    const fresh = new MemoryWorld();
+    return { registry: new MemoryImageRegistry(fresh), providerCalls: () => fresh.totalCalls() };
+  },
 });
 
 describeExecutionStoreContract({
   name: 'memory',
-  create: async () => ({ store: new MemoryExecutionStore(new MemoryWorld()) }),
+  create: async () => {
+    const fresh = new MemoryWorld();
+    return { store: new MemoryExecutionStore(fresh), providerCalls: () => fresh.totalCalls() };
+  },
 });
 
 describeBackendObservabilityContract({
@@ -60,6 +68,10 @@ describeBackendObservabilityContract({
   create: async () => {
     const fresh = new MemoryWorld();
     const logger = new MemoryBackendLogger(fresh);
-    return { observability: new MemoryBackendObservability(fresh), emit: async (entry) => logger.log(entry) };
+    return {
+      observability: new MemoryBackendObservability(fresh),
+      emit: async (entry) => logger.log(entry),
+      providerCalls: () => fresh.totalCalls(),
+    };
   },
 });

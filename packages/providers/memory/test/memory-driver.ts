@@ -1,62 +1,54 @@
-import { type ContractDriver, commandFor, type TaskBehaviour } from '@taskport/contract-tests';
+import { type ContractDriver, runOnHost } from '@taskport/contract-tests';
+import { isFinalStatus } from '@taskport/core';
 import type { MemoryWorld } from '../src/index.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * Plays the container runtime of the memory world for the contract suites. It only does what a platform
- * would do with what the adapter sent: it runs the command the task *received*, and it knows how to run
- * exactly the commands the suites' behaviours produce; anything else is "command not found" (127), so an
- * adapter that altered the command fails the test.
+ * Plays the container runtime of the memory world for the contract suites, from what the task received:
+ * it runs the received command on this machine (`runOnHost`: exactly that argv, exactly the container's
+ * environment with secret references resolved by the world's secret store), writes each line where the
+ * platform's log collector would (`world.print`), and ends the task with the command's exit code. When the
+ * platform ends the task first (a kill, the deadline), it stops the process as a runtime would.
+ * `behaviour` is never read: an adapter that altered the command or the environment fails the test.
  */
-export function memoryDriver(world: MemoryWorld): ContractDriver {
+export function memoryDriver(
+  world: MemoryWorld,
+): ContractDriver & { forget(executionId: string): Promise<void> } {
   return {
-    async play(executionId, behaviour) {
+    async play(executionId) {
       const task = world.tasks.get(executionId);
       if (!task)
         throw new Error(`the driver was asked to play ${executionId}, which the world does not hold`);
-      const received = task.request.command;
-      const expected = commandFor(behaviour);
-      if (JSON.stringify(received) !== JSON.stringify(expected)) {
-        world.start(executionId);
-        world.print(executionId, `sh: ${JSON.stringify(received)}: not found`, 'stderr');
-        world.exit(executionId, 127);
-        return;
-      }
-      await run(world, executionId, behaviour);
+      const { command } = task.request;
+      const argv = typeof command === 'string' ? ['/bin/sh', '-c', command] : [...command];
+      world.start(executionId);
+      let ended = false;
+      const run = runOnHost(argv, {
+        env: world.containerEnvironment(executionId),
+        onLine: (line) => {
+          if (world.tasks.get(executionId)?.state.status === 'RUNNING') {
+            world.print(executionId, line.message, line.stream);
+          }
+        },
+      });
+      void run.exited.then((exit) => {
+        ended = true;
+        if (!world.tasks.has(executionId)) return;
+        if (exit.kind === 'exited') world.exit(executionId, exit.exitCode);
+        else world.failToStart(executionId, exit.reason);
+      });
+      void (async () => {
+        while (!ended) {
+          await world.nextChange(500);
+          const current = world.tasks.get(executionId);
+          if (!ended && (!current || isFinalStatus(current.state.status))) {
+            run.stop(500);
+            return;
+          }
+        }
+      })();
+    },
+    async forget(executionId) {
+      world.forget(executionId);
     },
   };
-}
-
-async function run(world: MemoryWorld, executionId: string, behaviour: TaskBehaviour): Promise<void> {
-  world.start(executionId);
-  switch (behaviour.kind) {
-    case 'exit':
-      for (const line of behaviour.stdout ?? []) world.print(executionId, line, 'stdout');
-      for (const line of behaviour.stderr ?? []) world.print(executionId, line, 'stderr');
-      world.exit(executionId, behaviour.exitCode);
-      return;
-    case 'printEnv': {
-      const environment = world.containerEnvironment(executionId);
-      for (const name of behaviour.names) world.print(executionId, `${name}=${environment[name] ?? ''}`);
-      world.exit(executionId, 0);
-      return;
-    }
-    case 'printArgs':
-      for (const arg of behaviour.args) world.print(executionId, arg);
-      world.exit(executionId, 0);
-      return;
-    case 'slowLines':
-      void (async () => {
-        for (const line of behaviour.lines) {
-          if (world.tasks.get(executionId)?.state.status !== 'RUNNING') return;
-          world.print(executionId, line);
-          await sleep(behaviour.intervalMs);
-        }
-        if (world.tasks.get(executionId)?.state.status === 'RUNNING') world.exit(executionId, 0);
-      })();
-      return;
-    case 'sleep':
-      return;
-  }
 }

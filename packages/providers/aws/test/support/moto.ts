@@ -13,7 +13,13 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { type ContractDriver, PRINT_ARGS_PROGRAM, type TaskBehaviour } from '@taskport/contract-tests';
+import {
+  type ContractDriver,
+  type HostOutputLine,
+  type HostRun,
+  runOnHost,
+  type TaskBehaviour,
+} from '@taskport/contract-tests';
 import { inject } from 'vitest';
 import {
   type AwsClients,
@@ -244,66 +250,117 @@ async function resolveSecret(valueFrom: string): Promise<string> {
 }
 
 /**
- * Plays the ECS runtime for moto: moves the task to RUNNING, writes its output where the awslogs driver would
- * (`<prefix>/<container>/<task id>` in the task log group), and ends it with the exit code. It only does what
- * ECS and its agent would do.
+ * Plays the ECS runtime and its agent for moto, from what ECS received - never from the test's intent:
+ * the container runs the override `command` (else the task definition's) as its argv, with the task
+ * definition's `environment` and resolved `secrets` and the override's `environment`, for real on this
+ * machine (`runOnHost`). Its output goes where the awslogs driver writes it (`<prefix>/<container>/<task
+ * id>` in the task log group), and the task stops with the command's own exit code. A StopTask stops
+ * the process (in `settle`); `forget` makes ECS drop the task, as it does an hour after a stop.
  */
 export class MotoDriver implements ContractDriver {
   private readonly ecs: ECSClient;
   private readonly logs: CloudWatchLogsClient;
+  /** The containers running now, by task id; `stopped` once the platform ended the task itself. */
+  private readonly running = new Map<string, { run: HostRun; stopped: boolean }>();
 
   constructor(private readonly options: AwsOptions) {
     this.ecs = new ECSClient(clientConfig());
     this.logs = new CloudWatchLogsClient(clientConfig());
   }
 
-  async play(executionId: string, behaviour: TaskBehaviour): Promise<void> {
+  /** Starts the container of the task as ECS would. `_behaviour` (the test's intent) is not read. */
+  async play(executionId: string, _behaviour: TaskBehaviour): Promise<void> {
+    const task = await this.taskOf(executionId);
+    if (!task) throw new Error(`moto driver: ECS has no task ${executionId}`);
+    const container = await this.containerDefinitionOf(task);
+    const argv = [
+      ...(container?.entryPoint ?? []),
+      ...(this.overrideOf(task)?.command ?? container?.command ?? []),
+    ];
+    const env = await this.environmentOf(executionId);
     await setTaskState(executionId, { lastStatus: 'RUNNING' });
-    switch (behaviour.kind) {
-      case 'exit':
-        await this.write(executionId, [...(behaviour.stdout ?? []), ...(behaviour.stderr ?? [])]);
-        await this.exit(executionId, behaviour.exitCode);
-        return;
-      case 'printEnv': {
-        const env = await this.environmentOf(executionId);
-        await this.write(
+
+    // The awslogs driver ships lines in batches as they come.
+    const buffered: HostOutputLine[] = [];
+    let shipping = Promise.resolve();
+    const ship = () => {
+      shipping = shipping.then(async () => {
+        const lines = buffered.splice(0);
+        if (lines.length) await this.write(executionId, lines);
+      });
+    };
+    const run = runOnHost(argv, {
+      env,
+      onLine: (line) => {
+        buffered.push(line);
+        ship();
+      },
+    });
+    const entry = { run, stopped: false };
+    this.running.set(executionId, entry);
+    void run.exited
+      .then(async (exit) => {
+        ship();
+        await shipping;
+        if (entry.stopped) return;
+        const now = await this.taskOf(executionId);
+        // A StopTask got there first: ECS keeps the stop it recorded.
+        if (!now || now.lastStatus === 'STOPPED' || now.desiredStatus === 'STOPPED') return;
+        await setTaskState(
           executionId,
-          behaviour.names.map((name) => `${name}=${env[name] ?? ''}`),
+          exit.kind === 'exited'
+            ? {
+                lastStatus: 'STOPPED',
+                stopCode: 'EssentialContainerExited',
+                stoppedReason: 'Essential container in task exited',
+                exitCode: exit.exitCode,
+              }
+            : {
+                lastStatus: 'STOPPED',
+                stopCode: 'TaskFailedToStart',
+                stoppedReason: `CannotStartContainerError: ${exit.reason}`,
+                exitCode: null,
+              },
         );
-        await this.exit(executionId, 0);
-        return;
-      }
-      case 'slowLines': {
-        const run = async () => {
-          for (const line of behaviour.lines) {
-            await this.write(executionId, [line]);
-            await new Promise((done) => setTimeout(done, behaviour.intervalMs));
-          }
-          await this.exit(executionId, 0);
-        };
-        void run().catch(() => undefined);
-        return;
-      }
-      case 'sleep':
-        return;
-      case 'printArgs': {
-        // The container runs the override `command` as its argv (no shell). The only program this runtime
-        // can play is `printf '%s\n' ARGS...`, which prints each argument on its own line; anything else
-        // (e.g. the argv joined into `/bin/sh -c ...`) fails as a missing executable would.
-        const argv = this.overrideOf(await this.taskOf(executionId))?.command ?? [];
-        const program = PRINT_ARGS_PROGRAM as readonly string[];
-        if (argv.length > program.length && program.every((arg, i) => argv[i] === arg)) {
-          await this.write(executionId, argv.slice(program.length));
-          await this.exit(executionId, 0);
-        } else {
-          await this.write(executionId, [
-            `moto driver: cannot run ${JSON.stringify(argv)} (only the argv ${JSON.stringify(program)} + args)`,
-          ]);
-          await this.exit(executionId, 127);
-        }
-        return;
-      }
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.running.get(executionId) === entry) this.running.delete(executionId);
+      });
+  }
+
+  /** Carries out a stop ECS recorded (StopTask, the timeout watchdog's stop): the container is stopped. */
+  async settle(executionId: string): Promise<void> {
+    const entry = this.running.get(executionId);
+    if (!entry) return;
+    const task = await this.taskOf(executionId);
+    if (task && task.lastStatus !== 'STOPPED' && task.desiredStatus !== 'STOPPED') return;
+    entry.stopped = true;
+    entry.run.stop();
+  }
+
+  /** ECS drops the task (DescribeTasks answers MISSING for it), its container stopped first. */
+  async forget(executionId: string): Promise<void> {
+    const entry = this.running.get(executionId);
+    if (entry) {
+      entry.stopped = true;
+      entry.run.stop(0);
     }
+    const response = await fetch(`${motoEndpoint()}/_taskport/ecs/forget-task`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ task: executionId }),
+    });
+    if (!response.ok) throw new Error(`forgetting task ${executionId} failed: ${await response.text()}`);
+  }
+
+  /** Stops every container still running (end of the test file). */
+  close(): void {
+    for (const entry of this.running.values()) {
+      entry.stopped = true;
+      entry.run.stop(0);
+    }
+    this.running.clear();
   }
 
   /**
@@ -313,17 +370,19 @@ export class MotoDriver implements ContractDriver {
    */
   async environmentOf(executionId: string): Promise<Record<string, string>> {
     const task = await this.taskOf(executionId);
-    const { taskDefinition } = await this.ecs.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: task?.taskDefinitionArn }),
-    );
-    const container = taskDefinition?.containerDefinitions?.find(
-      (c) => c.name === this.options.containerName,
-    );
+    const container = await this.containerDefinitionOf(task);
     const env: Record<string, string> = {};
     for (const e of container?.environment ?? []) env[e.name!] = e.value ?? '';
     for (const secret of container?.secrets ?? []) env[secret.name!] = await resolveSecret(secret.valueFrom!);
     for (const e of this.overrideOf(task)?.environment ?? []) env[e.name!] = e.value ?? '';
     return env;
+  }
+
+  private async containerDefinitionOf(task: Task | undefined) {
+    const { taskDefinition } = await this.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: task?.taskDefinitionArn }),
+    );
+    return taskDefinition?.containerDefinitions?.find((c) => c.name === this.options.containerName);
   }
 
   private async taskOf(executionId: string) {
@@ -339,7 +398,7 @@ export class MotoDriver implements ContractDriver {
   }
 
   /** Appends lines to the task's awslogs stream, creating the stream on first use (as the driver does). */
-  async write(executionId: string, lines: readonly string[], timestamp = Date.now()): Promise<void> {
+  async write(executionId: string, lines: readonly { message: string; timestamp: number }[]): Promise<void> {
     if (lines.length === 0) return;
     const logStreamName = `${this.options.logStreamPrefix}/${this.options.containerName}/${executionId}`;
     await this.logs
@@ -351,17 +410,8 @@ export class MotoDriver implements ContractDriver {
       new PutLogEventsCommand({
         logGroupName: this.options.logGroup,
         logStreamName,
-        logEvents: lines.map((message, i) => ({ timestamp: timestamp + i, message })),
+        logEvents: lines.map(({ message, timestamp }) => ({ timestamp, message })),
       }),
     );
-  }
-
-  private exit(executionId: string, exitCode: number): Promise<void> {
-    return setTaskState(executionId, {
-      lastStatus: 'STOPPED',
-      stopCode: 'EssentialContainerExited',
-      stoppedReason: 'Essential container in task exited',
-      exitCode,
-    });
   }
 }
