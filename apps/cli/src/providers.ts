@@ -9,4 +9,5 @@ import { registerProviderLoader } from '@taskport/container';
 export function registerBundledProviders(): void {
   registerProviderLoader('@taskport/local', () => import('@taskport/local'));
   registerProviderLoader('@taskport/aws', () => import('@taskport/aws'));
+  registerProviderLoader('@taskport/docker', () => import('@taskport/docker'));
 }
