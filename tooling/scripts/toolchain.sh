@@ -42,11 +42,18 @@ ensure_node() {
 
 ensure_pnpm() {
   if command -v pnpm >/dev/null 2>&1 && [ "$(pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ]; then return; fi
-  if [ ! -x "$TOOLCHAIN_DIR/pnpm/bin/pnpm" ] || [ "$("$TOOLCHAIN_DIR/pnpm/bin/pnpm" --version)" != "$PNPM_VERSION" ]; then
+  local local_pnpm="$TOOLCHAIN_DIR/pnpm/node_modules/.bin/pnpm"
+  if [ ! -x "$local_pnpm" ] || [ "$("$local_pnpm" --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
     log "installing pnpm $PNPM_VERSION into .toolchain/pnpm"
-    npm install -g --prefix "$TOOLCHAIN_DIR/pnpm" --no-audit --no-fund --loglevel=error "pnpm@$PNPM_VERSION" >&2
+    mkdir -p "$TOOLCHAIN_DIR/pnpm"
+    echo '{"name":"taskport-toolchain-pnpm","private":true}' >"$TOOLCHAIN_DIR/pnpm/package.json"
+    # A plain (not -g --prefix) install, as for Node above: with --prefix npm would read its machine-wide
+    # npmrc from <prefix>/etc and so miss the user's CA file, proxy and registry settings.
+    (cd "$TOOLCHAIN_DIR/pnpm" && npm install --no-save --no-audit --no-fund --loglevel=error "pnpm@$PNPM_VERSION" >&2)
   fi
-  export PATH="$TOOLCHAIN_DIR/pnpm/bin:$PATH"
+  mkdir -p "$TOOLCHAIN_DIR/bin"
+  ln -sf "$local_pnpm" "$TOOLCHAIN_DIR/bin/pnpm"
+  export PATH="$TOOLCHAIN_DIR/bin:$PATH"
 }
 
 ensure_node

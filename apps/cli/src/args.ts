@@ -72,9 +72,13 @@ function describeParseError(command: string, error: unknown): string {
         ? `unknown option ${option}; options go before "--" and the command after it: taskport run [options] -- <command...>`
         : `unknown option ${option}; see 'taskport ${command} --help'`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing/.test(message)
-        ? `${option} needs a value; see 'taskport ${command} --help'`
-        : `${option} does not take a value`;
+      if (/argument missing/.test(message))
+        return `${option} needs a value; see 'taskport ${command} --help'`;
+      // `--timeout -5m`: a value that starts with "-" reads as another option.
+      if (/ambiguous/.test(message)) {
+        return `${option} needs a value, and a value starting with "-" must be joined to it (${option}=-...); negative values are not allowed`;
+      }
+      return `${option} does not take a value`;
     default:
       return `${message}; see 'taskport ${command} --help'`;
   }
@@ -129,10 +133,15 @@ export function parseKeyValues(
 const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
 /**
- * A duration such as `30s`, `5m`, `1h30m`, `2d` or a bare number of seconds, in whole seconds.
+ * A duration such as `30s`, `5m`, `1h30m`, `2d` or a bare number of seconds, in whole seconds, at most
+ * `maxSeconds`.
  * @throws UsageError naming the flag and the accepted forms
  */
-export function parseDurationSeconds(flag: string, text: string): number {
+export function parseDurationSeconds(
+  flag: string,
+  text: string,
+  maxSeconds = Number.MAX_SAFE_INTEGER,
+): number {
   const trimmed = text.trim();
   const match = /^\d+$/.test(trimmed) ? null : DURATION.exec(trimmed);
   const seconds = /^\d+$/.test(trimmed)
@@ -143,12 +152,37 @@ export function parseDurationSeconds(flag: string, text: string): number {
         Number(match[3] ?? 0) * 60 +
         Number(match[4] ?? 0)
       : Number.NaN;
+  if (trimmed.startsWith('-'))
+    throw new UsageError(`${flag} "${text}" must be positive; use e.g. 30s, 5m, 1h30m`);
   if (!Number.isSafeInteger(seconds) || seconds <= 0) {
     throw new UsageError(
       `${flag} "${text}" is not a duration; use e.g. 30s, 5m, 1h30m, 2d (whole seconds at least)`,
     );
   }
+  if (seconds > maxSeconds) {
+    throw new UsageError(
+      `${flag} "${text}" is too long; the longest allowed is ${describeSeconds(maxSeconds)}`,
+    );
+  }
   return seconds;
+}
+
+/** `7d`, `1h30m`, `45s`: the shortest duration text for a number of seconds. */
+export function describeSeconds(total: number): string {
+  const parts: string[] = [];
+  let rest = total;
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('') || '0s';
 }
 
 /** A whole number within bounds, for flags like `--limit` and `--cpu`. */

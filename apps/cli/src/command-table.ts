@@ -20,7 +20,16 @@ export const COMMANDS: Record<string, Entry> = {
     load: () => import('./commands/logs.js'),
   },
   kill: { summary: 'Stop an execution', load: () => import('./commands/kill.js') },
+  wait: {
+    summary: 'Wait until an execution ends; exit with its exit code',
+    load: () => import('./commands/wait.js'),
+  },
   list: { summary: 'List executions, newest first', load: () => import('./commands/list.js') },
+  rm: { summary: 'Remove finished executions and their output', load: () => import('./commands/rm.js') },
+  prune: {
+    summary: 'Remove finished executions older than a duration (retention)',
+    load: () => import('./commands/prune.js'),
+  },
   reconcile: {
     summary: 'Bring every unfinished execution up to date with its provider (for cron)',
     load: () => import('./commands/reconcile.js'),
@@ -40,6 +49,10 @@ export const COMMANDS: Record<string, Entry> = {
     summary: 'Show or set the default image',
     load: () => import('./commands/images-default.js'),
   },
+  'aws setup': {
+    summary: 'Create the tables, log groups and cluster the aws config names (--dry-run: the plan)',
+    load: () => import('./commands/aws-setup.js'),
+  },
   'config show': {
     summary: 'Show the provider of each port and where each value came from',
     load: () => import('./commands/config-show.js'),
@@ -50,4 +63,5 @@ export const COMMANDS: Record<string, Entry> = {
 export const GROUPS: Record<string, string> = {
   images: 'Manage registered images',
   config: 'Inspect the deployment configuration',
+  aws: 'Set up the AWS provider',
 };

@@ -45,13 +45,16 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
     out: createStyle(process.stdout, env, globals.noColor),
     err: createStyle(process.stderr, env, globals.noColor),
     open() {
-      opened ??= import('@taskport/container').then(({ createTaskport }) =>
-        createTaskport({
-          env,
-          cwd: process.cwd(),
-          ...(globals.config ? { configPath: globals.config } : {}),
-          ...(globals.dataDir ? { overrides: { local: { dataDir: globals.dataDir } } } : {}),
-        }),
+      opened ??= Promise.all([import('@taskport/container'), import('./providers.js')]).then(
+        ([{ createTaskport }, { registerBundledProviders }]) => {
+          registerBundledProviders();
+          return createTaskport({
+            env,
+            cwd: process.cwd(),
+            ...(globals.config ? { configPath: globals.config } : {}),
+            ...(globals.dataDir ? { overrides: { local: { dataDir: globals.dataDir } } } : {}),
+          });
+        },
       );
       return opened;
     },
@@ -68,7 +71,15 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
     async close() {
       if (!opened) return;
       const taskport = await opened.catch(() => undefined);
-      await taskport?.close();
+      if (!taskport) return;
+      // A logger that ships lines in batches (AWS) sends the rest now; it never fails the command.
+      const logger = taskport.service.backendLogger();
+      try {
+        await logger.close?.();
+      } catch {
+        // Shipping the Service's own lines never fails the command.
+      }
+      await taskport.close();
     },
   };
 }

@@ -43,7 +43,7 @@ export function exitCodeOfExecution(execution: Execution): number {
 export const EXIT_CODES_HELP = `Exit codes:
   0      success
   1      a command other than run failed (unknown id, wrong state, provider error)
-  2      bad usage or invalid input; nothing was run or changed
+  2      bad usage, invalid input or a bad config; nothing was run or changed
   N      run: the task's own exit code
   124    run: the task timed out (--timeout) and was stopped
   125    run: taskport or the infrastructure failed (could not start, lost, exit code unknown)

@@ -3,13 +3,14 @@ import { EXIT } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
 
 /**
- * One line for an error and the exit code of a command other than `run`: 2 when the input was wrong
- * (nothing was changed), 1 otherwise. Set TASKPORT_DEBUG=1 to see the stack and causes.
+ * One line for an error and the exit code of a command other than `run`: 2 when the input or the
+ * configuration was wrong (nothing was changed), 1 otherwise. Set TASKPORT_DEBUG=1 to see the stack and
+ * causes.
  */
 export function describeFailure(error: unknown, env: NodeJS.ProcessEnv): { line: string; code: number } {
   if (error instanceof UsageError) return { line: `taskport: ${error.message}`, code: EXIT.USAGE };
   const line = `taskport: ${messageOf(error)}${debugDetails(error, env)}`;
-  return { line, code: TaskportError.hasCode(error, 'VALIDATION') ? EXIT.USAGE : EXIT.FAILURE };
+  return { line, code: isUsersToFix(error) ? EXIT.USAGE : EXIT.FAILURE };
 }
 
 /**
@@ -19,9 +20,13 @@ export function describeFailure(error: unknown, env: NodeJS.ProcessEnv): { line:
  */
 export function runFailureCode(error: unknown): number {
   if (error instanceof UsageError) return EXIT.USAGE;
-  if (TaskportError.hasCode(error, 'VALIDATION') || TaskportError.hasCode(error, 'NOT_FOUND'))
-    return EXIT.USAGE;
+  if (isUsersToFix(error) || TaskportError.hasCode(error, 'NOT_FOUND')) return EXIT.USAGE;
   return EXIT.INFRASTRUCTURE;
+}
+
+/** Bad input or a bad configuration: the user has something to fix, and nothing was run or changed. */
+function isUsersToFix(error: unknown): boolean {
+  return TaskportError.hasCode(error, 'VALIDATION') || TaskportError.hasCode(error, 'CONFIGURATION');
 }
 
 export function messageOf(error: unknown): string {

@@ -15,15 +15,19 @@ describe('parseDurationSeconds', () => {
     expect(parseDurationSeconds('--timeout', text)).toBe(seconds);
   });
 
-  it.each(['', 'abc', '0s', '1.5s', '500ms', '-5s', '5 m', '30s5m'])(
-    'rejects "%s" with a usage error',
-    (text) => {
-      expect(() => parseDurationSeconds('--timeout', text)).toThrow(UsageError);
-      expect(() => parseDurationSeconds('--timeout', text)).toThrow(
-        /--timeout .* is not a duration; use e\.g\. 30s/,
-      );
-    },
-  );
+  it('rejects a negative duration as negative and one past the maximum naming the maximum', () => {
+    expect(() => parseDurationSeconds('--timeout', '-5m')).toThrow(/--timeout "-5m" must be positive/);
+    expect(() => parseDurationSeconds('--timeout', '100d', 7 * 86400)).toThrow(
+      /--timeout "100d" is too long; the longest allowed is 7d$/,
+    );
+  });
+
+  it.each(['', 'abc', '0s', '1.5s', '500ms', '5 m', '30s5m'])('rejects "%s" with a usage error', (text) => {
+    expect(() => parseDurationSeconds('--timeout', text)).toThrow(UsageError);
+    expect(() => parseDurationSeconds('--timeout', text)).toThrow(
+      /--timeout .* is not a duration; use e\.g\. 30s/,
+    );
+  });
 });
 
 describe('parseKeyValues', () => {

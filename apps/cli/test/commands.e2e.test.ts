@@ -173,11 +173,12 @@ describe('taskport trace', () => {
     expect(human).toContain(executionId);
   });
 
-  it('of a request nobody made says so', async () => {
+  it('of a request nobody made says so and exits 1, as status of an unknown id does', async () => {
     const result = await sandbox.run(['trace', 'req-never-made']);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('nothing recorded for request req-never-made\n');
+    expect(result.stderr).toMatch(/^taskport: nothing recorded for request req-never-made; /);
+    expect((await sandbox.run(['trace', 'req-never-made', '--json'])).code).toBe(1);
   });
 });
 
@@ -213,12 +214,12 @@ describe('taskport config show', () => {
     expect(config.providers.local?.options.pollIntervalMs).toBe(25);
   });
 
-  it('a broken config file fails every command with one line naming the file', async () => {
+  it('a broken config file fails every command with exit 2 and one line naming the file', async () => {
     const file = join(sandbox.root, 'broken.yaml');
     await writeFile(file, 'providers: { taskExecutor: nowhere }\n');
     for (const args of [['list'], ['run', '--', 'true']]) {
       const result = await sandbox.run(['--config', file, ...args]);
-      expect(result.code).toBe(args[0] === 'run' ? 125 : 1);
+      expect(result.code).toBe(2);
       expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(result.stderr).toContain(file);
     }

@@ -9,7 +9,7 @@ export type {
   ValueSource,
 } from './deployment-config.js';
 export { describeConfig } from './describe-config.js';
-export { type LoadedProvider, loadProvider } from './load-provider.js';
+export { type LoadedProvider, loadProvider, registerProviderLoader } from './load-provider.js';
 export { BUILT_IN_PROVIDERS } from './provider-catalog.js';
 export { findConfigFile, readConfigFile } from './read-config-file.js';
 export { ALL_PORTS_ENV, PORT_ENV, resolvePorts } from './resolve-deployment.js';

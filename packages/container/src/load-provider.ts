@@ -3,6 +3,19 @@ import { BUILT_IN_PROVIDERS } from './provider-catalog.js';
 
 export type LoadedProvider = ProviderPackage<unknown>;
 
+const registeredLoaders = new Map<string, () => Promise<Record<string, unknown>>>();
+
+/**
+ * Hands over how to import a provider package, for applications that bundle it (a bundle cannot resolve
+ * `import(name)` by name at run time). A registered loader is used instead of `import(specifier)`.
+ */
+export function registerProviderLoader(
+  specifier: string,
+  load: () => Promise<Record<string, unknown>>,
+): void {
+  registeredLoaders.set(specifier, load);
+}
+
 /**
  * Imports a provider package by name, only when the config names it, so a deployment never loads the
  * SDKs of providers it does not use. The package must export `taskportProvider`.
@@ -11,7 +24,8 @@ export async function loadProvider(provider: string): Promise<LoadedProvider> {
   const specifier = BUILT_IN_PROVIDERS[provider] ?? provider;
   let imported: Record<string, unknown>;
   try {
-    imported = (await import(specifier)) as Record<string, unknown>;
+    const load = registeredLoaders.get(specifier);
+    imported = (load ? await load() : await import(specifier)) as Record<string, unknown>;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(specifier)) {

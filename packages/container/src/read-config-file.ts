@@ -1,14 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigurationError } from '@taskport/core';
 
 const NAMES = ['taskport.yaml', 'taskport.yml', 'taskport.json'];
 
 /**
- * Finds the deployment config file: the explicit path, else `TASKPORT_CONFIG`, else `taskport.{yaml,yml,json}`
- * in the working directory, else `$XDG_CONFIG_HOME/taskport/config.{yaml,yml,json}`. No file is fine: every
- * port is then `local`. An explicit path that does not exist is an error.
+ * Finds the deployment config file: the explicit path, else `TASKPORT_CONFIG`, else the first
+ * `taskport.{yaml,yml,json}` in the working directory or any directory above it (as git finds `.git`),
+ * else `$XDG_CONFIG_HOME/taskport/config.{yaml,yml,json}`. No file is fine: every port is then `local`.
+ * An explicit path that does not exist is an error.
  */
 export function findConfigFile(
   explicitPath: string | undefined,
@@ -25,12 +26,17 @@ export function findConfigFile(
     }
     return path;
   }
+  for (let dir = resolve(cwd); ; ) {
+    const found = NAMES.map((name) => join(dir, name)).find((path) => existsSync(path));
+    if (found) return found;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
   const configHome = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
-  const candidates = [
-    ...NAMES.map((name) => join(cwd, name)),
-    ...['config.yaml', 'config.yml', 'config.json'].map((name) => join(configHome, 'taskport', name)),
-  ];
-  return candidates.find((path) => existsSync(path));
+  return ['config.yaml', 'config.yml', 'config.json']
+    .map((name) => join(configHome, 'taskport', name))
+    .find((path) => existsSync(path));
 }
 
 /** Reads and parses a YAML or JSON config file into a plain object. */
@@ -49,7 +55,11 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
       parsed = JSON.parse(text);
     } else {
       // Loaded only when a YAML file exists, to keep the no-config start-up path small.
-      const { parse } = await import('yaml');
+      // A bundler may hand this CommonJS package over as its default export only (esbuild with code
+      // splitting does), so take `parse` from either place.
+      const yaml = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+      const parse = yaml.parse ?? yaml.default?.parse;
+      if (!parse) throw new Error('the yaml package has no parse function');
       parsed = parse(text);
     }
   } catch (error) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError } from '@taskport/core';
@@ -109,6 +109,16 @@ describe('config files', () => {
       providers: { taskExecutor: 'aws' },
       aws: { region: 'eu-west-1' },
     });
+  });
+
+  it('finds taskport.yaml in a directory above the working directory, as git finds .git; the nearest wins', () => {
+    const root = dir();
+    writeFileSync(join(root, 'taskport.yaml'), 'providers:\n  taskExecutor: aws\n');
+    const deep = join(root, 'src', 'pkg', 'deep');
+    mkdirSync(deep, { recursive: true });
+    expect(findConfigFile(undefined, { HOME: root }, deep)).toBe(join(root, 'taskport.yaml'));
+    writeFileSync(join(root, 'src', 'taskport.json'), '{}');
+    expect(findConfigFile(undefined, { HOME: root }, deep)).toBe(join(root, 'src', 'taskport.json'));
   });
 
   it('finds nothing when there is no file, which means all-local', () => {

@@ -47,7 +47,13 @@ export {
 export { type ImageInfo, type ImageInfoExtras, toImageInfo } from './domain/image-info.js';
 export { matchImages, preferImages } from './domain/image-lookup.js';
 export { type ImageReference, parseImageReference } from './domain/image-reference.js';
-export { compareLogEvents, type LogEvent, type LogStream, makeEventId } from './domain/log-event.js';
+export {
+  compareLogEvents,
+  type LogEvent,
+  type LogStream,
+  logEventBytes,
+  makeEventId,
+} from './domain/log-event.js';
 export { canonicalPlatform, DEFAULT_PLATFORM, PLATFORMS, type Platform } from './domain/platform.js';
 export {
   executionRequestFingerprint,
@@ -101,12 +107,15 @@ export type {
   TaskStartRequest,
   TaskStartResult,
 } from './ports/task-executor.js';
+export { foreignExecutorError, foreignExecutorMessage } from './service/foreign-executor.js';
 export {
   type KillResult,
   type OrchestratorPorts,
   OrchestratorService,
   type OrchestratorServiceOptions,
+  type PruneResult,
   type ReconcileResult,
+  type RemoveResult,
   type RequestContext,
   type RunResult,
   type TraceResult,

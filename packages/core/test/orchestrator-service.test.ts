@@ -568,3 +568,177 @@ describe('OrchestratorService.trace', () => {
     await expect(service.trace(' ')).rejects.toSatisfy((e) => ValidationError.isInstance(e));
   });
 });
+
+describe('OrchestratorService.listExecutions', () => {
+  /** An executor with a batch read that counts its calls. */
+  class BatchExecutor extends FakeExecutor {
+    batches: string[][] = [];
+    singles = 0;
+    override async describeTask(executionId: string) {
+      this.singles++;
+      return super.describeTask(executionId);
+    }
+    async describeTasks(ids: readonly string[]) {
+      this.batches.push([...ids]);
+      const out = new Map<string, TaskDescription>();
+      for (const id of ids) {
+        const truth = this.truth.get(id);
+        if (truth) out.set(id, truth);
+      }
+      return out;
+    }
+  }
+
+  function setupBatch() {
+    const executor = new BatchExecutor();
+    const store = new FakeStore();
+    const service = new OrchestratorService({
+      taskExecutor: executor,
+      imageRegistry: registryWith(image('alpine', true)),
+      logAggregator: {
+        provider: 'fake',
+        fetchLogsByExecutionId: async () => [],
+        streamLogs: async function* () {},
+      },
+      backendObservability: { provider: 'fake', fetchBackendLogs: async () => [] },
+      executionStore: store,
+    });
+    return { executor, store, service };
+  }
+
+  it('converges the non-final rows of the page with one batch describe and shows provider truth', async () => {
+    const { executor, store, service } = setupBatch();
+    const a = (await service.runCommand('dev@x', { command: 'a' })).execution.executionId;
+    const b = (await service.runCommand('dev@x', { command: 'b' })).execution.executionId;
+    executor.truth.set(a, { status: 'SUCCEEDED', exitCode: 0, stopCode: 'EXITED' });
+    executor.truth.set(b, { status: 'RUNNING', exitCode: null });
+    const page = await service.listExecutions();
+    expect(executor.batches).toEqual([[a, b]]);
+    expect(executor.singles).toBe(0);
+    expect(Object.fromEntries(page.items.map((e) => [e.executionId, e.status]))).toEqual({
+      [a]: 'SUCCEEDED',
+      [b]: 'RUNNING',
+    });
+    expect((await store.get(a)).status).toBe('SUCCEEDED');
+  });
+
+  it('makes no provider call when every row of the page is final', async () => {
+    const { executor, service } = setupBatch();
+    const a = (await service.runCommand('dev@x', { command: 'a' })).execution.executionId;
+    executor.truth.set(a, { status: 'FAILED', exitCode: 1, stopCode: 'EXITED' });
+    await service.listExecutions();
+    executor.batches = [];
+    const page = await service.listExecutions();
+    expect(page.items[0]?.status).toBe('FAILED');
+    expect(executor.batches).toEqual([]);
+    expect(executor.singles).toBe(0);
+  });
+
+  it('leaves out rows that moved out of the status filter', async () => {
+    const { executor, service } = setupBatch();
+    const a = (await service.runCommand('dev@x', { command: 'a' })).execution.executionId;
+    const b = (await service.runCommand('dev@x', { command: 'b' })).execution.executionId;
+    executor.truth.set(a, { status: 'SUCCEEDED', exitCode: 0, stopCode: 'EXITED' });
+    executor.truth.set(b, { status: 'RUNNING', exitCode: null });
+    const page = await service.listExecutions({ status: ['STARTING', 'RUNNING'] });
+    expect(page.items.map((e) => e.executionId)).toEqual([b]);
+  });
+
+  it('falls back to describeTask per row for an executor without a batch read', async () => {
+    const { executor, service } = setup();
+    const a = (await service.runCommand('dev@x', { command: 'a' })).execution.executionId;
+    executor.truth.set(a, { status: 'STOPPED', exitCode: null, stopCode: 'USER_INITIATED' });
+    const page = await service.listExecutions();
+    expect(page.items[0]?.status).toBe('STOPPED');
+  });
+
+  it('lists the stored rows when the provider cannot be read, instead of failing', async () => {
+    const { executor, service } = setupBatch();
+    await service.runCommand('dev@x', { command: 'a' });
+    executor.describeTasks = async () => {
+      throw new ProviderError('ECS is down');
+    };
+    const page = await service.listExecutions();
+    expect(page.items[0]?.status).toBe('STARTING');
+  });
+});
+
+describe('OrchestratorService and records of another executor', () => {
+  it('kill of a record started by another executor says which one and how to select it, and kills nothing', async () => {
+    const { executor, store, service } = setup();
+    const { execution } = await service.runCommand('dev@x', { command: 'a' });
+    store.rows.set(execution.executionId, { ...execution, executor: 'aws' });
+    const error = await service.killExecution(execution.executionId).catch((e) => e);
+    expect(error.code).toBe('CONFIGURATION');
+    expect(error.message).toContain('"aws" executor');
+    expect(error.message).toContain('configured taskExecutor is "fake"');
+    expect(error.message).toMatch(/taskport\.yaml.*--config/);
+    expect(executor.killed).toEqual([]);
+  });
+
+  it('following the logs of such a running record fails the same way instead of waiting forever', async () => {
+    const { store, service } = setup();
+    const { execution } = await service.runCommand('dev@x', { command: 'a' });
+    store.rows.set(execution.executionId, { ...execution, executor: 'aws' });
+    const follow = async () => {
+      for await (const _ of service.streamLogs(execution.executionId, { follow: true })) break;
+    };
+    await expect(follow()).rejects.toThrow(/started by the "aws" executor/);
+  });
+});
+
+describe('OrchestratorService.resolveExecutionId', () => {
+  class PrefixStore extends FakeStore {
+    override async list(query: { status?: readonly string[]; idPrefix?: string } = {}) {
+      return {
+        items: [...this.rows.values()].filter(
+          (row) => !query.idPrefix || row.executionId.startsWith(query.idPrefix),
+        ),
+      };
+    }
+  }
+  function withIds(...ids: string[]) {
+    const store = new PrefixStore();
+    const base = setup();
+    const service = new OrchestratorService({
+      taskExecutor: base.executor,
+      imageRegistry: registryWith(image('alpine', true)),
+      logAggregator: {
+        provider: 'fake',
+        fetchLogsByExecutionId: async () => [],
+        streamLogs: async function* () {},
+      },
+      backendObservability: { provider: 'fake', fetchBackendLogs: async () => [] },
+      executionStore: store,
+    });
+    for (const id of ids) {
+      store.rows.set(id, {
+        executionId: id,
+        status: 'SUCCEEDED',
+        command: 'x',
+        imageId: 'i',
+        image: 'i',
+        createdBy: 'u',
+        executor: 'fake',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        exitCode: 0,
+        requestId: 'req-1',
+        labels: {},
+        envKeys: [],
+        env: {},
+      });
+    }
+    return service;
+  }
+
+  it('takes a full id, a unique prefix, and refuses an ambiguous or unknown one', async () => {
+    const service = withIds('loc-abc111', 'loc-abc222', 'loc-xyz');
+    expect(await service.resolveExecutionId('loc-abc111')).toBe('loc-abc111');
+    expect(await service.resolveExecutionId('loc-x')).toBe('loc-xyz');
+    const ambiguous = await service.resolveExecutionId('loc-abc').catch((e) => e);
+    expect(ambiguous.code).toBe('VALIDATION');
+    expect(ambiguous.message).toContain('loc-abc111, loc-abc222');
+    const unknown = await service.resolveExecutionId('nope').catch((e) => e);
+    expect(unknown.code).toBe('NOT_FOUND');
+  });
+});

@@ -7,8 +7,11 @@ export const command: Command = {
   name: 'config show',
   summary: 'Show the provider of each port and where each value came from (file, env, argument, default).',
   usage: 'config show [--json]',
-  details: `Values whose names look secret (password, token, secret, credential, private key) are redacted.
-The config file comes from --config, else TASKPORT_CONFIG; without one every port uses the local provider.`,
+  details: `The config file is --config FILE, else TASKPORT_CONFIG, else the first taskport.yaml (or .yml,
+.json) in the working directory or any directory above it (as git finds .git), else
+$XDG_CONFIG_HOME/taskport/config.yaml (~/.config/taskport/config.yaml). Without one every port uses
+the local provider. Values whose names look secret (password, token, credential, private key) are
+redacted; settings about secrets, such as aws.plainSecrets, are shown.`,
   options: {
     json: {
       type: 'boolean',

@@ -2,7 +2,7 @@ import { type Execution, isFinalStatus } from '@taskport/core';
 import type { Command } from '../command.js';
 import { statusText } from '../output/execution-view.js';
 import { executionJson, toJsonDocument } from '../output/json.js';
-import { requireId } from './shared.js';
+import { resolveExecutionId } from './shared.js';
 
 export const command: Command = {
   name: 'kill',
@@ -18,9 +18,9 @@ taskport returns once the stop was requested (status TERMINATING); with --wait, 
     },
   },
   maxPositionals: 1,
-  examples: ['taskport kill exe-0123456789', 'taskport kill --wait exe-0123456789'],
+  examples: ['taskport kill loc-00mx59vcc62013c2db76f3', 'taskport kill --wait loc-00mx59vcc62013c2db76f3'],
   run: async ({ values, positionals }, context) => {
-    const id = requireId('kill', positionals[0], 'execution-id');
+    const id = await resolveExecutionId(context, 'kill', positionals[0]);
     const taskport = await context.open();
     const result = await taskport.service.killExecution(id);
     let execution: Execution = result.execution;

@@ -1,4 +1,12 @@
-import { type Execution, type ExecutionRequest, isFinalStatus, newRequestId } from '@taskport/core';
+import {
+  type Execution,
+  type ExecutionRequest,
+  HOST_IMAGE_ID,
+  isFinalStatus,
+  logEventBytes,
+  MAX_TIMEOUT_SECONDS,
+  newRequestId,
+} from '@taskport/core';
 import {
   listOption,
   type OptionValues,
@@ -63,6 +71,11 @@ ${EXIT_CODES_HELP}`,
       value: 'KEY',
       description: 'a retried run with the same key returns the first execution instead of starting again',
     },
+    name: {
+      type: 'string',
+      value: 'NAME',
+      description: 'a human name for the execution (label taskport.name), unique among unfinished ones',
+    },
     detach: { type: 'boolean', short: 'd', description: 'print the execution id and return at once' },
     json: { type: 'boolean', description: 'with --detach: print the execution as JSON' },
   },
@@ -80,9 +93,31 @@ ${EXIT_CODES_HELP}`,
     if (values.json === true && !detach) {
       throw new UsageError("--json goes with --detach; without it the output is the task's own logs");
     }
-    return detach ? runDetached(request, values.json === true, context) : runAttached(request, context);
+    const code = await (detach
+      ? runDetached(request, values.json === true, context)
+      : runAttached(request, context));
+    await applyRetention(context);
+    return code;
   },
 };
+
+/**
+ * TASKPORT_RETENTION (e.g. 30d): after each run, finished executions older than that go, with their
+ * output (as `taskport prune --older-than` does). Never fails the run.
+ */
+async function applyRetention(context: CliContext): Promise<void> {
+  const text = context.env.TASKPORT_RETENTION?.trim();
+  if (!text) return;
+  try {
+    const before = Date.now() - parseDurationSeconds('TASKPORT_RETENTION', text) * 1000;
+    const taskport = await context.open();
+    await taskport.service.pruneExecutions({ before });
+  } catch (error) {
+    context.stderr.write(
+      `taskport: retention (TASKPORT_RETENTION=${text}) was not applied: ${messageOf(error)}\n`,
+    );
+  }
+}
 
 function buildRequest(values: OptionValues, argv: string[], env: NodeJS.ProcessEnv): ExecutionRequest {
   if (argv.length === 0) {
@@ -112,20 +147,53 @@ function buildRequest(values: OptionValues, argv: string[], env: NodeJS.ProcessE
   }
   if (Object.keys(secrets).length > 0) request.secrets = secrets;
   const labels = parseKeyValues('--label', listOption(values, 'label'));
+  const name = stringOption(values, 'name');
+  if (name !== undefined) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name)) {
+      throw new UsageError(
+        `--name "${name}" must be 1-128 letters, digits, "_", "." or "-", starting with a letter or digit`,
+      );
+    }
+    labels[NAME_LABEL] = name;
+  }
   if (Object.keys(labels).length > 0) request.labels = labels;
   const timeout = stringOption(values, 'timeout');
-  if (timeout !== undefined) request.timeoutSeconds = parseDurationSeconds('--timeout', timeout);
+  if (timeout !== undefined)
+    request.timeoutSeconds = parseDurationSeconds('--timeout', timeout, MAX_TIMEOUT_SECONDS);
   const key = stringOption(values, 'idempotency-key');
   if (key !== undefined) request.idempotencyKey = key;
   return request;
 }
 
+/** The label that carries `run --name`. */
+export const NAME_LABEL = 'taskport.name';
+
 async function start(request: ExecutionRequest, requestId: string, context: CliContext): Promise<Execution> {
   const taskport = await context.open();
+  const name = request.labels?.[NAME_LABEL];
+  if (name !== undefined) {
+    // Unique while running, as docker's container names are (checked here, before anything starts).
+    const { items } = await taskport.service.listExecutions({
+      labels: { [NAME_LABEL]: name },
+      status: ['STARTING', 'RUNNING', 'TERMINATING'],
+      limit: 1,
+    });
+    if (items[0] && !request.idempotencyKey) {
+      throw new UsageError(
+        `the name "${name}" is in use by ${items[0].executionId} (${items[0].status}); pick another --name or wait for it to end`,
+      );
+    }
+  }
   const result = await taskport.service.runCommand(context.user(), request, { requestId });
   if (result.reused) {
     context.stderr.write(
       `${context.err.yellow('reused')} execution ${result.execution.executionId} (same --idempotency-key)\n`,
+    );
+  }
+  const executor = taskport.service.taskExecutor();
+  if (!executor.capabilities.runsImages && result.execution.imageId !== HOST_IMAGE_ID) {
+    context.stderr.write(
+      `taskport: note: the ${executor.provider} executor runs the command on this machine, not in a container; image ${result.execution.image} is recorded but not used\n`,
     );
   }
   return result.execution;
@@ -182,7 +250,7 @@ async function runAttached(request: ExecutionRequest, context: CliContext): Prom
       });
       for await (const event of events) {
         waiting.stop();
-        const wait = writer.write(event.stream === 'stderr' ? stderr : context.stdout, `${event.message}\n`);
+        const wait = writer.write(event.stream === 'stderr' ? stderr : context.stdout, logEventBytes(event));
         if (wait) await wait;
       }
     } catch (error) {

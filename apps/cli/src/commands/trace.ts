@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
 import { executionTable, terminalWidth } from '../output/execution-view.js';
 import { executionJson, logEventJson, toJsonDocument } from '../output/json.js';
 import { requireId } from './shared.js';
@@ -7,7 +8,8 @@ export const command: Command = {
   name: 'trace',
   summary: "Show taskport's own log lines and the executions of one request.",
   usage: 'trace <request-id> [--json]',
-  details: `Every taskport command has a request id ("request req-..." on stderr after run). The trace shows
+  details: `Exits 1 when nothing is recorded for the request id (as status does for an unknown id).
+Every taskport command has a request id ("request req-..." on stderr after run). The trace shows
 what the backend logged for it (BackendObservability) and the executions it created or changed.`,
   options: {
     json: {
@@ -21,6 +23,8 @@ what the backend logged for it (BackendObservability) and the executions it crea
     const requestId = requireId('trace', positionals[0], 'request-id');
     const taskport = await context.open();
     const trace = await taskport.service.trace(requestId);
+    // Like `status <unknown id>`: a request nothing is known of is a failure (exit 1), also with --json.
+    const found = trace.logs.length > 0 || trace.executions.length > 0;
     if (values.json) {
       context.stdout.write(
         toJsonDocument({
@@ -29,11 +33,13 @@ what the backend logged for it (BackendObservability) and the executions it crea
           executions: trace.executions.map(executionJson),
         }),
       );
-      return 0;
+      return found ? EXIT.OK : EXIT.FAILURE;
     }
-    if (trace.logs.length === 0 && trace.executions.length === 0) {
-      context.stderr.write(`nothing recorded for request ${requestId}\n`);
-      return 0;
+    if (!found) {
+      context.stderr.write(
+        `taskport: nothing recorded for request ${requestId}; request ids are printed on stderr by run ("request req-...")\n`,
+      );
+      return EXIT.FAILURE;
     }
     const { out } = context;
     const lines = trace.logs.map(

@@ -94,12 +94,26 @@ export function imageJson(i: ImageInfo): ImageJson {
 export interface LogEventJson {
   timestamp: number;
   stream: 'stdout' | 'stderr';
+  /** The line as text (invalid UTF-8 shown as U+FFFD, no line end). */
   message: string;
   eventId: string;
+  /** Only when `message` + "\n" is not the exact output: those bytes, line end included. */
+  bytes?: string;
+  encoding?: 'base64';
 }
 
 export function logEventJson(e: LogEvent): LogEventJson {
-  return { timestamp: e.timestamp, stream: e.stream ?? 'stdout', message: e.message, eventId: e.eventId };
+  const json: LogEventJson = {
+    timestamp: e.timestamp,
+    stream: e.stream ?? 'stdout',
+    message: e.message,
+    eventId: e.eventId,
+  };
+  if (e.raw) {
+    json.bytes = Buffer.from(e.raw.buffer, e.raw.byteOffset, e.raw.byteLength).toString('base64');
+    json.encoding = 'base64';
+  }
+  return json;
 }
 
 export interface ReconcileJson {

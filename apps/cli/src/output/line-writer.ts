@@ -16,19 +16,22 @@ export const FOLLOW_POLL_MS = 10;
  * full); the common case allocates nothing but the text itself.
  */
 export class LineWriter {
-  private pending: string[] = [];
+  private pending: (string | Uint8Array)[] = [];
   private pendingSize = 0;
+  private hasBytes = false;
   private current: NodeJS.WritableStream | undefined;
   private scheduled = false;
 
   constructor(private readonly chunkSize = 64 * 1024) {}
 
-  write(stream: NodeJS.WritableStream, text: string): Promise<void> | undefined {
+  /** Queues text or exact bytes (a log event's `raw`) for `stream`. */
+  write(stream: NodeJS.WritableStream, data: string | Uint8Array): Promise<void> | undefined {
     let wait: Promise<void> | undefined;
     if (this.current !== stream) wait = this.flush();
     this.current = stream;
-    this.pending.push(text);
-    this.pendingSize += text.length;
+    this.pending.push(data);
+    this.pendingSize += data.length;
+    if (typeof data !== 'string') this.hasBytes = true;
     if (this.pendingSize >= this.chunkSize) {
       const flushed = this.flush();
       return wait && flushed ? Promise.all([wait, flushed]).then(() => undefined) : (flushed ?? wait);
@@ -47,9 +50,16 @@ export class LineWriter {
   flush(): Promise<void> | undefined {
     const stream = this.current;
     if (!stream || this.pendingSize === 0) return undefined;
-    const chunk = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('');
+    const pending = this.pending;
+    // Text alone is joined as text (the common, fast case); with bytes among it, as one buffer.
+    const chunk = this.hasBytes
+      ? Buffer.concat(pending.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)))
+      : pending.length === 1
+        ? (pending[0] as string)
+        : (pending as string[]).join('');
     this.pending = [];
     this.pendingSize = 0;
+    this.hasBytes = false;
     return stream.write(chunk) ? undefined : once(stream, 'drain').then(() => undefined);
   }
 }

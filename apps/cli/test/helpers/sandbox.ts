@@ -64,6 +64,22 @@ export class Sandbox {
     });
   }
 
+  /** Runs `taskport <args>` to completion, keeping stdout and stderr as bytes. */
+  runBytes(
+    args: string[],
+    options: RunOptions = {},
+  ): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
+    const child = this.spawn(args, options);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    return new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
+    });
+  }
+
   /** Starts `taskport <args>` and returns the process, for tests that signal it. */
   spawn(args: string[], options: RunOptions = {}): ChildProcess {
     const env = { ...this.env };

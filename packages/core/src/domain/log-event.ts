@@ -12,6 +12,19 @@ export interface LogEvent {
    * provider's own id when it has one, otherwise `makeEventId`.
    */
   eventId: string;
+  /**
+   * The exact bytes of this piece of output, line end included, when they are not `message + "\n"`:
+   * invalid UTF-8 (which `message` shows as U+FFFD), a carriage return before the newline (which
+   * `message` drops), a last line without a newline, or a piece of a line too long to keep whole.
+   * Adapters that capture raw bytes set it; printing `logEventBytes(event)` for every event reproduces
+   * the output byte for byte.
+   */
+  raw?: Uint8Array;
+}
+
+/** What to print for an event so that the output comes out byte for byte: `raw`, else the line. */
+export function logEventBytes(event: LogEvent): string | Uint8Array {
+  return event.raw ?? `${event.message}\n`;
 }
 
 /**

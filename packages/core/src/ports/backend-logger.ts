@@ -13,9 +13,13 @@ export interface BackendLogEntry {
 /**
  * Where the Service writes its structured lines. Synchronous and never throwing: logging must not
  * change the outcome of an operation. The local provider stores lines in SQLite so that
- * `fetchBackendLogs` can return them; cloud deployments write JSON lines to stderr for the platform's
- * log collector.
+ * `fetchBackendLogs` can return them; the AWS provider ships them to CloudWatch Logs in batches.
  */
 export interface BackendLogger {
   log(entry: BackendLogEntry): void;
+  /**
+   * Sends what is still buffered (loggers that ship lines in batches) and releases the logger. Never
+   * rejects: a failure to ship must not fail the user's command. Safe to call more than once.
+   */
+  close?(): Promise<void> | void;
 }

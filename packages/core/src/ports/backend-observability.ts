@@ -11,4 +11,7 @@ export interface BackendObservability {
    * @throws ValidationError when `requestId` is empty
    */
   fetchBackendLogs(requestId: string, options?: OperationOptions): Promise<LogEvent[]>;
+
+  /** Retention (optional): removes the lines older than `before` (Unix ms); resolves to how many went. */
+  deleteLogsBefore?(before: number, options?: OperationOptions): Promise<number>;
 }

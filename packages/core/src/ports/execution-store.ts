@@ -9,6 +9,10 @@ export interface ListExecutionsQuery extends OperationOptions {
   cursor?: string;
   /** Only executions in one of these statuses. */
   status?: readonly ExecutionStatus[];
+  /** Only executions carrying every one of these labels with exactly these values. */
+  labels?: Readonly<Record<string, string>>;
+  /** Only executions whose id starts with this text (to resolve a short id, as git and docker do). */
+  idPrefix?: string;
 }
 
 export interface ExecutionPage {
@@ -57,6 +61,12 @@ export interface ExecutionStore {
     idempotencyKey: string,
     options?: OperationOptions,
   ): Promise<Execution | null>;
+
+  /**
+   * Retention (optional): removes a record. The Service only removes final ones.
+   * @throws NotFoundError when there is no such record
+   */
+  delete?(executionId: string, options?: OperationOptions): Promise<void>;
 
   /**
    * Every execution this request created or changed: its `requestId`, and every `updateStatus` that

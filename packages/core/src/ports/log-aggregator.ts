@@ -32,4 +32,7 @@ export interface LogAggregator {
    * once) and ends after the task has ended and the rest is drained.
    */
   streamLogs(executionId: string, options?: StreamLogsOptions): AsyncIterable<LogEvent>;
+
+  /** Retention (optional): removes the output of a finished execution. Unknown ids are no error. */
+  deleteLogs?(executionId: string, options?: OperationOptions): Promise<void>;
 }

@@ -68,4 +68,21 @@ export interface TaskExecutor {
    * @throws NotFoundError when the executor knows no such task
    */
   describeTask(executionId: string, options?: OperationOptions): Promise<TaskDescription>;
+
+  /**
+   * Retention (optional): forgets what the executor keeps about a finished task (the local executor's
+   * task row). Unknown ids are no error.
+   */
+  forgetTask?(executionId: string, options?: OperationOptions): Promise<void>;
+
+  /**
+   * Provider truth about many tasks at once, in as few provider calls as the platform allows (ECS
+   * DescribeTasks takes 100 ids per call). Optional: the Service falls back to `describeTask` per id.
+   * Ids the executor does not know are absent from the result (never an error for the whole batch).
+   * An empty list resolves to an empty map without any provider call.
+   */
+  describeTasks?(
+    executionIds: readonly string[],
+    options?: OperationOptions,
+  ): Promise<Map<string, TaskDescription>>;
 }

@@ -8,7 +8,13 @@ import type { LogEvent } from '../domain/log-event.js';
 import { executionRequestFingerprint } from '../domain/request-fingerprint.js';
 import type { TaskDescription } from '../domain/task-description.js';
 import { validateExecutionRequest } from '../domain/validate-execution-request.js';
-import { ConflictError, NotFoundError, TaskportError, ValidationError } from '../errors/taskport-error.js';
+import {
+  ConflictError,
+  NotFoundError,
+  TaskportError,
+  UnsupportedOperationError,
+  ValidationError,
+} from '../errors/taskport-error.js';
 import { nullLogger } from '../logging/json-lines-logger.js';
 import type { BackendLogger } from '../ports/backend-logger.js';
 import type { BackendObservability } from '../ports/backend-observability.js';
@@ -16,6 +22,7 @@ import type { ExecutionPage, ExecutionStore, ListExecutionsQuery } from '../port
 import type { ImageRegistry } from '../ports/image-registry.js';
 import type { LogAggregator } from '../ports/log-aggregator.js';
 import type { TaskExecutor } from '../ports/task-executor.js';
+import { foreignExecutorError } from './foreign-executor.js';
 import { isValidRequestId, newRequestId } from './request-id.js';
 
 /** Per-call context: the request id (generated when absent) and an abort signal. */
@@ -65,6 +72,24 @@ export interface ReconcileResult {
   changed: { executionId: string; from: ExecutionStatus; to: ExecutionStatus }[];
 }
 
+export interface RemoveResult {
+  /** The record as it was before it was removed. */
+  execution: Execution;
+  /** Whether its output was removed (false: the LogAggregator cannot remove output). */
+  logs: boolean;
+  /** Whether the executor's own record of the task was removed. */
+  task: boolean;
+}
+
+export interface PruneResult {
+  /** ISO 8601: executions created before this were removed. */
+  before: string;
+  /** The ids removed (or, in a dry run, that would be). */
+  executions: string[];
+  /** Backend log lines removed. */
+  backendLines: number;
+}
+
 export interface TraceResult {
   requestId: string;
   /** The platform's own log lines for the request. */
@@ -103,6 +128,10 @@ export class OrchestratorService {
   }
   executionStore(): ExecutionStore {
     return this.ports.executionStore;
+  }
+  /** Where the Service writes its structured lines (close it on shutdown to ship what is buffered). */
+  backendLogger(): BackendLogger {
+    return this.logger;
   }
 
   /**
@@ -246,6 +275,31 @@ export class OrchestratorService {
   }
 
   /**
+   * The full id of an execution given its id or a unique prefix of it (as git and docker take them).
+   * @throws NotFoundError when no execution id starts with `ref`
+   * @throws ValidationError when several do; the message lists them
+   */
+  async resolveExecutionId(ref: string, context: RequestContext = {}): Promise<string> {
+    return this.operation('resolveExecutionId', context, { ref }, async (_requestId, signal) => {
+      const id = requiredId(ref).trim();
+      try {
+        return (await this.ports.executionStore.get(id, { signal })).executionId;
+      } catch (error) {
+        if (!TaskportError.hasCode(error, 'NOT_FOUND')) throw error;
+        const page = await this.ports.executionStore.list({ idPrefix: id, limit: 11, signal });
+        const ids = page.items.map((e) => e.executionId).filter((e) => e.startsWith(id));
+        if (ids.length === 1) return ids[0] as string;
+        if (ids.length === 0) throw error;
+        const more = page.nextCursor || ids.length > 10 ? ', ...' : '';
+        throw new ValidationError(
+          `execution id prefix "${id}" is ambiguous: it matches ${ids.slice(0, 10).join(', ')}${more}; give more of the id`,
+          { details: { field: 'executionId', candidates: ids.slice(0, 10) } },
+        );
+      }
+    });
+  }
+
+  /**
    * Kills an execution. Idempotent: on a finished execution it does nothing and says so.
    * @throws NotFoundError for an unknown execution
    */
@@ -254,6 +308,9 @@ export class OrchestratorService {
       const record = await this.ports.executionStore.get(requiredId(executionId), { signal });
       if (isFinalStatus(record.status)) {
         return { execution: record, requestId, alreadyFinished: true };
+      }
+      if (record.executor !== this.ports.taskExecutor.provider) {
+        throw foreignExecutorError(record, this.ports.taskExecutor.provider);
       }
       try {
         await this.ports.taskExecutor.killTask(executionId, { signal });
@@ -280,14 +337,35 @@ export class OrchestratorService {
     });
   }
 
-  /** A page of executions, newest first. */
+  /**
+   * A page of executions, newest first, showing provider truth: the page's non-final rows of this
+   * deployment's executor are read in one batch (`describeTasks`, else `describeTask` per row) and
+   * converged before they are returned; a page whose rows are all final costs no provider call. Rows
+   * that moved out of the `status` filter are left out of the page (its cursor is unchanged).
+   */
   async listExecutions(
     query: Omit<ListExecutionsQuery, 'signal'> = {},
     context: RequestContext = {},
   ): Promise<ExecutionPage> {
-    return this.operation('listExecutions', context, {}, (_requestId, signal) =>
-      this.ports.executionStore.list({ ...query, signal }),
-    );
+    return this.operation('listExecutions', context, {}, async (requestId, signal) => {
+      const page = await this.ports.executionStore.list({ ...query, signal });
+      const executor = this.ports.taskExecutor;
+      const open = page.items.filter((e) => !isFinalStatus(e.status) && e.executor === executor.provider);
+      if (open.length === 0) return page;
+      const truths = await this.describeMany(
+        open.map((e) => e.executionId),
+        requestId,
+        signal,
+      );
+      const items: Execution[] = [];
+      for (const record of page.items) {
+        const truth = truths.get(record.executionId);
+        const current = truth ? await this.converge(record, truth, requestId, signal) : record;
+        if (query.status && query.status.length > 0 && !query.status.includes(current.status)) continue;
+        items.push(current);
+      }
+      return { ...page, items };
+    });
   }
 
   /**
@@ -317,7 +395,15 @@ export class OrchestratorService {
   ): AsyncGenerator<LogEvent> {
     const requestId = this.requestIdOf(options);
     const { signal } = options;
-    await this.ports.executionStore.get(requiredId(executionId), { signal });
+    const record = await this.ports.executionStore.get(requiredId(executionId), { signal });
+    // Following needs the executor that runs the task to say when it ends.
+    if (
+      options.follow &&
+      !isFinalStatus(record.status) &&
+      record.executor !== this.ports.taskExecutor.provider
+    ) {
+      throw foreignExecutorError(record, this.ports.taskExecutor.provider);
+    }
     this.log('info', requestId, 'streaming logs', {
       operation: 'streamLogs',
       executionId,
@@ -362,6 +448,87 @@ export class OrchestratorService {
       } while (cursor);
       return result;
     });
+  }
+
+  /**
+   * Removes a finished execution: its output, the executor's task record and the execution record, each
+   * where the provider supports removal.
+   * @throws NotFoundError for an unknown execution
+   * @throws ConflictError when it has not finished (kill it or wait for it first)
+   * @throws UnsupportedOperationError when the ExecutionStore cannot remove records
+   */
+  async removeExecution(executionId: string, context: RequestContext = {}): Promise<RemoveResult> {
+    return this.operation('removeExecution', context, { executionId }, async (requestId, signal) => {
+      const record = await this.reconcile(
+        await this.ports.executionStore.get(requiredId(executionId), { signal }),
+        requestId,
+        signal,
+      );
+      if (!isFinalStatus(record.status)) {
+        throw new ConflictError(
+          `execution ${executionId} is ${record.status}; stop it first (taskport kill ${executionId}) or wait for it`,
+          { details: { executionId, status: record.status } },
+        );
+      }
+      return this.remove(record, signal);
+    });
+  }
+
+  /**
+   * Retention: removes every finished execution created before `before` (Unix ms), with its output, and
+   * the backend lines older than that.
+   */
+  async pruneExecutions(
+    { before, dryRun = false }: { before: number; dryRun?: boolean },
+    context: RequestContext = {},
+  ): Promise<PruneResult> {
+    return this.operation('pruneExecutions', context, { before }, async (_requestId, signal) => {
+      const result: PruneResult = { before: new Date(before).toISOString(), executions: [], backendLines: 0 };
+      const old: Execution[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await this.ports.executionStore.list({
+          status: ['SUCCEEDED', 'FAILED', 'STOPPED'],
+          limit: 500,
+          ...(cursor ? { cursor } : {}),
+          signal,
+        });
+        for (const record of page.items) if (Date.parse(record.createdAt) < before) old.push(record);
+        cursor = page.nextCursor;
+      } while (cursor);
+      for (const record of old) {
+        if (!dryRun) await this.remove(record, signal);
+        result.executions.push(record.executionId);
+      }
+      const observability = this.ports.backendObservability;
+      if (!dryRun && observability.deleteLogsBefore) {
+        result.backendLines = await observability.deleteLogsBefore(before, { signal });
+      }
+      return result;
+    });
+  }
+
+  private async remove(record: Execution, signal: AbortSignal | undefined): Promise<RemoveResult> {
+    const store = this.ports.executionStore;
+    if (!store.delete) {
+      throw new UnsupportedOperationError(
+        `the ${store.provider} execution store cannot remove records; remove them with the provider's own tools`,
+        { provider: store.provider, operation: 'ExecutionStore.delete' },
+      );
+    }
+    const logs = this.ports.logAggregator;
+    const executor = this.ports.taskExecutor;
+    const removed = { logs: false, task: false };
+    if (logs.deleteLogs) {
+      await logs.deleteLogs(record.executionId, { signal });
+      removed.logs = true;
+    }
+    if (executor.forgetTask && record.executor === executor.provider) {
+      await executor.forgetTask(record.executionId, { signal });
+      removed.task = true;
+    }
+    await store.delete(record.executionId, { signal });
+    return { execution: record, ...removed };
   }
 
   /** The platform's log lines for a request id and the executions it created or changed. */
@@ -494,7 +661,44 @@ export class OrchestratorService {
       });
       return record;
     }
-    if (!canTransition(record.status, truth.status)) return record;
+    return this.converge(record, truth, requestId, signal);
+  }
+
+  /** Provider truth for many tasks; a failed read is logged and leaves those rows as stored. */
+  private async describeMany(
+    ids: string[],
+    requestId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Map<string, TaskDescription>> {
+    const executor = this.ports.taskExecutor;
+    try {
+      if (executor.describeTasks) return await executor.describeTasks(ids, { signal });
+      const out = new Map<string, TaskDescription>();
+      for (const id of ids) {
+        try {
+          out.set(id, await executor.describeTask(id, { signal }));
+        } catch (error) {
+          if (!TaskportError.hasCode(error, 'NOT_FOUND')) throw error;
+        }
+      }
+      return out;
+    } catch (error) {
+      this.log('warn', requestId, 'could not read the tasks from the provider; listing the stored records', {
+        executionIds: ids,
+        error: describeError(error),
+      });
+      return new Map();
+    }
+  }
+
+  /** Moves a record to what the provider says, when that is a legal move. */
+  private async converge(
+    record: Execution,
+    truth: TaskDescription,
+    requestId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Execution> {
+    if (isFinalStatus(record.status) || !canTransition(record.status, truth.status)) return record;
     return this.moveStatus(
       record,
       {

@@ -65,12 +65,13 @@ export interface AwsOptions {
   /** AWS account id, to turn role *names* of images registered elsewhere into ARNs. Derived from the default roles when absent. */
   accountId?: string;
   /**
-   * What to do with secret values that are not ARNs: `environment` passes them as container-override
-   * environment (visible to anyone allowed `ecs:DescribeTasks`); `reject` refuses them. Values that are
-   * Secrets Manager or SSM Parameter Store ARNs always go through the task definition's `secrets`.
-   * @default 'environment'
+   * What to do with secret values that are not ARNs. `reject` (the default) refuses them before any AWS
+   * call, saying how to pass a Secrets Manager / SSM Parameter Store ARN instead. `unsafe-environment`
+   * passes them as container-override environment, where anyone allowed `ecs:DescribeTasks` reads them
+   * (`environment` is the old name of the same). ARNs always go through the task definition's `secrets`.
+   * @default 'reject'
    */
-  plainSecrets: 'environment' | 'reject';
+  plainSecrets: 'reject' | 'unsafe-environment';
   /** Endpoint of every service (for emulators such as moto). */
   endpoint?: string;
   /** Static credentials; absent means the SDK's default chain. */
@@ -182,9 +183,15 @@ export const awsOptionsSchema = v.strictObject({
     'AWS account id, to turn role names into ARNs (derived from the default roles when absent).',
   ),
   plainSecrets: withDefault(
-    v.picklist(['environment', 'reject']),
-    'environment',
-    'Secret values that are not Secrets Manager / SSM ARNs: "environment" passes them as override env (readable by anyone allowed ecs:DescribeTasks); "reject" refuses them.',
+    v.pipe(
+      v.picklist(['reject', 'unsafe-environment', 'environment']),
+      // "environment" is the old name of "unsafe-environment": one value in the parsed options.
+      v.transform((mode): 'reject' | 'unsafe-environment' =>
+        mode === 'reject' ? 'reject' : 'unsafe-environment',
+      ),
+    ),
+    'reject',
+    'Secret values that are not Secrets Manager / SSM ARNs: "reject" (default) refuses them, saying how to pass an ARN; "unsafe-environment" passes them as override env, readable by anyone allowed ecs:DescribeTasks.',
   ),
   endpoint: option(
     textSetting(/^https?:\/\/\S+$/, 'must be an http(s) URL'),

@@ -1,8 +1,9 @@
-import { JsonLinesLogger, type ProviderPackage } from '@taskport/core';
+import type { ProviderPackage } from '@taskport/core';
 import { awsClients } from './aws-clients.js';
 import { AwsImageRegistry } from './aws-image-registry.js';
 import { type AwsOptions, awsOptionEnv, awsOptionsSchema } from './aws-options.js';
 import { AwsTaskExecutor } from './aws-task-executor.js';
+import { CloudWatchBackendLogger } from './cloudwatch-backend-logger.js';
 import { CloudWatchBackendObservability } from './cloudwatch-backend-observability.js';
 import { CloudWatchLogAggregator } from './cloudwatch-log-aggregator.js';
 import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
@@ -10,8 +11,8 @@ import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 /**
  * The AWS provider as the composition root loads it: one plain factory per port (the SDK clients are built,
  * and their SDK modules imported, on first use, once per options object, and shared by the ports), and the
- * backend logger (JSON lines on stderr, which the platform's log collector ships to CloudWatch Logs for
- * BackendObservability to search).
+ * backend logger: batched PutLogEvents into the first backend log group, where BackendObservability searches
+ * (nothing on the terminal; closed on shutdown).
  */
 export const taskportProvider: ProviderPackage<AwsOptions> = {
   name: 'aws',
@@ -24,5 +25,5 @@ export const taskportProvider: ProviderPackage<AwsOptions> = {
     backendObservability: (options) => new CloudWatchBackendObservability(options, awsClients(options)),
     executionStore: (options) => new DynamoDbExecutionStore(options, awsClients(options)),
   },
-  backendLogger: () => new JsonLinesLogger((line) => process.stderr.write(line)),
+  backendLogger: (options) => new CloudWatchBackendLogger(options, awsClients(options)),
 };

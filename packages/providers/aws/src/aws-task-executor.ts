@@ -41,6 +41,8 @@ const DEADLINE_TAG = 'taskport:deadline';
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 /** ECS allows 50 tags per task; taskport uses up to 5 of them. */
 const MAX_LABELS = 45;
+/** ECS DescribeTasks takes at most 100 tasks per call. */
+const DESCRIBE_BATCH = 100;
 const FINISHED = new Set(['STOPPED', 'DELETED']);
 const WINDING_DOWN = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING']);
 
@@ -184,6 +186,54 @@ export class AwsTaskExecutor implements TaskExecutor {
   }
 
   /**
+   * Many tasks in as few DescribeTasks calls as ECS allows (100 ids each). Overdue tasks are stopped as
+   * in `describeTask`. Ids that are not ECS task ids, or that ECS does not know, are left out.
+   */
+  async describeTasks(
+    executionIds: readonly string[],
+    options: OperationOptions = {},
+  ): Promise<Map<string, TaskDescription>> {
+    const operation = 'TaskExecutor.describeTasks';
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const out = new Map<string, TaskDescription>();
+    const ids = [...new Set(executionIds.filter((id) => typeof id === 'string' && isTaskId(id.trim())))];
+    for (let i = 0; i < ids.length; i += DESCRIBE_BATCH) {
+      const chunk = ids.slice(i, i + DESCRIBE_BATCH);
+      const result = await awsCall(
+        operation,
+        () =>
+          this.clients.ecs((client, sdk) =>
+            client.send(
+              new sdk.DescribeTasksCommand({
+                cluster: this.options.cluster,
+                tasks: chunk,
+                include: ['TAGS'],
+              }),
+              { abortSignal: signal },
+            ),
+          ),
+        {
+          policy: this.options.retry,
+          signal,
+          notFound: ['ClusterNotFoundException'],
+          what: `cluster ${this.options.cluster}`,
+        },
+      );
+      const byId = new Map((result.tasks ?? []).map((t) => [taskIdOf(t.taskArn ?? ''), t]));
+      for (const id of chunk) {
+        let task = byId.get(taskIdOf(id.trim()));
+        if (!task) continue;
+        if (!FINISHED.has(task.lastStatus ?? '') && task.desiredStatus !== 'STOPPED' && isOverdue(task)) {
+          task = await this.stop(task, timeoutReason(task), operation, signal);
+        }
+        out.set(id, toTaskDescription(task, this.options.containerName));
+      }
+    }
+    return out;
+  }
+
+  /**
    * Stops every task of this deployment (`startedBy`) that is past its `taskport:deadline`. Run it
    * periodically (e.g. a scheduled job) when no taskport process stays up to watch the tasks it started.
    * Returns the ids of the tasks it stopped.
@@ -280,7 +330,7 @@ export class AwsTaskExecutor implements TaskExecutor {
       } else if (this.options.plainSecrets === 'reject') {
         invalid(
           `secrets.${name}`,
-          `secret "${name}" is not a Secrets Manager or SSM parameter ARN, and aws.plainSecrets is "reject"; store it in Secrets Manager and pass its ARN`,
+          `secret "${name}" holds a plain value, which ECS would show to anyone allowed ecs:DescribeTasks, so it is refused. Store it in Secrets Manager (aws secretsmanager create-secret --name ${name} --secret-string ...) or SSM Parameter Store and pass its ARN as the value (export ${name}=arn:aws:secretsmanager:...; taskport run --secret ${name} ...). To pass plain values anyway, set aws.plainSecrets: unsafe-environment`,
         );
       } else {
         environment.push({ name, value });
@@ -504,6 +554,11 @@ function hash(text: string, length = 8): string {
 /** The task id (last ARN segment); it is the execution id. */
 export function taskIdOf(arnOrId: string): string {
   return arnOrId.split('/').pop() ?? arnOrId;
+}
+
+/** Whether the text can name an ECS task (an id or a task ARN). */
+function isTaskId(id: string): boolean {
+  return /^[A-Za-z0-9-]{1,64}$/.test(taskIdOf(id)) && (!id.includes('/') || id.startsWith('arn:'));
 }
 
 function checkExecutionId(executionId: string, operation: string): string {

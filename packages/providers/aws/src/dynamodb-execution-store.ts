@@ -292,6 +292,24 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     statuses.forEach((status, i) => {
       values[`:s${i}`] = { S: status };
     });
+    const names: Record<string, string> = {
+      '#all': '_all',
+      ...(statuses.length ? { '#status': 'status' } : {}),
+    };
+    const filters: string[] = statuses.length
+      ? [`#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`]
+      : [];
+    if (query.idPrefix !== undefined && query.idPrefix !== '') {
+      names['#id'] = 'executionId';
+      values[':idPrefix'] = { S: query.idPrefix };
+      filters.push('begins_with(#id, :idPrefix)');
+    }
+    Object.entries(query.labels ?? {}).forEach(([key, value], i) => {
+      names['#labels'] = 'labels';
+      names[`#l${i}`] = key;
+      values[`:l${i}`] = { S: String(value) };
+      filters.push(`#labels.#l${i} = :l${i}`);
+    });
     const items: Execution[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     // One more than asked, to know whether there is a next page.
@@ -305,14 +323,9 @@ export class DynamoDbExecutionStore implements ExecutionStore {
               KeyConditionExpression: keyCondition,
               ScanIndexForward: false,
               Limit: Math.min(1000, limit + 1),
-              ExpressionAttributeNames: {
-                '#all': '_all',
-                ...(statuses.length ? { '#status': 'status' } : {}),
-              },
+              ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
-              ...(statuses.length
-                ? { FilterExpression: `#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})` }
-                : {}),
+              ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
               ExclusiveStartKey: startKey,
             }),
             { abortSignal },

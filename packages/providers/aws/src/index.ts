@@ -20,6 +20,7 @@ export {
 } from './aws-options.js';
 export { taskportProvider } from './aws-provider.js';
 export { ensureAwsResources, executionsTableDefinition, imagesTableDefinition } from './aws-resources.js';
+export { type AwsSetupItem, planAwsSetup, runAwsSetup } from './aws-setup.js';
 export {
   AwsTaskExecutor,
   MAX_OVERRIDE_CHARS,
@@ -27,6 +28,7 @@ export {
   taskIdOf,
   toTaskDescription,
 } from './aws-task-executor.js';
+export { CloudWatchBackendLogger, type CloudWatchBackendLoggerOptions } from './cloudwatch-backend-logger.js';
 export { CloudWatchBackendObservability, filterPatternFor } from './cloudwatch-backend-observability.js';
 export { CloudWatchLogAggregator } from './cloudwatch-log-aggregator.js';
 export { DynamoDbExecutionStore } from './dynamodb-execution-store.js';

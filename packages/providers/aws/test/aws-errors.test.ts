@@ -188,7 +188,7 @@ describe('parseAwsOptions', () => {
       logStreamPrefix: 'taskport',
       imagesTable: 'taskport-images',
       executionsTable: 'taskport-executions',
-      plainSecrets: 'environment',
+      plainSecrets: 'reject',
     });
   });
 

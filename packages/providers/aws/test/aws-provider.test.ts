@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AwsImageRegistry,
   AwsTaskExecutor,
+  CloudWatchBackendLogger,
   CloudWatchBackendObservability,
   CloudWatchLogAggregator,
   DynamoDbExecutionStore,
@@ -54,7 +55,7 @@ describe('taskportProvider (aws)', () => {
     ]);
   });
 
-  it('the backend logger writes JSON lines with request_id, the shape BackendObservability searches', () => {
+  it('the backend logger ships to CloudWatch Logs (closeable) and writes nothing on stderr', async () => {
     const options = parseAwsOptions({ region: 'eu-west-1' }, {});
     const written: string[] = [];
     const original = process.stderr.write.bind(process.stderr);
@@ -63,14 +64,13 @@ describe('taskportProvider (aws)', () => {
       return true;
     }) as typeof process.stderr.write;
     try {
-      taskportProvider.backendLogger!(options, deps).log({
-        level: 'info',
-        message: 'hello',
-        requestId: 'req-1',
-      });
+      const logger = taskportProvider.backendLogger!(options, deps);
+      expect(logger).toBeInstanceOf(CloudWatchBackendLogger);
+      expect(isCloseable(logger)).toBe(true);
+      logger.log({ level: 'info', message: 'hello', requestId: 'req-1' });
     } finally {
       process.stderr.write = original;
     }
-    expect(JSON.parse(written[0]!)).toMatchObject({ level: 'info', request_id: 'req-1', msg: 'hello' });
+    expect(written).toEqual([]);
   });
 });

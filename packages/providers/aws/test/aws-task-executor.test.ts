@@ -192,7 +192,7 @@ describe('AwsTaskExecutor (moto)', () => {
   });
 
   it('secrets given as Secrets Manager / SSM ARNs go through the task definition, never the overrides', async () => {
-    await setup();
+    await setup({ plainSecrets: 'unsafe-environment' });
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-password-AbCdEf';
     const { executionId } = await executor.startTask(
       USER,
@@ -210,15 +210,29 @@ describe('AwsTaskExecutor (moto)', () => {
     ]);
   });
 
-  it('plainSecrets "reject" refuses a secret value that is not an ARN, without any AWS call', async () => {
-    await setup({ plainSecrets: 'reject' });
+  it('by default a secret value that is not an ARN is refused, saying how to pass a reference, without any AWS call', async () => {
+    await setup();
     const error = await executor
       .startTask(USER, request({ secrets: { TOKEN: 's3cr3t-value' } }))
       .catch((e) => e);
     expect(ValidationError.isInstance(error)).toBe(true);
     expect(error.message).toContain('TOKEN');
+    expect(error.message).toMatch(/Secrets Manager.*ARN/);
+    expect(error.message).toContain('aws.plainSecrets: unsafe-environment');
     expect(error.message).not.toContain('s3cr3t-value');
     expect(env.clients.counter.count()).toBe(0);
+  });
+
+  it('plainSecrets "unsafe-environment" (or its old name "environment") passes plain values as environment', async () => {
+    for (const mode of ['unsafe-environment', 'environment'] as const) {
+      await setup({ plainSecrets: mode });
+      expect(env.options.plainSecrets).toBe('unsafe-environment');
+      const { executionId } = await executor.startTask(USER, request({ secrets: { TOKEN: 'v' } }));
+      const task = await describeRaw(executionId);
+      expect(task.overrides!.containerOverrides![0]!.environment).toEqual([{ name: 'TOKEN', value: 'v' }]);
+      executor.close();
+      await env.cleanup();
+    }
   });
 
   it.each([
@@ -245,7 +259,7 @@ describe('AwsTaskExecutor (moto)', () => {
   });
 
   it('a secret that makes the overrides too large is refused without echoing its value', async () => {
-    await setup();
+    await setup({ plainSecrets: 'unsafe-environment' });
     const secret = `tok-${'S'.repeat(9000)}`;
     const error = await executor.startTask(USER, request({ secrets: { API_TOKEN: secret } })).catch((e) => e);
     expect(ValidationError.isInstance(error)).toBe(true);
@@ -401,5 +415,33 @@ describe('AwsTaskExecutor (moto)', () => {
     expect(swept).toEqual([b.executionId]);
     expect((await describeRaw(b.executionId)).stoppedReason).toMatch(/^taskport: timed out/);
     expect((await describeRaw(c.executionId)).lastStatus).toBe('RUNNING');
+  });
+});
+
+describe('AwsTaskExecutor.describeTasks (moto)', () => {
+  let env: MotoEnvironment;
+  let executor: AwsTaskExecutor;
+  afterEach(async () => {
+    executor?.close();
+    await env?.cleanup();
+  });
+
+  it('describes 120 tasks in two DescribeTasks calls (ECS takes 100 ids), agreeing with describeTask', async () => {
+    env = await motoEnvironment();
+    executor = new AwsTaskExecutor(env.options, env.clients);
+    const ids: string[] = [];
+    for (let i = 0; i < 120; i++) ids.push((await executor.startTask(USER, request())).executionId);
+    await setTaskState(ids[0]!, { lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', exitCode: 3 });
+    await setTaskState(ids[1]!, { lastStatus: 'RUNNING' });
+    env.clients.counter.reset();
+    const batch = await executor.describeTasks([...ids, 'not/a task', 'deadbeefdeadbeefdeadbeefdeadbeef']);
+    expect(env.clients.counter.calls).toEqual(['ecs:DescribeTasksCommand', 'ecs:DescribeTasksCommand']);
+    expect(batch.size).toBe(120);
+    expect(batch.get(ids[0]!)).toMatchObject({ status: 'FAILED', exitCode: 3, stopCode: 'EXITED' });
+    expect(batch.get(ids[1]!)?.status).toBe('RUNNING');
+    expect(batch.get(ids[0]!)).toEqual(await executor.describeTask(ids[0]!));
+    env.clients.counter.reset();
+    expect((await executor.describeTasks([])).size).toBe(0);
+    expect(env.clients.counter.count()).toBe(0);
   });
 });

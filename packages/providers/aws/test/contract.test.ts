@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   describeBackendObservabilityContract,
   describeExecutionStoreContract,
@@ -8,11 +7,11 @@ import {
   describeTaskExecutorContract,
   type TaskBehaviour,
 } from '@taskport/contract-tests';
-import { JsonLinesLogger } from '@taskport/core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   AwsImageRegistry,
   AwsTaskExecutor,
+  CloudWatchBackendLogger,
   CloudWatchBackendObservability,
   CloudWatchLogAggregator,
   DynamoDbExecutionStore,
@@ -36,7 +35,8 @@ import {
 let shared: MotoEnvironment;
 let driver: MotoDriver;
 beforeAll(async () => {
-  shared = await motoEnvironment();
+  // The contract passes plain secret values: this deployment opts in to them (the default refuses them).
+  shared = await motoEnvironment({ plainSecrets: 'unsafe-environment' });
   driver = new MotoDriver(shared.options);
 });
 afterAll(() => driver?.close());
@@ -140,28 +140,20 @@ describeBackendObservabilityContract({
   waitTimeoutMs: 10_000,
   create: async () => {
     const env = await motoEnvironment();
-    const logGroupName = env.options.backendLogGroups[0]!;
-    // One stream per writer, as each container / Lambda instance of a deployment has its own.
-    const logStreamName = `taskport/backend/${randomBytes(4).toString('hex')}`;
-    await env.clients.logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
+    // The logger a deployment writes with: batched PutLogEvents into its own stream of the backend group.
+    const logger = new CloudWatchBackendLogger(env.options, env.clients, { minLevel: 'debug' });
     return {
       observability: new CloudWatchBackendObservability(env.options, env.clients),
       providerCalls: () => env.clients.counter.count(),
-      // What the platform's collector does with the JSON lines taskport writes to stderr.
       emit: async (entry) => {
-        let line = '';
-        new JsonLinesLogger((text) => {
-          line = text;
-        }, 'debug').log(entry);
-        await env.clients.logs.send(
-          new PutLogEventsCommand({
-            logGroupName,
-            logStreamName,
-            logEvents: [{ timestamp: entry.timestamp ?? Date.now(), message: line.trimEnd() }],
-          }),
-        );
+        logger.log(entry);
+        await logger.flush();
+        expect(logger.dropped).toBe(0);
       },
-      cleanup: env.cleanup,
+      cleanup: async () => {
+        await logger.close();
+        await env.cleanup();
+      },
     };
   },
 });

@@ -150,8 +150,9 @@ export class DockerLogAggregator implements LogAggregator {
       });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      // No such container: never started (or already pruned). Its output is empty, not an error.
-      if (hasStatus(error, 404)) return;
+      // No such container: never started (or already pruned). Its output is empty, not an error. A 409
+      // "dead or marked for removal" is a container being removed right now: its output is gone too.
+      if (hasStatus(error, 404) || hasStatus(error, 409)) return;
       throw engineError(error, 'LogAggregator.streamLogs');
     }
     cursor.beginRead();

@@ -10,6 +10,7 @@ import {
   NotFoundError,
   type OperationOptions,
   ProviderError,
+  startIdempotencyToken,
   type TaskDescription,
   type TaskExecutor,
   type TaskExecutorCapabilities,
@@ -111,9 +112,10 @@ export class DockerTaskExecutor implements TaskExecutor {
         details: { field: 'memory' },
       });
     }
-    const name = valid.idempotencyKey
-      ? `taskport-${createHash('sha256').update(`idempotency:${valid.idempotencyKey}`).digest('hex').slice(0, 32)}`
-      : `taskport-${randomBytes(16).toString('hex')}`;
+    // A key means one request of one user: the name covers the user, the key and the request's fingerprint,
+    // so another user's key, or the same key with another command, never meets this container.
+    const token = startIdempotencyToken(userEmail, request);
+    const name = token ? `taskport-${token.slice(0, 32)}` : `taskport-${randomBytes(16).toString('hex')}`;
     const argv = commandArgv(valid.command);
     const secretNames = Object.keys(valid.secrets);
     const viaStdin = secretNames.length > 0 && this.options.secrets === 'stdin';

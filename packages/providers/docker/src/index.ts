@@ -7,6 +7,7 @@ export {
   type DockerEngineOptions,
   type EngineAddress,
   EngineHttpError,
+  type EngineRequest,
   EngineUnreachableError,
   parseDockerHost,
 } from './docker-engine.js';
@@ -24,3 +25,4 @@ export {
 export { taskportProvider } from './docker-provider.js';
 export { type DockerClients, DockerTaskExecutor, type PruneResult } from './docker-task-executor.js';
 export { LogFrameSplitter, LogLineAssembler, parseEngineTimestamp } from './log-frames.js';
+export { removeTaskRecords } from './task-records.js';

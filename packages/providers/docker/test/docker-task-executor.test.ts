@@ -247,13 +247,17 @@ describe('DockerTaskExecutor against the real engine', () => {
     await executor.close();
   });
 
-  it('an idempotency key reused for a different request is a ConflictError', async () => {
+  it('an idempotency key names one request of one user: another request or user gets its own container', async () => {
     const executor = testExecutor();
     const key = `key-${Date.now()}`;
     const id = await start(executor, request(['true'], { idempotencyKey: key }));
-    await expect(executor.startTask(USER, request(['false'], { idempotencyKey: key }))).rejects.toSatisfy(
-      (error) => ConflictError.isInstance(error),
-    );
+    const other = await start(executor, request(['false'], { idempotencyKey: key }));
+    expect(other).not.toBe(id);
+    const otherUser = (
+      await executor.startTask('someone-else@taskport.test', request(['true'], { idempotencyKey: key }))
+    ).executionId;
+    expect(otherUser).not.toBe(id);
+    // The same user, key and request is the first container again (a retry).
     expect((await executor.startTask(USER, request(['true'], { idempotencyKey: key }))).executionId).toBe(id);
   });
 

@@ -69,4 +69,16 @@ export class LocalBackendObservability implements BackendObservability {
       eventId: String(row.id).padStart(12, '0'),
     }));
   }
+
+  async deleteLogsBefore(before: number, options: OperationOptions = {}): Promise<number> {
+    options.signal?.throwIfAborted();
+    try {
+      const result = openLocalDatabase(this.dataDir, this)
+        .db.prepare('DELETE FROM backend_logs WHERE ts < ?')
+        .run(before);
+      return Number(result.changes);
+    } catch (error) {
+      throw sqliteError(error, 'BackendObservability.deleteLogsBefore');
+    }
+  }
 }

@@ -1,6 +1,6 @@
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { DatabaseSync as DatabaseSyncType } from 'node:sqlite';
 import { pathToFileURL } from 'node:url';
 import { ConfigurationError, ProviderError, TaskportError, UnavailableError } from '@taskport/core';
@@ -65,6 +65,33 @@ export interface LocalDatabaseOptions {
 }
 
 /**
+ * `mkdir -p` one level at a time, after checking that the nearest existing ancestor is a writable
+ * directory. Node's recursive mkdir never returns under some pseudo-filesystems (`/proc/nope` spins at
+ * 100 % CPU), so it is not used; each level's own error is reported instead.
+ */
+function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  let current = dir;
+  while (!existsSync(current)) {
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  if (!statSync(current).isDirectory()) throw new Error(`${current} exists and is not a directory`);
+  if (missing.length === 0) return;
+  accessSync(current, constants.W_OK);
+  for (const level of missing) {
+    try {
+      mkdirSync(level, { mode: 0o700 });
+    } catch (error) {
+      // Another process made it in between: fine.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+/**
  * One SQLite connection to a data directory, shared by every local adapter of this process.
  * Several processes (CLI invocations, supervisors) use the same file at once: WAL lets readers run
  * beside the one writer, the busy timeout makes writers queue, and every read-modify-write runs in
@@ -85,7 +112,7 @@ export class LocalDatabase {
     if (create) {
       try {
         // 0700/0600: the file holds commands, env values and output of the user's tasks.
-        mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+        makeDirectory(this.dataDir);
         closeSync(openSync(this.path, 'a', 0o600));
       } catch (error) {
         throw new ConfigurationError(

@@ -248,6 +248,17 @@ export class LocalExecutionStore implements ExecutionStore {
         params.push(...query.status);
       }
     }
+    for (const [key, value] of Object.entries(query.labels ?? {})) {
+      if (typeof value !== 'string') invalid(operation, 'labels', `label ${key} must have a string value`);
+      // The key goes in as a bound JSON path, quoted, so no label name can change the query.
+      where.push(`json_extract(record, ?) = ?`);
+      params.push(`$.labels.${JSON.stringify(key)}`, value);
+    }
+    if (query.idPrefix !== undefined && query.idPrefix !== '') {
+      // A range on the primary key rather than LIKE, so no character of the prefix is a wildcard.
+      where.push('execution_id >= ? AND execution_id < ?');
+      params.push(query.idPrefix, `${query.idPrefix}\uffff`);
+    }
     if (query.cursor !== undefined) {
       const cursor = decodeCursor(query.cursor);
       // Keyset pagination: rows inserted after the first page cannot shift or repeat later pages.
@@ -269,6 +280,26 @@ export class LocalExecutionStore implements ExecutionStore {
     const page: ExecutionPage = { items };
     if (rows.length > limit) page.nextCursor = encodeCursor(items[items.length - 1]!);
     return page;
+  }
+
+  async delete(executionId: string, options: OperationOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    let changes: number;
+    try {
+      // execution_requests rows go with it (ON DELETE CASCADE).
+      changes = Number(
+        this.database.db.prepare('DELETE FROM executions WHERE execution_id = ?').run(executionId).changes,
+      );
+    } catch (error) {
+      throw sqliteError(error, 'ExecutionStore.delete');
+    }
+    if (changes === 0) {
+      throw new NotFoundError(`no execution ${executionId}`, {
+        provider: 'local',
+        operation: 'ExecutionStore.delete',
+        details: { executionId },
+      });
+    }
   }
 
   async findByIdempotencyKey(

@@ -36,9 +36,9 @@ const PROVIDER = 'local';
  * null prototype, which V8 keeps in dictionary mode - several times the size of the array, and for a
  * million lines most of the reader's peak memory.
  */
-type LogRow = [seq: number, ts: number, stream: number, message: string];
+type LogRow = [seq: number, ts: number, stream: number, message: string, raw: Uint8Array | null];
 
-const LOG_COLUMNS = 'seq, ts, stream, message';
+const LOG_COLUMNS = 'seq, ts, stream, message, raw';
 
 /** A query of `LOG_COLUMNS` whose rows come back as `LogRow`s. */
 interface LogQuery {
@@ -68,12 +68,14 @@ function logQuery(db: DatabaseSync, sql: string): LogQuery {
  * strings (as `compareLogEvents` does for equal timestamps) gives the order the lines were printed in.
  */
 function toEvent(row: LogRow): LogEvent {
-  return {
+  const event: LogEvent = {
     timestamp: row[1],
     message: row[3],
     stream: row[2] === STDERR ? 'stderr' : 'stdout',
     eventId: String(row[0]).padStart(12, '0'),
   };
+  if (row[4] !== null) event.raw = row[4];
+  return event;
 }
 
 /** The output of local tasks, as the supervisors wrote it into the data directory's database. */
@@ -98,6 +100,16 @@ export class LocalLogAggregator implements LogAggregator {
 
   private get database(): LocalDatabase {
     return openLocalDatabase(this.dataDir, this);
+  }
+
+  async deleteLogs(executionId: string, options: OperationOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    checkId(executionId, 'LogAggregator.deleteLogs');
+    try {
+      this.database.db.prepare('DELETE FROM task_logs WHERE execution_id = ?').run(executionId);
+    } catch (error) {
+      throw sqliteError(error, 'LogAggregator.deleteLogs');
+    }
   }
 
   async fetchLogsByExecutionId(executionId: string, options: OperationOptions = {}): Promise<LogEvent[]> {

@@ -118,6 +118,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX executions_user_idempotency_key
     ON executions (created_by, user_idempotency_key) WHERE user_idempotency_key IS NOT NULL;
   `,
+  // 3: the exact bytes of an output line whose text is not them (invalid UTF-8, CR LF, no final newline,
+  // a piece of an over-long line); NULL when message + "\n" is the line.
+  `
+  ALTER TABLE task_logs ADD COLUMN raw BLOB;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

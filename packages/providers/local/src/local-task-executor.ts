@@ -313,7 +313,47 @@ export class LocalTaskExecutor implements TaskExecutor {
 
   async describeTask(executionId: string, options: OperationOptions = {}): Promise<TaskDescription> {
     options.signal?.throwIfAborted();
-    const row = this.read(executionId, 'TaskExecutor.describeTask');
+    return this.describeRow(this.read(executionId, 'TaskExecutor.describeTask'));
+  }
+
+  /** Removes the row of a finished task (a running one is kept: its supervisor still writes to it). */
+  async forgetTask(executionId: string, options: OperationOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    try {
+      this.database.db
+        .prepare(`DELETE FROM tasks WHERE execution_id = ? AND status IN ('SUCCEEDED', 'FAILED', 'STOPPED')`)
+        .run(executionId);
+    } catch (error) {
+      throw sqliteError(error, 'TaskExecutor.forgetTask');
+    }
+  }
+
+  /** Many tasks in one query (ids this data directory does not know are left out). */
+  async describeTasks(
+    executionIds: readonly string[],
+    options: OperationOptions = {},
+  ): Promise<Map<string, TaskDescription>> {
+    options.signal?.throwIfAborted();
+    const out = new Map<string, TaskDescription>();
+    const ids = [...new Set(executionIds.filter((id) => typeof id === 'string' && id !== ''))];
+    if (ids.length === 0) return out;
+    const database = this.database;
+    try {
+      // SQLite allows 32766 parameters per statement; a page of the list is at most 1000.
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const rows = database.db
+          .prepare(`SELECT * FROM tasks WHERE execution_id IN (${chunk.map(() => '?').join(',')})`)
+          .all(...chunk) as unknown as TaskRow[];
+        for (const row of rows) out.set(row.execution_id, this.describeRow(reconcileTask(database, row)));
+      }
+    } catch (error) {
+      throw sqliteError(error, 'TaskExecutor.describeTasks');
+    }
+    return out;
+  }
+
+  private describeRow(row: TaskRow): TaskDescription {
     const details: Record<string, string> = {
       runtime: 'process on this machine (no container)',
       image: row.image,

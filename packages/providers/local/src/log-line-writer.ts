@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { StatementSync } from 'node:sqlite';
 import type { LocalDatabase } from './local-database.js';
 
@@ -32,7 +33,7 @@ export class LogLineWriter {
   private readonly maxBatchBytes: number;
   private readonly maxLineBytes: number;
   private readonly partial = new Map<StreamCode, Buffer>();
-  private batch: { seq: number; ts: number; stream: StreamCode; message: string }[] = [];
+  private batch: { seq: number; ts: number; stream: StreamCode; message: string; raw: Buffer | null }[] = [];
   private batchBytes = 0;
   private nextSeq = 0;
   private lastTs = 0;
@@ -49,7 +50,7 @@ export class LogLineWriter {
     this.maxBatchBytes = options.maxBatchBytes ?? 4 * 1024 * 1024;
     this.maxLineBytes = options.maxLineBytes ?? 256 * 1024;
     this.insert = database.db.prepare(
-      'INSERT INTO task_logs (execution_id, seq, ts, stream, message) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO task_logs (execution_id, seq, ts, stream, message, raw) VALUES (?, ?, ?, ?, ?, ?)',
     );
     // Resume numbering after any lines already there (e.g. a message the supervisor wrote itself).
     const last = database.db
@@ -78,7 +79,7 @@ export class LogLineWriter {
         const joined = Buffer.concat([pending, chunk]);
         if (joined.length >= this.maxLineBytes) {
           this.partial.delete(stream);
-          this.pushLine(stream, joined, 0, joined.length, ts);
+          this.pushLine(stream, joined, 0, joined.length, ts, false);
         } else {
           this.partial.set(stream, joined);
         }
@@ -86,18 +87,18 @@ export class LogLineWriter {
       }
       const joined = Buffer.concat([pending, chunk.subarray(0, newline)]);
       this.partial.delete(stream);
-      this.pushLine(stream, joined, 0, joined.length, ts);
+      this.pushLine(stream, joined, 0, joined.length, ts, true);
       start = newline + 1;
     }
     let newline = chunk.indexOf(NEWLINE, start);
     while (newline !== -1) {
-      this.pushLine(stream, chunk, start, newline, ts);
+      this.pushLine(stream, chunk, start, newline, ts, true);
       start = newline + 1;
       newline = chunk.indexOf(NEWLINE, start);
     }
     if (start < chunk.length) {
       if (chunk.length - start >= this.maxLineBytes) {
-        this.pushLine(stream, chunk, start, chunk.length, ts);
+        this.pushLine(stream, chunk, start, chunk.length, ts, false);
       } else {
         // Copy: keeping a view would pin the whole chunk in memory.
         this.partial.set(stream, Buffer.from(chunk.subarray(start)));
@@ -110,12 +111,12 @@ export class LogLineWriter {
     const pending = this.partial.get(stream);
     if (!pending) return;
     this.partial.delete(stream);
-    this.pushLine(stream, pending, 0, pending.length, this.now());
+    this.pushLine(stream, pending, 0, pending.length, this.now(), false);
   }
 
   /** Adds a line the supervisor itself has to say (e.g. why the command could not start). */
   note(stream: StreamCode, message: string): void {
-    this.queue(stream, message, this.now());
+    this.queue(stream, message, this.now(), null);
   }
 
   /** Writes every queued line in one transaction. */
@@ -124,7 +125,7 @@ export class LogLineWriter {
     const batch = this.batch;
     this.database.immediate(() => {
       for (const line of batch)
-        this.insert.run(this.executionId, line.seq, line.ts, line.stream, line.message);
+        this.insert.run(this.executionId, line.seq, line.ts, line.stream, line.message, line.raw);
     });
     // Cleared only after the commit: if the write fails, nothing is lost and the next flush retries.
     this.batch = [];
@@ -145,21 +146,43 @@ export class LogLineWriter {
     return this.lastTs;
   }
 
-  private pushLine(stream: StreamCode, buffer: Buffer, start: number, end: number, ts: number): void {
+  /**
+   * Queues `buffer[start, end)`; `terminated` says a newline followed it. The text drops a CR before the
+   * newline; the exact bytes are kept beside it whenever the text plus a newline is not them, so output
+   * can be reproduced byte for byte.
+   */
+  private pushLine(
+    stream: StreamCode,
+    buffer: Buffer,
+    start: number,
+    end: number,
+    ts: number,
+    terminated: boolean,
+  ): void {
     let stop = end;
-    if (stop > start && buffer[stop - 1] === CARRIAGE_RETURN) stop--;
+    if (terminated && stop > start && buffer[stop - 1] === CARRIAGE_RETURN) stop--;
     if (stop - start <= this.maxLineBytes) {
-      this.queue(stream, buffer.toString('utf8', start, stop), ts);
+      const exact = terminated && stop === end && isUtf8(buffer.subarray(start, end));
+      const message = buffer.toString('utf8', start, stop);
+      this.queue(stream, message, ts, exact ? null : bytesOf(buffer, start, end, terminated));
       return;
     }
-    for (let piece = start; piece < stop; piece += this.maxLineBytes) {
-      this.queue(stream, buffer.toString('utf8', piece, Math.min(piece + this.maxLineBytes, stop)), ts);
+    // A runaway line is cut into pieces; each piece keeps its own bytes, and only the last one its line end.
+    for (let piece = start; piece < end; piece += this.maxLineBytes) {
+      const pieceEnd = Math.min(piece + this.maxLineBytes, end);
+      const last = pieceEnd === end;
+      this.queue(
+        stream,
+        buffer.toString('utf8', piece, last ? Math.max(piece, stop) : pieceEnd),
+        ts,
+        bytesOf(buffer, piece, pieceEnd, last && terminated),
+      );
     }
   }
 
-  private queue(stream: StreamCode, message: string, ts: number): void {
-    this.batch.push({ seq: this.nextSeq++, ts, stream, message });
-    this.batchBytes += message.length;
+  private queue(stream: StreamCode, message: string, ts: number, raw: Buffer | null): void {
+    this.batch.push({ seq: this.nextSeq++, ts, stream, message, raw });
+    this.batchBytes += message.length + (raw?.length ?? 0);
     if (this.batch.length < this.maxBatchLines && this.batchBytes < this.maxBatchBytes) return;
     try {
       this.flush();
@@ -170,4 +193,15 @@ export class LogLineWriter {
         throw error;
     }
   }
+}
+
+/**
+ * A copy of `buffer[start, end)`, plus the newline when the line had one (a copy: a view would pin the
+ * whole chunk in memory while the line waits in a batch).
+ */
+function bytesOf(buffer: Buffer, start: number, end: number, newline: boolean): Buffer {
+  const out = Buffer.allocUnsafe(end - start + (newline ? 1 : 0));
+  buffer.copy(out, 0, start, end);
+  if (newline) out[end - start] = NEWLINE;
+  return out;
 }

@@ -36,6 +36,9 @@ let killRequested = false;
 let timedOut = false;
 const stopSignalsSent: string[] = [];
 let finished = false;
+/** The command's own process has exited (its pipes may still be open). */
+let commandExited = false;
+let deadline: NodeJS.Timeout | undefined;
 
 function signalTask(signal: NodeJS.Signals): void {
   if (child?.pid === undefined) return;
@@ -269,12 +272,13 @@ async function main(): Promise<void> {
       killRequested = true;
       stopTask(graceMs);
     }
-    if (row.timeout_seconds !== null) {
-      setTimeout(() => {
-        if (finished) return;
+    if (row.timeout_seconds !== null && !commandExited) {
+      deadline = setTimeout(() => {
+        if (finished || commandExited) return;
         timedOut = true;
         stopTask(graceMs);
-      }, row.timeout_seconds * 1000).unref();
+      }, row.timeout_seconds * 1000);
+      deadline.unref();
     }
   });
 
@@ -290,6 +294,10 @@ async function main(): Promise<void> {
   });
 
   task.on('exit', (code, signal) => {
+    // The task ends when its command ends: the deadline no longer applies while we wait for pipes that
+    // background children may still hold.
+    commandExited = true;
+    if (deadline) clearTimeout(deadline);
     const ended = [task.stdout!, task.stderr!].map(
       (stream) =>
         new Promise<void>((resolve) => (stream.readableEnded ? resolve() : stream.once('close', resolve))),

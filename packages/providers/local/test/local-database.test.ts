@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -34,6 +35,27 @@ describe('the local database', () => {
     expect(existsSync(join(dataDir, DATABASE_FILE))).toBe(false);
     writeFileSync(join(dataDir, DATABASE_FILE), '');
     expect(() => new LocalDatabase(dataDir, { create: false })).toThrow(/no schema/);
+  });
+
+  it('an unusable data directory fails at once with a ConfigurationError instead of spinning (/proc, a file as parent)', () => {
+    // In a child process with a time limit: the failure this guards against is a busy loop that never returns.
+    const entry = new URL('../dist/local-database.js', import.meta.url).href;
+    dataDir = tempDataDir();
+    const file = join(dataDir, 'a-file');
+    writeFileSync(file, 'x');
+    for (const dir of ['/proc/nope/data', join(file, 'data')]) {
+      const script = `import(${JSON.stringify(entry)}).then(({ LocalDatabase }) => {
+        try { new LocalDatabase(${JSON.stringify(dir)}); console.log('opened'); }
+        catch (e) { console.log(e.code + ': ' + e.message); }
+      })`;
+      const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(result.signal, `creating ${dir} did not return`).toBeNull();
+      expect(result.stdout).toMatch(/^CONFIGURATION: \[local\] cannot create the data directory/);
+      expect(result.stdout).toContain('TASKPORT_DATA_DIR');
+    }
   });
 
   it('isGone tells when the database file is deleted or replaced under an open connection', () => {

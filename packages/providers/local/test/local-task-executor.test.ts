@@ -265,3 +265,40 @@ describe('LocalTaskExecutor', () => {
     for (const id of ids) expect(id).toMatch(/^loc-[0-9a-z]{10}[0-9a-f]{12}$/);
   });
 });
+
+describe('LocalTaskExecutor.describeTasks and the end of a task', () => {
+  it('describeTasks reads many tasks at once, agrees with describeTask, and leaves out unknown ids', async () => {
+    const executor = new LocalTaskExecutor({ dataDir });
+    const done = await executor.startTask('t@test', request(['true']));
+    const running = await executor.startTask('t@test', request('sleep 30'));
+    await eventually(
+      () => executor.describeTask(done.executionId),
+      (d) => isFinal(d.status),
+    );
+    await eventually(
+      () => executor.describeTask(running.executionId),
+      (d) => d.status === 'RUNNING',
+    );
+    const batch = await executor.describeTasks([done.executionId, running.executionId, 'loc-unknown']);
+    expect([...batch.keys()].sort()).toEqual([done.executionId, running.executionId].sort());
+    expect(batch.get(done.executionId)).toEqual(await executor.describeTask(done.executionId));
+    expect(batch.get(running.executionId)?.status).toBe('RUNNING');
+    expect((await executor.describeTasks([])).size).toBe(0);
+    await executor.killTask(running.executionId);
+  });
+
+  it('a command that exits in time is not TIMED_OUT while a background child still holds its pipes', async () => {
+    const executor = new LocalTaskExecutor({ dataDir });
+    const { executionId } = await executor.startTask(
+      't@test',
+      request('sleep 5 & echo main-exits-now', { timeoutSeconds: 1 }),
+    );
+    const final = await eventually(
+      () => executor.describeTask(executionId),
+      (d) => isFinal(d.status),
+    );
+    expect(final).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, stopCode: 'EXITED' });
+    const lines = await new LocalLogAggregator({ dataDir }).fetchLogsByExecutionId(executionId);
+    expect(lines.map((e) => e.message)).toEqual(['main-exits-now']);
+  });
+});

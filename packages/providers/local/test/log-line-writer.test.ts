@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { logEventBytes } from '@taskport/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalLogAggregator } from '../src/index.js';
 import { openLocalDatabase } from '../src/local-database.js';
@@ -40,6 +42,33 @@ describe('LogLineWriter', () => {
     pieces.close();
     const cut = await new LocalLogAggregator({ dataDir }).fetchLogsByExecutionId('loc-pieces');
     expect(cut.map((event) => event.message)).toEqual(['abcd', 'efgh', 'ij']);
+  });
+
+  it('keeps the exact bytes of random binary output and CRLF text, cut into random chunks, with no added newline', async () => {
+    dataDir = tempDataDir();
+    const crlf = Buffer.from('first\r\nsecond\r\n\r\nno newline at the end\r');
+    const samples = [
+      randomBytes(200_000),
+      crlf,
+      Buffer.from([0xff, 0xfe, 0x0a, 0xc3, 0x28, 0x0a, 0xe2, 0x82]),
+    ];
+    for (const [i, data] of samples.entries()) {
+      const id = `loc-bytes-${i}`;
+      const writer = new LogLineWriter(openLocalDatabase(dataDir), id, { maxLineBytes: 1000 });
+      for (let at = 0; at < data.length; ) {
+        const size = 1 + Math.floor(Math.random() * 3000);
+        writer.write(STDOUT, data.subarray(at, at + size));
+        at += size;
+      }
+      writer.close();
+      const events = await new LocalLogAggregator({ dataDir }).fetchLogsByExecutionId(id);
+      const out = Buffer.concat(events.map((e) => Buffer.from(logEventBytes(e))));
+      expect(out.equals(data), `sample ${i} came back different`).toBe(true);
+    }
+    // The text stays readable: CR LF lines read without the CR.
+    const text = await new LocalLogAggregator({ dataDir }).fetchLogsByExecutionId('loc-bytes-1');
+    expect(text.map((e) => e.message)).toEqual(['first', 'second', '', 'no newline at the end\r']);
+    expect(text[0]?.raw && Buffer.from(text[0].raw).toString()).toBe('first\r\n');
   });
 
   it('writes in batches: nothing is visible before a flush, everything after', async () => {
