@@ -152,7 +152,14 @@ describe('taskport run --detach on AWS (moto, counted on the wire)', () => {
     });
     expect(code).toBe(0);
     const { modules } = JSON.parse(await readFile(out, 'utf8')) as { modules: string[] };
-    const clients = new Set(modules.flatMap((url) => /@aws-sdk\/client-([a-z0-9-]+)\//.exec(url)?.[1] ?? []));
+    // The bundled CLI loads chunks; their source maps say which packages each chunk holds.
+    const sources: string[] = [...modules];
+    for (const url of modules) {
+      if (!url.startsWith('file:') || !url.endsWith('.js')) continue;
+      const map = await readFile(`${fileURLToPath(url)}.map`, 'utf8').catch(() => undefined);
+      if (map) sources.push(...((JSON.parse(map) as { sources?: string[] }).sources ?? []));
+    }
+    const clients = new Set(sources.flatMap((url) => /@aws-sdk\/client-([a-z0-9-]+)\//.exec(url)?.[1] ?? []));
     expect([...clients].sort()).toEqual(['dynamodb', 'ecs']);
   });
 });
