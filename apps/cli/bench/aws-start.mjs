@@ -228,7 +228,7 @@ Wall time (${RUNS} runs each, interleaved, straight to moto; the CLI with local 
 
 Where the rest goes: the minimal script loads one SDK client and sends one call; the CLI also loads the composition
 root (config file, option schemas, the DI container), the DynamoDB client for the image read, and node:sqlite for the
-local history record. The CLI measured is the bundled build (`apps/cli/build.mjs`).
+local history record. The CLI measured is the bundled build (\`apps/cli/build.mjs\`).
 `;
   process.stdout.write(`${doc}\n`);
   if (WRITE_DOCS) {
