@@ -214,7 +214,8 @@ ${rows}
 
 Targets: \`RunTask\` plus at most one read to resolve the image, plus the record write when history is on DynamoDB —
 ${calls.slice(0, 3).every((c) => c.count === 2) ? 'met' : 'missed'}. With an idempotency key the key lookup runs concurrently with the image lookup
-(the order of those two in the table is whichever reached moto first). Before this change a start by id made 4 calls
+(the order of those two in the table is whichever reached moto first); the DynamoDB store's own
+key lookup and claim write (per-user idempotency, ADR 024) account for the rest of the last row. Before this change a start by id made 4 calls
 (\`GetItem\` twice, \`DescribeTaskDefinition\`, \`RunTask\`) and one by name 6.
 
 Wall time (${RUNS} runs each, interleaved, straight to moto; the CLI with local history):
@@ -227,7 +228,7 @@ Wall time (${RUNS} runs each, interleaved, straight to moto; the CLI with local 
 
 Where the rest goes: the minimal script loads one SDK client and sends one call; the CLI also loads the composition
 root (config file, option schemas, the DI container), the DynamoDB client for the image read, and node:sqlite for the
-local history record. The CLI's start-up bundling is separate work (it is not in these figures).
+local history record. The CLI measured is the bundled build (\`apps/cli/build.mjs\`).
 `;
   process.stdout.write(`${doc}\n`);
   if (WRITE_DOCS) {

@@ -19,12 +19,25 @@ export const SERVICE_NAMES: Readonly<Record<AwsService, string>> = {
   logs: 'CloudWatch Logs',
 };
 
+/**
+ * The module's exports. A bundler that turns the CommonJS SDK package into a chunk may hand them over as
+ * `default` only (the bundled CLI does): `client` names an export to tell the two shapes apart.
+ */
+function exportsOf<M>(loaded: unknown, client: string): M {
+  const namespace = loaded as Record<string, unknown> & { default?: Record<string, unknown> };
+  return (
+    namespace[client] === undefined && namespace.default?.[client] !== undefined
+      ? namespace.default
+      : namespace
+  ) as M;
+}
+
 // Literal specifiers, so that bundlers and the module graph see each SDK package as its own lazy chunk.
 const importers: { [K in AwsService]: () => Promise<AwsSdk[K]> } = {
-  ecs: () => import('@aws-sdk/client-ecs'),
-  dynamodb: () => import('@aws-sdk/client-dynamodb'),
-  iam: () => import('@aws-sdk/client-iam'),
-  logs: () => import('@aws-sdk/client-cloudwatch-logs'),
+  ecs: async () => exportsOf(await import('@aws-sdk/client-ecs'), 'ECSClient'),
+  dynamodb: async () => exportsOf(await import('@aws-sdk/client-dynamodb'), 'DynamoDBClient'),
+  iam: async () => exportsOf(await import('@aws-sdk/client-iam'), 'IAMClient'),
+  logs: async () => exportsOf(await import('@aws-sdk/client-cloudwatch-logs'), 'CloudWatchLogsClient'),
 };
 
 // Loosely typed inside: each entry holds the module of its own key.

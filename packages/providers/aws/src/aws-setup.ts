@@ -19,14 +19,15 @@ export interface AwsSetupItem {
  */
 export async function planAwsSetup(
   options: AwsOptions,
-  given: AwsClientSource | Partial<AwsClients> = {},
+  given?: Partial<AwsClients> | AwsClientSource,
 ): Promise<AwsSetupItem[]> {
   const clients = given instanceof AwsClientSource ? given : awsClients(options, given);
   const retry = { policy: options.retry };
   const table = async (name: string, purpose: string): Promise<AwsSetupItem> => {
     try {
       await withAwsRetry(
-        () => clients.dynamodb((db, sdk) => db.send(new sdk.DescribeTableCommand({ TableName: name }))),
+        () =>
+          clients.dynamodb((client, sdk) => client.send(new sdk.DescribeTableCommand({ TableName: name }))),
         retry,
       );
       return { kind: 'dynamodb-table', name, purpose, exists: true };
@@ -38,8 +39,8 @@ export async function planAwsSetup(
   const logGroup = async (name: string, purpose: string): Promise<AwsSetupItem> => {
     const { logGroups } = await withAwsRetry(
       () =>
-        clients.logs((logs, sdk) =>
-          logs.send(new sdk.DescribeLogGroupsCommand({ logGroupNamePrefix: name })),
+        clients.logs((client, sdk) =>
+          client.send(new sdk.DescribeLogGroupsCommand({ logGroupNamePrefix: name })),
         ),
       retry,
     );
@@ -53,7 +54,9 @@ export async function planAwsSetup(
   const cluster = async (): Promise<AwsSetupItem> => {
     const { clusters } = await withAwsRetry(
       () =>
-        clients.ecs((ecs, sdk) => ecs.send(new sdk.DescribeClustersCommand({ clusters: [options.cluster] }))),
+        clients.ecs((client, sdk) =>
+          client.send(new sdk.DescribeClustersCommand({ clusters: [options.cluster] })),
+        ),
       retry,
     );
     const found = (clusters ?? []).some((c) => c.status === 'ACTIVE');
@@ -74,7 +77,7 @@ export async function planAwsSetup(
  */
 export async function runAwsSetup(
   options: AwsOptions,
-  given: AwsClientSource | Partial<AwsClients> = {},
+  given?: Partial<AwsClients> | AwsClientSource,
 ): Promise<AwsSetupItem[]> {
   const clients = given instanceof AwsClientSource ? given : awsClients(options, given);
   const plan = await planAwsSetup(options, clients);

@@ -44,17 +44,16 @@ export class CloudWatchBackendLogger implements BackendLogger {
   private stream: Promise<void> | undefined;
   private sending: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly clients: AwsClientSource;
   /** Lines that could not be shipped (for tests and diagnostics). */
   dropped = 0;
 
-  private readonly clients: AwsClientSource;
-
   constructor(
     options: AwsOptions,
-    given: AwsClientSource | Partial<AwsClients> = {},
+    clients: Partial<AwsClients> | AwsClientSource,
     private readonly settings: CloudWatchBackendLoggerOptions = {},
   ) {
-    this.clients = given instanceof AwsClientSource ? given : awsClients(options, given);
+    this.clients = clients instanceof AwsClientSource ? clients : awsClients(options, clients);
     this.minLevel = LEVELS[settings.minLevel ?? 'info'];
     this.logGroupName = options.backendLogGroups[0];
     this.logStreamName =
@@ -129,8 +128,8 @@ export class CloudWatchBackendLogger implements BackendLogger {
   }
 
   private put(batch: InputLogEvent[]) {
-    return this.clients.logs((logs, sdk) =>
-      logs.send(
+    return this.clients.logs((client, sdk) =>
+      client.send(
         new sdk.PutLogEventsCommand({
           logGroupName: this.logGroupName,
           logStreamName: this.logStreamName,
@@ -144,8 +143,8 @@ export class CloudWatchBackendLogger implements BackendLogger {
   private ensureStream(): Promise<void> {
     this.stream ??= (async () => {
       const createStream = () =>
-        this.clients.logs((logs, sdk) =>
-          logs.send(
+        this.clients.logs((client, sdk) =>
+          client.send(
             new sdk.CreateLogStreamCommand({
               logGroupName: this.logGroupName,
               logStreamName: this.logStreamName,
@@ -159,7 +158,9 @@ export class CloudWatchBackendLogger implements BackendLogger {
         if (name === 'ResourceAlreadyExistsException') return;
         if (name !== 'ResourceNotFoundException') throw error;
         await this.clients
-          .logs((logs, sdk) => logs.send(new sdk.CreateLogGroupCommand({ logGroupName: this.logGroupName })))
+          .logs((client, sdk) =>
+            client.send(new sdk.CreateLogGroupCommand({ logGroupName: this.logGroupName })),
+          )
           .catch((e: unknown) => {
             if (errorName(e) !== 'ResourceAlreadyExistsException') throw e;
           });

@@ -110,16 +110,22 @@ describe('provider mix through @taskport/container', () => {
     const id = randomName('mix');
     const role = await awsClients(
       parseAwsOptions({ region: 'us-east-1', endpoint: motoEndpoint, credentials: CREDENTIALS }),
-    ).iam.send(
-      new CreateRoleCommand({
-        RoleName: `taskport-execution-${id}`,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
+    ).iam((iam) =>
+      iam.send(
+        new CreateRoleCommand({
+          RoleName: `taskport-execution-${id}`,
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 'ecs-tasks.amazonaws.com' },
+                Action: 'sts:AssumeRole',
+              },
+            ],
+          }),
         }),
-      }),
+      ),
     );
     const executionRoleArn = role.Role!.Arn!;
     const aws = parseAwsOptions({
