@@ -47,7 +47,7 @@ const CAS_ATTEMPTS = 20;
  * The default image is one pointer, the annotation `<prefix>/default-image` on one more job
  * (`<prefix>-registry`, never run), changed only by a compare-and-swap: UpdateJob with the etag it was
  * read with, repeated after ABORTED. So there is never more than one default, whatever runs concurrently
- * (docs/adr/031-gcp-cloudrun-default-image-pointer.md).
+ * (docs/adr/038-gcp-cloudrun-default-image-pointer.md).
  */
 export class CloudRunImageRegistry implements ImageRegistry {
   readonly provider = PROVIDER;

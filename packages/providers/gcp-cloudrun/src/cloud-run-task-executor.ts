@@ -69,7 +69,7 @@ interface PreparedStart {
  *   a start is one `RunJob` with `overrides.containerOverrides[{ args, env }]` and `overrides.timeout`, so a
  *   warm start is exactly one API call. The execution's resource name is the execution id.
  * - The argv is the run's `args`: the image's ENTRYPOINT, if any, receives it (`docker run IMAGE ARGS`,
- *   docs/adr/030-gcp-cloudrun-command-semantics.md). A string command is `/bin/sh -c <command>`.
+ *   docs/adr/037-gcp-cloudrun-command-semantics.md). A string command is `/bin/sh -c <command>`.
  * - RunJob's long-running operation ends only when the execution does: it is never waited on.
  * - Kill is `CancelExecution`; describe is `GetExecution` (+ `ListTasks` once final, for the exit code).
  * - Idempotent start: see START_MARKER_ENV. A throttled RunJob (RESOURCE_EXHAUSTED) provably did not run

@@ -7,7 +7,7 @@ import { apiFailure, PROVIDER, translateKubernetesError } from './kubernetes-err
 import type { KubernetesOptions } from './kubernetes-options.js';
 
 /**
- * Records kept as labelled ConfigMaps in the cluster's own store (see docs/adr/021-k8s-store-on-configmaps.md):
+ * Records kept as labelled ConfigMaps in the cluster's own store (see docs/adr/034-k8s-store-on-configmaps.md):
  * the JSON record in `data.record`, the fields that are looked up or filtered on as labels. Label values
  * may only hold 63 safe characters, so values that can hold anything (ids, request ids, references) are
  * labelled by a hash of their value and the match is confirmed on the record itself.

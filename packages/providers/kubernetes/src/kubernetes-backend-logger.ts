@@ -25,7 +25,7 @@ export function jsonLine(entry: BackendLogEntry, timestamp: number): string {
 
 /**
  * Writes taskport's own structured lines as Kubernetes Events in the namespace (see
- * docs/adr/022-k8s-backend-lines-as-events.md), labelled by a hash of the request id, so that
+ * docs/adr/035-k8s-backend-lines-as-events.md), labelled by a hash of the request id, so that
  * KubernetesBackendObservability finds them by request from anywhere that reaches the API server - the CLI
  * as well as a server pod. `log` never blocks nor throws: lines are queued and written in order in the
  * background; `flush()` waits for the queue, `close()` flushes and stops. The API server keeps Events
