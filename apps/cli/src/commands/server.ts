@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringOption } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../usage-error.js';
@@ -26,7 +29,8 @@ stdout (shown once: only a hash is kept) and exits. Use the key with 'taskport l
     'web-root': {
       type: 'string',
       value: 'DIR',
-      description: 'serve a built web console from DIR at / (env TASKPORT_WEB_ROOT)',
+      description:
+        'serve a built web console from DIR at / (env TASKPORT_WEB_ROOT; default: the console built in this repository, apps/web/dist)',
     },
     'users-db': {
       type: 'string',
@@ -56,7 +60,9 @@ stdout (shown once: only a hash is kept) and exits. Use the key with 'taskport l
     }
     const config = stringOption(values, 'config');
     const listen = stringOption(values, 'listen');
-    const webRoot = stringOption(values, 'web-root');
+    const webRoot =
+      stringOption(values, 'web-root') ??
+      (context.env.TASKPORT_WEB_ROOT?.trim() ? undefined : bundledWebConsole());
     const running = await server.startServer({
       env,
       cwd: process.cwd(),
@@ -81,3 +87,13 @@ stdout (shown once: only a hash is kept) and exits. Use the key with 'taskport l
     return 0;
   },
 };
+
+/**
+ * The web console built beside this CLI in the repository (`apps/web/dist`, made by the bootstrap), served
+ * when neither --web-root nor TASKPORT_WEB_ROOT names another one. The bundled command lives in
+ * `apps/cli/dist/`, so the console is two levels up.
+ */
+function bundledWebConsole(): string | undefined {
+  const dir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+  return existsSync(join(dir, 'index.html')) ? dir : undefined;
+}
