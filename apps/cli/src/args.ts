@@ -22,6 +22,12 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
     description: 'where the local provider keeps its state (env TASKPORT_DATA_DIR)',
   },
   config: { type: 'string', value: 'FILE', description: 'deployment config file (env TASKPORT_CONFIG)' },
+  server: {
+    type: 'string',
+    value: 'URL',
+    description:
+      'send the command to a taskport server (env TASKPORT_SERVER, key TASKPORT_API_KEY or taskport login)',
+  },
   'no-color': { type: 'boolean', description: 'never colour the output (also: NO_COLOR=1)' },
   help: { type: 'boolean', short: 'h', description: 'show help for the command' },
 };

@@ -9,7 +9,7 @@ import { UsageError } from './usage-error.js';
 // the providers are loaded with import() once we know which command runs. main.ts answers --version
 // before even this module is loaded.
 
-const VALUE_OPTIONS = new Set(['--data-dir', '--config']);
+const VALUE_OPTIONS = new Set(['--data-dir', '--config', '--server']);
 
 /** `taskport <version>`, from the package.json one level above dist/ (and above src/). */
 function version(): string {
@@ -44,6 +44,8 @@ Environment:
   TASKPORT_DATA_DIR   state directory of the local provider (default: see 'taskport config show')
   TASKPORT_CONFIG     deployment config file choosing a provider per port (default: all local)
   TASKPORT_USER       who you are, recorded on executions and images (default: user@host)
+  TASKPORT_SERVER     send every command to this taskport server (also --server, taskport login)
+  TASKPORT_API_KEY    the API key for that server
   NO_COLOR            set to disable colour
 
 ${EXIT_CODES_HELP}

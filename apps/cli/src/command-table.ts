@@ -57,6 +57,19 @@ export const COMMANDS: Record<string, Entry> = {
     summary: 'Show the provider of each port and where each value came from',
     load: () => import('./commands/config-show.js'),
   },
+  // The server and its clients (remote mode).
+  server: { summary: 'Serve the taskport API over HTTP', load: () => import('./commands/server.js') },
+  login: {
+    summary: 'Use a taskport server from now on (keeps its API key)',
+    load: () => import('./commands/login.js'),
+  },
+  logout: { summary: 'Forget the server of taskport login', load: () => import('./commands/logout.js') },
+  'users create': {
+    summary: 'Create a user on the server; print its API key once',
+    load: () => import('./commands/users-create.js'),
+  },
+  'users list': { summary: 'List the users of the server', load: () => import('./commands/users-list.js') },
+  'users revoke': { summary: 'Revoke a user and its keys', load: () => import('./commands/users-revoke.js') },
 };
 
 /** Commands that take a sub-command word. */
@@ -64,4 +77,5 @@ export const GROUPS: Record<string, string> = {
   images: 'Manage registered images',
   config: 'Inspect the deployment configuration',
   aws: 'Set up the AWS provider',
+  users: 'Manage the users and API keys of a taskport server',
 };

@@ -1,8 +1,8 @@
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import type { Taskport } from '@taskport/container';
 import { type OptionValues, stringOption } from './args.js';
 import { createStyle, type Style } from './output/colour.js';
+import type { CliTaskport } from './remote/taskport-api.js';
 
 /** What every command gets: the global options, the output streams and a lazy handle on taskport. */
 export interface CliContext {
@@ -12,8 +12,11 @@ export interface CliContext {
   /** Styling for stdout (tables, fields) and for stderr (progress, errors). */
   readonly out: Style;
   readonly err: Style;
-  /** Opens the configured provider mix (loads the container and only the providers the config names). */
-  open(): Promise<Taskport>;
+  /**
+   * Opens taskport: the configured provider mix in-process (loads the container and only the providers
+   * the config names), or the server given by --server / TASKPORT_SERVER / `taskport login`.
+   */
+  open(): Promise<CliTaskport>;
   /** Who runs the command, for `createdBy`/`registeredBy`. */
   user(): string;
   /** Closes taskport if it was opened. */
@@ -23,21 +26,25 @@ export interface CliContext {
 export interface GlobalOptions {
   dataDir?: string;
   config?: string;
+  /** A taskport server to send commands to (remote mode). */
+  server?: string;
   noColor: boolean;
 }
 
 export function globalOptionsOf(values: OptionValues, env: NodeJS.ProcessEnv): GlobalOptions {
   const dataDir = stringOption(values, 'data-dir');
   const config = stringOption(values, 'config') ?? emptyToUndefined(env.TASKPORT_CONFIG);
+  const server = stringOption(values, 'server');
   return {
     ...(dataDir ? { dataDir: resolve(dataDir) } : {}),
     ...(config ? { config: resolve(config) } : {}),
+    ...(server ? { server } : {}),
     noColor: values['no-color'] === true,
   };
 }
 
 export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliContext {
-  let opened: Promise<Taskport> | undefined;
+  let opened: Promise<CliTaskport> | undefined;
   return {
     env,
     stdout: process.stdout,
@@ -45,17 +52,21 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
     out: createStyle(process.stdout, env, globals.noColor),
     err: createStyle(process.stderr, env, globals.noColor),
     open() {
-      opened ??= Promise.all([import('@taskport/container'), import('./providers.js')]).then(
-        ([{ createTaskport }, { registerBundledProviders }]) => {
-          registerBundledProviders();
-          return createTaskport({
-            env,
-            cwd: process.cwd(),
-            ...(globals.config ? { configPath: globals.config } : {}),
-            ...(globals.dataDir ? { overrides: { local: { dataDir: globals.dataDir } } } : {}),
-          });
-        },
-      );
+      opened ??= import('./remote/open-remote.js').then(async ({ openRemote }) => {
+        const remote = await openRemote(globals.server, env);
+        if (remote) return remote;
+        const [{ createTaskport }, { registerBundledProviders }] = await Promise.all([
+          import('@taskport/container'),
+          import('./providers.js'),
+        ]);
+        registerBundledProviders();
+        return createTaskport({
+          env,
+          cwd: process.cwd(),
+          ...(globals.config ? { configPath: globals.config } : {}),
+          ...(globals.dataDir ? { overrides: { local: { dataDir: globals.dataDir } } } : {}),
+        });
+      });
       return opened;
     },
     user() {
@@ -73,9 +84,9 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
       const taskport = await opened.catch(() => undefined);
       if (!taskport) return;
       // A logger that ships lines in batches (AWS) sends the rest now; it never fails the command.
-      const logger = taskport.service.backendLogger();
+      const logger = taskport.service.backendLogger?.();
       try {
-        await logger.close?.();
+        await logger?.close?.();
       } catch {
         // Shipping the Service's own lines never fails the command.
       }

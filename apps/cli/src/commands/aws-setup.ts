@@ -24,6 +24,9 @@ security groups are not created (they are the account's own decisions).`,
   examples: ['taskport aws setup --dry-run', 'taskport --config deploy/taskport.yaml aws setup'],
   run: async ({ values }, context) => {
     const taskport = await context.open();
+    if (!taskport.config) {
+      throw new UsageError('taskport aws setup runs against the AWS account itself; run it without --server');
+    }
     const section = taskport.config.providers.aws;
     if (!section) {
       throw new UsageError(

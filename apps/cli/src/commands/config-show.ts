@@ -23,6 +23,11 @@ redacted; settings about secrets, such as aws.plainSecrets, are shown.`,
   examples: ['taskport config show', 'taskport --config deploy/taskport.yaml config show --json'],
   run: async ({ values }, context) => {
     const taskport = await context.open();
+    if (!taskport.config) {
+      // Remote mode: the provider mix is the server's; say which server and who we are there.
+      const { describeRemote } = await import('../remote/describe-remote.js');
+      return describeRemote(taskport, values.json === true, context);
+    }
     const { describeConfig } = await import('@taskport/container');
     const config = configJson(describeConfig(taskport.config));
     if (values.json) {

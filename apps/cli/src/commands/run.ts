@@ -190,8 +190,8 @@ async function start(request: ExecutionRequest, requestId: string, context: CliC
       `${context.err.yellow('reused')} execution ${result.execution.executionId} (same --idempotency-key)\n`,
     );
   }
-  const executor = taskport.service.taskExecutor();
-  if (!executor.capabilities.runsImages && result.execution.imageId !== HOST_IMAGE_ID) {
+  const executor = taskport.service.taskExecutor?.();
+  if (executor && !executor.capabilities.runsImages && result.execution.imageId !== HOST_IMAGE_ID) {
     context.stderr.write(
       `taskport: note: the ${executor.provider} executor runs the command on this machine, not in a container; image ${result.execution.image} is recorded but not used\n`,
     );

@@ -21,13 +21,14 @@ export const command: Command = {
     const id = await resolveExecutionId(context, 'status', positionals[0]);
     const taskport = await context.open();
     const execution = await taskport.service.getExecutionStatus(id);
-    const executor = taskport.service.taskExecutor();
-    if (execution.executor !== executor.provider && !isFinalStatus(execution.status)) {
+    const executor = taskport.service.taskExecutor?.();
+    if (executor && execution.executor !== executor.provider && !isFinalStatus(execution.status)) {
       context.stderr.write(
         `taskport: warning: ${foreignExecutorMessage(execution, executor.provider)}; this is the stored record and may be stale\n`,
       );
     }
     if (
+      executor &&
       execution.executor === executor.provider &&
       !executor.capabilities.runsImages &&
       execution.imageId !== HOST_IMAGE_ID
