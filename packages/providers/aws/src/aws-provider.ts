@@ -11,8 +11,8 @@ import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 /**
  * The AWS provider as the composition root loads it: one plain factory per port (the SDK clients are built,
  * and their SDK modules imported, on first use, once per options object, and shared by the ports), and the
- * backend logger: batched PutLogEvents into the first backend log group, where BackendObservability searches
- * (nothing on the terminal; closed on shutdown).
+ * backend logger: batched PutLogEvents into the first backend log group, where BackendObservability
+ * searches (nothing on the terminal; closed on shutdown).
  */
 export const taskportProvider: ProviderPackage<AwsOptions> = {
   name: 'aws',

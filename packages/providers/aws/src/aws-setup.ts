@@ -19,15 +19,14 @@ export interface AwsSetupItem {
  */
 export async function planAwsSetup(
   options: AwsOptions,
-  given?: Partial<AwsClients> | AwsClientSource,
+  given: AwsClientSource | Partial<AwsClients> = {},
 ): Promise<AwsSetupItem[]> {
   const clients = given instanceof AwsClientSource ? given : awsClients(options, given);
   const retry = { policy: options.retry };
   const table = async (name: string, purpose: string): Promise<AwsSetupItem> => {
     try {
       await withAwsRetry(
-        () =>
-          clients.dynamodb((client, sdk) => client.send(new sdk.DescribeTableCommand({ TableName: name }))),
+        () => clients.dynamodb((db, sdk) => db.send(new sdk.DescribeTableCommand({ TableName: name }))),
         retry,
       );
       return { kind: 'dynamodb-table', name, purpose, exists: true };
@@ -39,8 +38,8 @@ export async function planAwsSetup(
   const logGroup = async (name: string, purpose: string): Promise<AwsSetupItem> => {
     const { logGroups } = await withAwsRetry(
       () =>
-        clients.logs((client, sdk) =>
-          client.send(new sdk.DescribeLogGroupsCommand({ logGroupNamePrefix: name })),
+        clients.logs((logs, sdk) =>
+          logs.send(new sdk.DescribeLogGroupsCommand({ logGroupNamePrefix: name })),
         ),
       retry,
     );
@@ -54,9 +53,7 @@ export async function planAwsSetup(
   const cluster = async (): Promise<AwsSetupItem> => {
     const { clusters } = await withAwsRetry(
       () =>
-        clients.ecs((client, sdk) =>
-          client.send(new sdk.DescribeClustersCommand({ clusters: [options.cluster] })),
-        ),
+        clients.ecs((ecs, sdk) => ecs.send(new sdk.DescribeClustersCommand({ clusters: [options.cluster] }))),
       retry,
     );
     const found = (clusters ?? []).some((c) => c.status === 'ACTIVE');
@@ -77,7 +74,7 @@ export async function planAwsSetup(
  */
 export async function runAwsSetup(
   options: AwsOptions,
-  given?: Partial<AwsClients> | AwsClientSource,
+  given: AwsClientSource | Partial<AwsClients> = {},
 ): Promise<AwsSetupItem[]> {
   const clients = given instanceof AwsClientSource ? given : awsClients(options, given);
   const plan = await planAwsSetup(options, clients);

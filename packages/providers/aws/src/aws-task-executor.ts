@@ -203,8 +203,8 @@ export class AwsTaskExecutor implements TaskExecutor {
       const result = await awsCall(
         operation,
         () =>
-          this.clients.ecs((client, sdk) =>
-            client.send(
+          this.clients.ecs((ecs, sdk) =>
+            ecs.send(
               new sdk.DescribeTasksCommand({
                 cluster: this.options.cluster,
                 tasks: chunk,

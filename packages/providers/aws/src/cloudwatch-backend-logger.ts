@@ -44,16 +44,17 @@ export class CloudWatchBackendLogger implements BackendLogger {
   private stream: Promise<void> | undefined;
   private sending: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly clients: AwsClientSource;
   /** Lines that could not be shipped (for tests and diagnostics). */
   dropped = 0;
 
+  private readonly clients: AwsClientSource;
+
   constructor(
     options: AwsOptions,
-    clients: Partial<AwsClients> | AwsClientSource,
+    given: AwsClientSource | Partial<AwsClients> = {},
     private readonly settings: CloudWatchBackendLoggerOptions = {},
   ) {
-    this.clients = clients instanceof AwsClientSource ? clients : awsClients(options, clients);
+    this.clients = given instanceof AwsClientSource ? given : awsClients(options, given);
     this.minLevel = LEVELS[settings.minLevel ?? 'info'];
     this.logGroupName = options.backendLogGroups[0];
     this.logStreamName =
@@ -128,8 +129,8 @@ export class CloudWatchBackendLogger implements BackendLogger {
   }
 
   private put(batch: InputLogEvent[]) {
-    return this.clients.logs((client, sdk) =>
-      client.send(
+    return this.clients.logs((logs, sdk) =>
+      logs.send(
         new sdk.PutLogEventsCommand({
           logGroupName: this.logGroupName,
           logStreamName: this.logStreamName,
@@ -143,8 +144,8 @@ export class CloudWatchBackendLogger implements BackendLogger {
   private ensureStream(): Promise<void> {
     this.stream ??= (async () => {
       const createStream = () =>
-        this.clients.logs((client, sdk) =>
-          client.send(
+        this.clients.logs((logs, sdk) =>
+          logs.send(
             new sdk.CreateLogStreamCommand({
               logGroupName: this.logGroupName,
               logStreamName: this.logStreamName,
@@ -158,9 +159,7 @@ export class CloudWatchBackendLogger implements BackendLogger {
         if (name === 'ResourceAlreadyExistsException') return;
         if (name !== 'ResourceNotFoundException') throw error;
         await this.clients
-          .logs((client, sdk) =>
-            client.send(new sdk.CreateLogGroupCommand({ logGroupName: this.logGroupName })),
-          )
+          .logs((logs, sdk) => logs.send(new sdk.CreateLogGroupCommand({ logGroupName: this.logGroupName })))
           .catch((e: unknown) => {
             if (errorName(e) !== 'ResourceAlreadyExistsException') throw e;
           });
