@@ -36,6 +36,7 @@ if complete; then
   exit 0
 fi
 
+command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null 2>&1 || {
   log "Go >= 1.26.0 is required to build Kubernetes $K8S (https://go.dev/dl/, or put it on PATH)"
   exit 1

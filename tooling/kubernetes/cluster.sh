@@ -13,6 +13,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Go's usual install location, for machines whose PATH lacks it (Go is needed once, for kwok's stages).
+command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
 log() { printf '[k8s-cluster] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
@@ -350,6 +352,17 @@ EOF
 # kwok's own "fast" stages (node ready at once; Job pods Running, then Succeeded with exit code 0; deleted
 # pods released), taken from the kwok module the binaries were built from.
 kwok_stages() {
+  # Kept beside the cached binaries after the first run, so later runs (and CI) need no Go.
+  local saved="$BIN/../kwok-stages-$TASKPORT_KWOK_VERSION.yaml"
+  if [ -s "$saved" ]; then
+    cat "$saved"
+    return
+  fi
+  kwok_stages_from_module >"$saved.tmp" && mv "$saved.tmp" "$saved"
+  cat "$saved"
+}
+
+kwok_stages_from_module() {
   local module
   module="$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/kwok@$TASKPORT_KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   [ -d "$module/kustomize/stage" ] || die "could not find kwok $TASKPORT_KWOK_VERSION's stages (go mod download failed)"
