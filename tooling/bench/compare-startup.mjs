@@ -25,51 +25,66 @@ const builds = process.argv
   });
 if (builds.length === 0) throw new Error('name at least one build: label=path/to/main.js');
 
-const dataDir = mkdtempSync(join(tmpdir(), 'taskport-startup-'));
-const env = { PATH: process.env.PATH, HOME: dataDir, TASKPORT_DATA_DIR: dataDir, NO_COLOR: '1' };
-
-// Seed 1,000 finished executions through the newest build's local store (the schema is shared).
-const local = pathToFileURL(
-  resolve(builds.at(-1).main, '../../../../packages/providers/local/dist/index.js'),
-).href;
-const { LocalExecutionStore } = await import(local);
-const store = new LocalExecutionStore({ dataDir });
-const base = Date.now() - 1_000_000;
-for (let i = 0; i < 1000; i++) {
-  await store.create({
-    executionId: `seed-${String(i).padStart(4, '0')}`,
-    status: 'SUCCEEDED',
-    command: ['true'],
-    imageId: 'host',
-    image: 'host',
-    createdBy: 'bench@taskport.test',
-    executor: 'local',
-    createdAt: new Date(base + i * 1000).toISOString(),
-    exitCode: 0,
-    requestId: `req-seed-${i}`,
-    labels: {},
-    envKeys: [],
-    env: {},
-  });
+// Each build gets its own data directory with 1,000 finished executions, written by that build's own
+// local store (schemas differ between versions).
+async function seededDataDir(main) {
+  const dir = mkdtempSync(join(tmpdir(), 'taskport-startup-'));
+  const local = pathToFileURL(resolve(main, '../../../../packages/providers/local/dist/index.js')).href;
+  const { LocalExecutionStore } = await import(local);
+  const store = new LocalExecutionStore({ dataDir: dir });
+  const base = Date.now() - 1_000_000;
+  for (let i = 0; i < 1000; i++) {
+    await store.create({
+      executionId: `seed-${String(i).padStart(4, '0')}`,
+      status: 'SUCCEEDED',
+      command: ['true'],
+      imageId: 'host',
+      image: 'host',
+      createdBy: 'bench@taskport.test',
+      executor: 'local',
+      createdAt: new Date(base + i * 1000).toISOString(),
+      exitCode: 0,
+      requestId: `req-seed-${i}`,
+      labels: {},
+      envKeys: [],
+      env: {},
+    });
+  }
+  store.close?.();
+  return dir;
 }
-store.close?.();
+for (const build of builds) build.dataDir = await seededDataDir(build.main);
+const envOf = (dataDir) => ({
+  PATH: process.env.PATH,
+  HOME: dataDir,
+  TASKPORT_DATA_DIR: dataDir,
+  NO_COLOR: '1',
+});
 
-function time(args) {
+function time(args, dataDir = builds[0].dataDir) {
   const started = performance.now();
-  const result = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(process.execPath, args, {
+    env: envOf(dataDir),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
   return ms;
 }
 
-const cases = [{ label: 'node -e 0', args: ['-e', '0'] }];
+const cases = [{ label: 'node -e 0', args: ['-e', '0'], dataDir: builds[0].dataDir }];
 for (const build of builds) {
-  cases.push({ label: `${build.label}: taskport --version`, args: [build.main, '--version'] });
-  cases.push({ label: `${build.label}: taskport list`, args: [build.main, 'list'] });
+  cases.push({
+    label: `${build.label}: taskport --version`,
+    args: [build.main, '--version'],
+    dataDir: build.dataDir,
+  });
+  cases.push({ label: `${build.label}: taskport list`, args: [build.main, 'list'], dataDir: build.dataDir });
 }
 const samples = new Map(cases.map((c) => [c.label, []]));
-for (const c of cases) time(c.args); // warm the file cache
-for (let run = 0; run < RUNS; run++) for (const c of cases) samples.get(c.label).push(time(c.args));
+for (const c of cases) time(c.args, c.dataDir); // warm the file cache
+for (let run = 0; run < RUNS; run++)
+  for (const c of cases) samples.get(c.label).push(time(c.args, c.dataDir));
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -84,4 +99,4 @@ for (const c of cases) {
   const m = median(samples.get(c.label));
   console.log(`| ${c.label} | ${m.toFixed(1)} ms | x${(m / baseline).toFixed(2)} |`);
 }
-rmSync(dataDir, { recursive: true, force: true });
+for (const build of builds) rmSync(build.dataDir, { recursive: true, force: true });
