@@ -15,9 +15,10 @@ if [ -f tooling/moto/ensure-moto.sh ]; then
   bash tooling/moto/ensure-moto.sh
 fi
 # One package at a time: the suites start real processes and emulators, and these machines have 2 cores.
+# --continue: every package runs and reports even after one fails (the exit status still says it failed).
 log="$(mktemp -t taskport-test.XXXXXX)"
 trap 'rm -f "$log"' EXIT
 status=0
-pnpm exec turbo run test --concurrency=1 --output-logs=full "$@" 2>&1 | tee "$log" || status=$?
+pnpm exec turbo run test --concurrency=1 --continue --output-logs=full "$@" 2>&1 | tee "$log" || status=$?
 node tooling/scripts/summarize-tests.mjs "$log" || status=1
 exit "$status"
