@@ -95,6 +95,8 @@ describe('run and watch', () => {
     });
     await page.goto(`/executions/${encodeURIComponent(execution.executionId)}`);
     await page.getByTestId('log-view').getByText('started').waitFor({ timeout: 20_000 });
+    // The page refreshes the status on its own (every 2 s); the first line can arrive before that.
+    await page.getByTestId('status').getByText('RUNNING').waitFor({ timeout: 20_000 });
 
     // Cancel first: nothing happens.
     await page.getByTestId('kill-button').click();
