@@ -4,12 +4,15 @@ export { checkId, type IdRule, isSimpleToken } from './ids.js';
 export { loadOptionalSetting, loadSetting, type SettingSpec } from './load-setting.js';
 export {
   booleanSetting,
+  describedDefault,
+  describedOption,
   integerSetting,
   listSetting,
   numberSetting,
   type OptionsObjectSchema,
   type ParseOptionsContext,
   parseProviderOptions,
+  retryPolicySetting,
   schemaKeys,
   textSetting,
 } from './option-schema.js';

@@ -87,6 +87,29 @@ export function textSetting(pattern?: RegExp, expected?: string) {
   return pattern ? v.pipe(text, v.regex(pattern, expected ?? `must match ${pattern}`)) : text;
 }
 
+/** An optional option with its description (it ends up in docs/taskport.schema.json). */
+export function describedOption<Schema extends v.GenericSchema>(schema: Schema, description: string) {
+  return v.optional(v.pipe(schema, v.description(description)));
+}
+
+/** An optional option with its default and its description. */
+export function describedDefault<Schema extends v.GenericSchema>(
+  schema: Schema,
+  fallback: v.InferOutput<Schema>,
+  description: string,
+) {
+  return v.optional(v.pipe(schema, v.description(description)), fallback as never);
+}
+
+/** The `retry:` block every provider accepts: provider-utils' RetryPolicy, each field optional. */
+export const retryPolicySetting = v.strictObject({
+  maxAttempts: v.optional(integerSetting(1, 100)),
+  baseDelayMs: v.optional(integerSetting(0, 60_000)),
+  throttleBaseDelayMs: v.optional(integerSetting(0, 60_000)),
+  maxDelayMs: v.optional(integerSetting(0, 600_000)),
+  budgetMs: v.optional(integerSetting(0, 3_600_000)),
+});
+
 /** A strict options object: an unknown key is a typo until proven otherwise. */
 export type OptionsObjectSchema = v.StrictObjectSchema<v.ObjectEntries, undefined>;
 

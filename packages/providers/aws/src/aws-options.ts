@@ -4,11 +4,14 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import {
   booleanSetting,
+  describedDefault,
+  describedOption,
   integerSetting,
   listSetting,
   numberSetting,
   parseProviderOptions,
   type RetryPolicy,
+  retryPolicySetting,
   textSetting,
 } from '@taskport/provider-utils';
 import * as v from 'valibot';
@@ -96,25 +99,9 @@ const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/;
 const ROLE_ARN_EXPECTED = 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)';
 const describe = v.description;
 
-/** An optional option with its default (omit `fallback` for none) and its description for the JSON Schema. */
-function option<Schema extends v.GenericSchema>(schema: Schema, description: string) {
-  return v.optional(v.pipe(schema, describe(description)));
-}
-function withDefault<Schema extends v.GenericSchema>(
-  schema: Schema,
-  fallback: v.InferOutput<Schema>,
-  description: string,
-) {
-  return v.optional(v.pipe(schema, describe(description)), fallback as never);
-}
-
-const retryPolicySchema = v.strictObject({
-  maxAttempts: v.optional(integerSetting(1, 100)),
-  baseDelayMs: v.optional(integerSetting(0, 60_000)),
-  throttleBaseDelayMs: v.optional(integerSetting(0, 60_000)),
-  maxDelayMs: v.optional(integerSetting(0, 600_000)),
-  budgetMs: v.optional(integerSetting(0, 3_600_000)),
-});
+const option = describedOption;
+const withDefault = describedDefault;
+const retryPolicySchema = retryPolicySetting;
 
 /**
  * The `aws:` section of taskport.yaml. This module imports no AWS SDK code (the client types are

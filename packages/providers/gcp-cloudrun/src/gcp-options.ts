@@ -1,10 +1,13 @@
 import type { LoggingServiceV2Client } from '@google-cloud/logging-api';
 import type { ExecutionsClient, JobsClient, TasksClient } from '@google-cloud/run';
 import {
+  describedDefault,
+  describedOption,
   integerSetting,
   listSetting,
   parseProviderOptions,
   type RetryPolicy,
+  retryPolicySetting,
   textSetting,
 } from '@taskport/provider-utils';
 import * as v from 'valibot';
@@ -78,24 +81,9 @@ export interface GcpOptions {
 export type GcpOptionsInput = Partial<GcpOptions>;
 
 const describe = v.description;
-function option<Schema extends v.GenericSchema>(schema: Schema, description: string) {
-  return v.optional(v.pipe(schema, describe(description)));
-}
-function withDefault<Schema extends v.GenericSchema>(
-  schema: Schema,
-  fallback: v.InferOutput<Schema>,
-  description: string,
-) {
-  return v.optional(v.pipe(schema, describe(description)), fallback as never);
-}
-
-const retryPolicySchema = v.strictObject({
-  maxAttempts: v.optional(integerSetting(1, 100)),
-  baseDelayMs: v.optional(integerSetting(0, 60_000)),
-  throttleBaseDelayMs: v.optional(integerSetting(0, 60_000)),
-  maxDelayMs: v.optional(integerSetting(0, 600_000)),
-  budgetMs: v.optional(integerSetting(0, 3_600_000)),
-});
+const option = describedOption;
+const withDefault = describedDefault;
+const retryPolicySchema = retryPolicySetting;
 
 export const gcpOptionsSchema = v.strictObject({
   project: v.pipe(
