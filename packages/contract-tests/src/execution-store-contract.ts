@@ -592,7 +592,15 @@ export function describeExecutionStoreContract(options: ExecutionStoreContractOp
 /** Starts nothing anywhere: counts starts and hands out fresh ids, for the Service-level case. */
 class CountingExecutor implements TaskExecutor {
   readonly provider = 'contract';
-  readonly capabilities = { killWhileStarting: true, nativeTimeout: true, runsImages: true };
+  readonly capabilities = {
+    killWhileStarting: true,
+    nativeTimeout: true,
+    runsImages: true,
+    workingDir: false,
+    stdin: false,
+    stopSignal: false,
+    stopGracePeriod: false,
+  };
   starts = 0;
   async startTask() {
     this.starts++;

@@ -19,8 +19,15 @@ export type HostExit =
 export interface HostRun {
   /** Settles once the command has ended and every line of its output was handed to `onLine`. */
   readonly exited: Promise<HostExit>;
-  /** Stops it as a runtime stops a container: SIGTERM, then SIGKILL after `graceMs` (default 2 s). */
-  stop(graceMs?: number): void;
+  /**
+   * Stops it as a runtime stops a container: `signal` (default SIGTERM), then SIGKILL after `graceMs`
+   * (default 2 s; 0 sends SIGKILL only).
+   */
+  stop(graceMs?: number, signal?: NodeJS.Signals): void;
+  /** With `stdin: true`: writes to the command's stdin (resolves once handed to the pipe). */
+  write(bytes: Uint8Array): Promise<void>;
+  /** With `stdin: true`: closes the command's stdin (it reads EOF). */
+  endInput(): void;
 }
 
 /**
@@ -38,19 +45,28 @@ export const CONTAINER_DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:
  */
 export function runOnHost(
   argv: readonly string[],
-  options: { env: Record<string, string>; onLine: (line: HostOutputLine) => void },
+  options: {
+    env: Record<string, string>;
+    onLine: (line: HostOutputLine) => void;
+    /** The working directory the platform received. @default the temporary directory */
+    cwd?: string;
+    /** Keep stdin open for `write`/`endInput` (an interactive container); otherwise it is empty. */
+    stdin?: boolean;
+  },
 ): HostRun {
   const [program, ...args] = argv;
   if (!program) {
     return {
       exited: Promise.resolve({ kind: 'failedToStart', reason: 'the container has no command' }),
       stop() {},
+      async write() {},
+      endInput() {},
     };
   }
   const child = spawn(program, args, {
     env: { PATH: CONTAINER_DEFAULT_PATH, ...options.env },
-    cwd: tmpdir(),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd ?? tmpdir(),
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     // Its own process group, so a stop reaches what a shell command started too.
     detached: true,
   });
@@ -86,11 +102,25 @@ export function runOnHost(
   };
   return {
     exited,
-    stop(graceMs = 2000) {
+    stop(graceMs = 2000, signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      signalGroup('SIGTERM');
+      if (graceMs <= 0) {
+        signalGroup('SIGKILL');
+        return;
+      }
+      signalGroup(signal);
       killTimer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
       killTimer.unref();
+    },
+    write(bytes) {
+      const input = child.stdin;
+      if (!input || input.destroyed) return Promise.resolve();
+      // A command that stopped reading (it ended) is no error for the writer, as with a container.
+      input.on('error', () => {});
+      return new Promise((resolve) => input.write(bytes, () => resolve()));
+    },
+    endInput() {
+      child.stdin?.end();
     },
   };
 }

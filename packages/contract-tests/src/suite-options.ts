@@ -86,6 +86,11 @@ export interface TaskExecutorSuiteOptions<TestName extends string>
    * needs when it needs more. @default 5000
    */
   timeoutSlackMs?: number;
+  /**
+   * A directory that exists where the tasks run (the host for local, the image otherwise) and is not
+   * their default working directory, for the workingDir test. @default '/usr'
+   */
+  existingDirectory?: string;
 }
 
 export interface LogAggregatorFixture extends Cleanup, CountsProviderCalls {

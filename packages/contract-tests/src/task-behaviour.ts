@@ -19,7 +19,16 @@ export type TaskBehaviour =
    * Run `printf '%s\n' ...args` as an argv (no shell): each argument on its own line, exactly as given
    * (no word splitting, no expansion), then exit 0. Its command is an array, the only behaviour so.
    */
-  | { kind: 'printArgs'; args: readonly string[] };
+  | { kind: 'printArgs'; args: readonly string[] }
+  /** Print the directory it runs in (`pwd`), then exit 0. */
+  | { kind: 'printWorkingDir' }
+  /** Copy stdin to stdout until EOF, then print `after` and exit 0. */
+  | { kind: 'echoStdin'; after: string }
+  /**
+   * Print `ready` once its signal handlers are set, then run until killed. On SIGTERM it prints
+   * `got-SIGTERM` and keeps running; on SIGINT it prints `got-SIGINT` and exits 7.
+   */
+  | { kind: 'handleSignals'; ready: string };
 
 /** The behaviours whose real command is a shell command line (a string). */
 export type ShellBehaviour = Exclude<TaskBehaviour, { kind: 'printArgs' }>;
@@ -55,5 +64,17 @@ export function commandFor(behaviour: TaskBehaviour): string | readonly string[]
       return `sleep ${behaviour.seconds}`;
     case 'printArgs':
       return [...PRINT_ARGS_PROGRAM, ...behaviour.args];
+    case 'printWorkingDir':
+      return 'pwd';
+    case 'echoStdin':
+      return `cat; printf '%s\\n' ${quote(behaviour.after)}`;
+    case 'handleSignals':
+      // A short sleep in a loop: the shell runs a trap only between commands.
+      return [
+        `trap "printf '%s\\n' got-SIGTERM" TERM`,
+        `trap "printf '%s\\n' got-SIGINT; exit 7" INT`,
+        `printf '%s\\n' ${quote(behaviour.ready)}`,
+        'while :; do sleep 0.1; done',
+      ].join('; ');
   }
 }

@@ -8,6 +8,7 @@ import {
   newRequestId,
   type TaskDescription,
   type TaskStartResult,
+  ValidationError,
 } from '@taskport/core';
 import { expect } from 'vitest';
 import type { ContractDriver } from './contract-driver.js';
@@ -43,6 +44,11 @@ export const TASK_EXECUTOR_TESTS = [
   'the same idempotencyKey from two users starts two tasks',
   'the same idempotencyKey with a different request never returns the first task',
   'a task the provider has forgotten is NotFound, and the Service records it FAILED with RUNTIME_LOST and ends its log stream',
+  'workingDir starts the command in that directory, or is a ValidationError where the executor cannot set one',
+  'an interactive task reads what attachStdin sends, and a task that is not interactive reads an empty stdin',
+  'killTask with stopSignal sends that signal first, or is a ValidationError where the executor cannot choose it',
+  'killTask with gracePeriodSeconds 0 sends SIGKILL at once, or is a ValidationError where the executor cannot choose it',
+  'killTask with a grace period lets a task that handles SIGTERM run until the grace ends, then kills it',
 ] as const;
 export type TaskExecutorTestName = (typeof TASK_EXECUTOR_TESTS)[number];
 
@@ -58,6 +64,11 @@ export const TASK_EXECUTOR_TESTS_NEEDING_LOGS = [
   'secrets reach the task environment and stay out of its description',
   'a secret passed by reference reaches the task environment as its value',
   'a task the provider has forgotten is NotFound, and the Service records it FAILED with RUNTIME_LOST and ends its log stream',
+  'workingDir starts the command in that directory, or is a ValidationError where the executor cannot set one',
+  'an interactive task reads what attachStdin sends, and a task that is not interactive reads an empty stdin',
+  'killTask with stopSignal sends that signal first, or is a ValidationError where the executor cannot choose it',
+  'killTask with gracePeriodSeconds 0 sends SIGKILL at once, or is a ValidationError where the executor cannot choose it',
+  'killTask with a grace period lets a task that handles SIGTERM run until the grace ends, then kills it',
 ] as const satisfies readonly TaskExecutorTestName[];
 
 /** @deprecated Every test that reads logs now needs them: the same list as `TASK_EXECUTOR_TESTS_NEEDING_LOGS`. */
@@ -536,8 +547,187 @@ export function describeTaskExecutorContract(options: TaskExecutorContractOption
           expect(isIsoTime(record.completedAt)).toBe(true);
           expect(followed).toEqual([]);
         },
+
+      'workingDir starts the command in that directory, or is a ValidationError where the executor cannot set one':
+        async (scope) => {
+          const { executor } = scope.fixture;
+          const tasks = runs(scope);
+          const workingDir = options.existingDirectory ?? '/usr';
+          if (!executor.capabilities.workingDir) {
+            await expectUnsupported(scope, 'workingDir', 'startTask with a workingDir', () =>
+              tasks.startOnly({ kind: 'printWorkingDir' }, { workingDir }),
+            );
+            return;
+          }
+          const logs = requireLogs(scope.fixture);
+          const id = await tasks.start({ kind: 'printWorkingDir' }, { workingDir });
+          expect((await tasks.waitForFinal(id)).status).toBe('SUCCEEDED');
+          const events = await waitFor(
+            () => logs.fetchLogsByExecutionId(id),
+            (found) => found.length > 0,
+            { timeoutMs, what: `the pwd line of task ${id}`, signal: scope.signal },
+          );
+          expect(events.map((event) => event.message)).toEqual([workingDir]);
+        },
+
+      'an interactive task reads what attachStdin sends, and a task that is not interactive reads an empty stdin':
+        async (scope) => {
+          const { executor } = scope.fixture;
+          const tasks = runs(scope);
+          const after = outputToken();
+          if (!executor.capabilities.stdin) {
+            await expectUnsupported(scope, 'interactive', 'startTask with interactive', () =>
+              tasks.startOnly({ kind: 'echoStdin', after }, { interactive: true }),
+            );
+            return;
+          }
+          if (!executor.attachStdin) {
+            throw new Error(
+              `[contract-tests] TaskExecutor: ${executor.provider} declares capabilities.stdin but has no attachStdin`,
+            );
+          }
+          const logs = requireLogs(scope.fixture);
+          // Not interactive: stdin is empty, so `cat` ends at once instead of waiting for input.
+          const closed = await tasks.start({ kind: 'echoStdin', after });
+          expect((await tasks.waitForFinal(closed)).status).toBe('SUCCEEDED');
+          const plain = await waitFor(
+            () => logs.fetchLogsByExecutionId(closed),
+            (found) => found.some((event) => event.message === after),
+            { timeoutMs, what: `the last line of task ${closed}`, signal: scope.signal },
+          );
+          expect(plain.map((event) => event.message)).toEqual([after]);
+
+          const input = [`first ${outputToken()}`, `second with "quotes" $HOME; ${outputToken()}`];
+          const { executionId, played } = await tasks.startWhilePlaying(
+            { kind: 'echoStdin', after },
+            { interactive: true },
+          );
+          // Sent in pieces that split a line, as a terminal or a pipe hands them over.
+          const bytes = new TextEncoder().encode(`${input.join('\n')}\n`);
+          async function* pieces() {
+            for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7);
+          }
+          await executor.attachStdin(executionId, pieces(), { signal: scope.signal });
+          await played;
+          const final = await tasks.waitForFinal(executionId);
+          expect(final).toMatchObject({ status: 'SUCCEEDED', exitCode: 0 });
+          const events = await waitFor(
+            () => logs.fetchLogsByExecutionId(executionId),
+            (found) => found.some((event) => event.message === after),
+            { timeoutMs, what: `the echoed input of task ${executionId}`, signal: scope.signal },
+          );
+          expect(events.map((event) => event.message)).toEqual([...input, after]);
+        },
+
+      'killTask with stopSignal sends that signal first, or is a ValidationError where the executor cannot choose it':
+        async (scope) => {
+          const { executor } = scope.fixture;
+          const tasks = runs(scope);
+          const ready = outputToken();
+          const id = await tasks.start({ kind: 'handleSignals', ready });
+          if (!executor.capabilities.stopSignal) {
+            await expectUnsupported(scope, 'stopSignal', 'killTask with stopSignal SIGINT', () =>
+              executor.killTask(id, { stopSignal: 'SIGINT' }),
+            );
+            await options.driver.settle?.(id);
+            expect((await executor.describeTask(id)).status, 'the refused kill was not carried out').not.toBe(
+              'STOPPED',
+            );
+            return;
+          }
+          const logs = requireLogs(scope.fixture);
+          await waitForLine(logs, id, ready, scope);
+          await executor.killTask(id, { stopSignal: 'SIGINT' });
+          const final = await tasks.waitForFinal(id, { settle: true });
+          expect(final).toMatchObject({ status: 'STOPPED', stopCode: 'USER_INITIATED' });
+          const lines = (await waitForLine(logs, id, 'got-SIGINT', scope)).map((event) => event.message);
+          expect(lines, 'SIGINT came first, not SIGTERM').not.toContain('got-SIGTERM');
+        },
+
+      'killTask with gracePeriodSeconds 0 sends SIGKILL at once, or is a ValidationError where the executor cannot choose it':
+        async (scope) => {
+          const { executor } = scope.fixture;
+          const tasks = runs(scope);
+          const ready = outputToken();
+          const id = await tasks.start({ kind: 'handleSignals', ready });
+          if (!executor.capabilities.stopGracePeriod) {
+            await expectUnsupported(scope, 'gracePeriodSeconds', 'killTask with gracePeriodSeconds 0', () =>
+              executor.killTask(id, { gracePeriodSeconds: 0 }),
+            );
+            await options.driver.settle?.(id);
+            expect((await executor.describeTask(id)).status, 'the refused kill was not carried out').not.toBe(
+              'STOPPED',
+            );
+            return;
+          }
+          const logs = requireLogs(scope.fixture);
+          await waitForLine(logs, id, ready, scope);
+          await executor.killTask(id, { gracePeriodSeconds: 0 });
+          const final = await tasks.waitForFinal(id, { settle: true });
+          expect(final).toMatchObject({ status: 'STOPPED', stopCode: 'USER_INITIATED' });
+          // Give a late line time to arrive: there must be none, SIGKILL cannot be handled.
+          await sleep(1000, scope.signal);
+          const lines = (await logs.fetchLogsByExecutionId(id)).map((event) => event.message);
+          expect(lines).toEqual([ready]);
+        },
+
+      'killTask with a grace period lets a task that handles SIGTERM run until the grace ends, then kills it':
+        async (scope) => {
+          const { executor } = scope.fixture;
+          if (!executor.capabilities.stopGracePeriod) {
+            // The refusal itself is the test above; a platform's own grace is not the caller's to test.
+            throw new Error(
+              `[contract-tests] TaskExecutor: ${executor.provider} declares capabilities.stopGracePeriod = false; disable "killTask with a grace period lets a task that handles SIGTERM run until the grace ends, then kills it" with that reason`,
+            );
+          }
+          const tasks = runs(scope);
+          const logs = requireLogs(scope.fixture);
+          const ready = outputToken();
+          const graceSeconds = 2;
+          const id = await tasks.start({ kind: 'handleSignals', ready });
+          await waitForLine(logs, id, ready, scope);
+          const killedAt = Date.now();
+          await executor.killTask(id, { gracePeriodSeconds: graceSeconds });
+          // It handled SIGTERM and ran on...
+          await waitForLine(logs, id, 'got-SIGTERM', scope);
+          const final = await tasks.waitForFinal(id, { settle: true });
+          expect(final).toMatchObject({ status: 'STOPPED', stopCode: 'USER_INITIATED' });
+          // ...until SIGKILL at the end of the grace: not before it, and not at the executor's default.
+          const stoppedAt = Date.parse(final.stoppedAt ?? '');
+          expect(stoppedAt - killedAt, 'ran on after the kill (ms)').toBeGreaterThanOrEqual(
+            graceSeconds * 1000 - CLOCK_TOLERANCE_MS,
+          );
+          expect(
+            stoppedAt - killedAt,
+            `ran on after the kill (ms); slack ${timeoutSlackMs} ms`,
+          ).toBeLessThanOrEqual(graceSeconds * 1000 + timeoutSlackMs);
+        },
     },
   );
+
+  /** A start or kill the executor cannot honour: a ValidationError naming the field, and no provider call. */
+  async function expectUnsupported(
+    scope: Scope,
+    field: string,
+    what: string,
+    call: () => Promise<unknown>,
+  ): Promise<void> {
+    const calls = scope.fixture.providerCalls;
+    const before = calls?.();
+    const error = await expectTaskportError(call, ValidationError, what);
+    expect((error as ValidationError).details?.field, `${what}: the field the error names`).toBe(field);
+    expect(error.message, `${what}: the message says what to do`).toMatch(/drop/);
+    if (calls) expect(calls() - (before ?? 0), `provider calls made by ${what}`).toBe(0);
+  }
+
+  /** Waits until the task has printed `line`; returns its output so far. */
+  async function waitForLine(logs: LogAggregator, executionId: string, line: string, scope: Scope) {
+    return waitFor(
+      () => logs.fetchLogsByExecutionId(executionId),
+      (found) => found.some((event) => event.message === line),
+      { timeoutMs, what: `"${line}" in the output of task ${executionId}`, signal: scope.signal },
+    );
+  }
 }
 
 function requireProviderCalls(fixture: TaskExecutorFixture): () => number {

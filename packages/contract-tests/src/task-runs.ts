@@ -13,7 +13,10 @@ import { waitFor } from './wait-for.js';
 
 /** What a test may add to the start request, and who starts it (default `CONTRACT_USER`). */
 export type StartExtras = Partial<
-  Pick<TaskStartRequest, 'env' | 'secrets' | 'timeoutSeconds' | 'idempotencyKey'>
+  Pick<
+    TaskStartRequest,
+    'env' | 'secrets' | 'timeoutSeconds' | 'idempotencyKey' | 'workingDir' | 'interactive'
+  >
 > & { userEmail?: string };
 
 /** The user every contract test starts tasks as. */
@@ -70,6 +73,8 @@ export class TaskRuns {
       requestId: newRequestId(),
       ...(extra.timeoutSeconds !== undefined ? { timeoutSeconds: extra.timeoutSeconds } : {}),
       ...(extra.idempotencyKey !== undefined ? { idempotencyKey: extra.idempotencyKey } : {}),
+      ...(extra.workingDir !== undefined ? { workingDir: extra.workingDir } : {}),
+      ...(extra.interactive !== undefined ? { interactive: extra.interactive } : {}),
     };
     const result = await this.executor.startTask(extra.userEmail ?? CONTRACT_USER, request, {
       signal: this.signal,

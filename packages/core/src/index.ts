@@ -62,6 +62,14 @@ export {
   requestFingerprint,
   startIdempotencyToken,
 } from './domain/request-fingerprint.js';
+export {
+  MAX_GRACE_PERIOD_SECONDS,
+  parseStopSignal,
+  STOP_SIGNALS,
+  type StopOptions,
+  type StopSignal,
+  validateStopOptions,
+} from './domain/stop-options.js';
 export type { StopCode, TaskDescription } from './domain/task-description.js';
 export { MAX_TIMEOUT_SECONDS, validateExecutionRequest } from './domain/validate-execution-request.js';
 export { validateTaskStartRequest } from './domain/validate-task-start-request.js';
@@ -102,11 +110,13 @@ export {
 } from './ports/provider-package.js';
 export type { Runner } from './ports/runner.js';
 export type {
+  KillTaskOptions,
   TaskExecutor,
   TaskExecutorCapabilities,
   TaskStartRequest,
   TaskStartResult,
 } from './ports/task-executor.js';
+export { checkStartCapabilities, checkStopCapabilities } from './service/executor-capabilities.js';
 export { foreignExecutorError, foreignExecutorMessage } from './service/foreign-executor.js';
 export {
   type KillResult,

@@ -24,9 +24,18 @@ function image(ref: string, isDefault = false): ImageInfo {
 
 class FakeExecutor implements TaskExecutor {
   readonly provider = 'fake';
-  capabilities = { killWhileStarting: true, nativeTimeout: true, runsImages: true };
+  capabilities = {
+    killWhileStarting: true,
+    nativeTimeout: true,
+    runsImages: true,
+    workingDir: false,
+    stdin: false,
+    stopSignal: false,
+    stopGracePeriod: false,
+  };
   started: { userEmail: string; request: TaskStartRequest }[] = [];
   killed: string[] = [];
+  killOptions: unknown[] = [];
   truth = new Map<string, TaskDescription>();
   killConflict = false;
   async startTask(userEmail: string, request: TaskStartRequest) {
@@ -35,9 +44,11 @@ class FakeExecutor implements TaskExecutor {
     this.truth.set(executionId, { status: 'STARTING', exitCode: null });
     return { executionId, createdAt: '2026-01-01T00:00:00.000Z' };
   }
-  async killTask(executionId: string) {
+  async killTask(executionId: string, options: Record<string, unknown> = {}) {
     if (this.killConflict) throw new ConflictError('already finished');
     this.killed.push(executionId);
+    const { signal: _abort, ...stop } = options;
+    this.killOptions.push(stop);
   }
   async describeTask(executionId: string) {
     const truth = this.truth.get(executionId);
@@ -395,6 +406,27 @@ describe('OrchestratorService.runCommand', () => {
     expect(executor.started).toHaveLength(0);
   });
 
+  it('refuses a working directory or stdin the executor cannot honour before any provider call', async () => {
+    const { executor, store, service } = setup();
+    for (const request of [
+      { command: 'pwd', workingDir: '/srv' },
+      { command: 'cat', interactive: true },
+    ]) {
+      await expect(service.runCommand('ana@example.com', request)).rejects.toThrow(
+        /the fake executor cannot/,
+      );
+    }
+    expect(executor.started).toHaveLength(0);
+    expect(store.rows.size).toBe(0);
+  });
+
+  it('hands a working directory and stdin to an executor that can honour them', async () => {
+    const { executor, service } = setup();
+    executor.capabilities = { ...executor.capabilities, workingDir: true, stdin: true };
+    await service.runCommand('ana@example.com', { command: 'cat', workingDir: '/srv', interactive: true });
+    expect(executor.started[0]?.request).toMatchObject({ workingDir: '/srv', interactive: true });
+  });
+
   it('writes structured lines carrying the request id for every operation', async () => {
     const { lines, service } = setup();
     await service.runCommand('ana@example.com', { command: 'true' }, { requestId: 'req-trace-me' });
@@ -503,6 +535,24 @@ describe('OrchestratorService status and kill', () => {
       stopCode: 'USER_INITIATED',
     });
     expect((await service.getExecutionStatus(execution.executionId)).status).toBe('STOPPED');
+  });
+
+  it('passes a chosen stop signal and grace to an executor that can honour them, and refuses them otherwise', async () => {
+    const { executor, service } = setup();
+    const { execution } = await service.runCommand('ana@example.com', { command: 'sleep 60' });
+    await expect(service.killExecution(execution.executionId, {}, { stopSignal: 'SIGINT' })).rejects.toThrow(
+      /cannot choose the signal/,
+    );
+    await expect(service.killExecution(execution.executionId, {}, { gracePeriodSeconds: 3 })).rejects.toThrow(
+      /cannot choose the grace period/,
+    );
+    await expect(
+      service.killExecution(execution.executionId, {}, { stopSignal: 'BOGUS' as never }),
+    ).rejects.toThrow(/unknown stop signal/);
+    expect(executor.killed).toEqual([]);
+    executor.capabilities = { ...executor.capabilities, stopSignal: true, stopGracePeriod: true };
+    await service.killExecution(execution.executionId, {}, { stopSignal: 'SIGINT', gracePeriodSeconds: 0 });
+    expect(executor.killOptions).toEqual([{ stopSignal: 'SIGINT', gracePeriodSeconds: 0 }]);
   });
 
   it('does nothing for a kill of a finished execution (idempotent)', async () => {

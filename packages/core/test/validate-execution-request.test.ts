@@ -24,6 +24,28 @@ describe('validateExecutionRequest', () => {
       timeoutSeconds: undefined,
       labels: {},
       idempotencyKey: undefined,
+      workingDir: undefined,
+      interactive: false,
+    });
+  });
+
+  it.each([
+    [{ command: 'x', workingDir: 'relative/dir' }, /absolute path/],
+    [{ command: 'x', workingDir: '' }, /absolute path/],
+    [{ command: 'x', workingDir: '/a\nb' }, /control characters/],
+    [{ command: 'x', workingDir: `/${'d'.repeat(5000)}` }, /at most 4096/],
+  ])('rejects the working directory of %j', (request, message) => {
+    const error = rejection(request);
+    expect(error.details?.field).toBe('workingDir');
+    expect(error.message).toMatch(message);
+  });
+
+  it('keeps an absolute working directory and the interactive flag', () => {
+    expect(
+      validateExecutionRequest({ command: 'x', workingDir: '/srv/app', interactive: true }),
+    ).toMatchObject({
+      workingDir: '/srv/app',
+      interactive: true,
     });
   });
 

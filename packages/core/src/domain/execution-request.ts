@@ -16,6 +16,16 @@ export interface ExecutionRequest {
   labels?: Record<string, string>;
   /** Retrying a start with the same key never launches a second task. */
   idempotencyKey?: string;
+  /**
+   * Absolute directory the command starts in (as `docker run --workdir`); absent: the image's own
+   * working directory (the local executor: the directory taskport was started from).
+   */
+  workingDir?: string;
+  /**
+   * Keep the task's stdin open for input sent with `OrchestratorService.sendInput` (as `docker run -i`);
+   * without it the task's stdin is empty. Only where `capabilities.stdin`.
+   */
+  interactive?: boolean;
 }
 
 /** Validated, normalised form of an ExecutionRequest (see `validateExecutionRequest`). */
@@ -27,6 +37,8 @@ export interface NormalisedExecutionRequest {
   timeoutSeconds: number | undefined;
   labels: Record<string, string>;
   idempotencyKey: string | undefined;
+  workingDir: string | undefined;
+  interactive: boolean;
 }
 
 /** The argv a command runs as: a string goes through `/bin/sh -c`, an array is used as is. */

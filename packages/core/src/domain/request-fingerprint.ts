@@ -14,6 +14,8 @@ export interface FingerprintParts {
   envNames: readonly string[];
   labels: Readonly<Record<string, string>>;
   timeoutSeconds?: number | undefined;
+  workingDir?: string | undefined;
+  interactive?: boolean | undefined;
 }
 
 /**
@@ -29,6 +31,10 @@ export function requestFingerprint(parts: FingerprintParts): string {
     [...new Set(parts.envNames)].sort(),
     Object.entries(parts.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     parts.timeoutSeconds ?? null,
+    // Appended only when used, so fingerprints stored before these fields existed still match.
+    ...(parts.workingDir !== undefined || parts.interactive
+      ? [parts.workingDir ?? null, parts.interactive === true]
+      : []),
   ]);
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }
@@ -41,6 +47,8 @@ export function executionRequestFingerprint(request: NormalisedExecutionRequest)
     envNames: [...Object.keys(request.env), ...Object.keys(request.secrets)],
     labels: request.labels,
     timeoutSeconds: request.timeoutSeconds,
+    workingDir: request.workingDir,
+    interactive: request.interactive,
   });
 }
 
@@ -53,6 +61,8 @@ export interface IdempotentStart {
   labels?: Readonly<Record<string, string>>;
   timeoutSeconds?: number | undefined;
   idempotencyKey?: string | undefined;
+  workingDir?: string | undefined;
+  interactive?: boolean | undefined;
 }
 
 /**
@@ -69,6 +79,8 @@ export function startIdempotencyToken(userEmail: string, request: IdempotentStar
     envNames: [...Object.keys(request.env), ...Object.keys(request.secrets)],
     labels: request.labels ?? {},
     timeoutSeconds: request.timeoutSeconds,
+    workingDir: request.workingDir,
+    interactive: request.interactive,
   });
   return createHash('sha256')
     .update(`${userEmail.trim()}\n${request.idempotencyKey}\n${fingerprint}`)

@@ -4,6 +4,8 @@ import type { ExecutionRequest, NormalisedExecutionRequest } from './execution-r
 export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9_.\-/]{0,61}[A-Za-z0-9])?$/;
+/** PATH_MAX on Linux. */
+const MAX_WORKING_DIR_LENGTH = 4096;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 
 function invalid(field: string, message: string): never {
@@ -76,6 +78,31 @@ export function validateExecutionRequest(request: ExecutionRequest): NormalisedE
     invalid('idempotencyKey', 'idempotencyKey must be 1-64 letters, digits, "-" or "_"');
   }
 
+  let workingDir: string | undefined;
+  if (request.workingDir !== undefined && request.workingDir !== null) {
+    const dir = request.workingDir;
+    if (typeof dir !== 'string' || !dir.startsWith('/')) {
+      invalid(
+        'workingDir',
+        `workingDir must be an absolute path (starting with "/"), got ${JSON.stringify(dir)}`,
+      );
+    }
+    if (dir.length > MAX_WORKING_DIR_LENGTH || hasControlCharacter(dir)) {
+      invalid(
+        'workingDir',
+        `workingDir must be at most ${MAX_WORKING_DIR_LENGTH} characters, without control characters`,
+      );
+    }
+    workingDir = dir;
+  }
+  if (
+    request.interactive !== undefined &&
+    request.interactive !== null &&
+    typeof request.interactive !== 'boolean'
+  ) {
+    invalid('interactive', 'interactive must be true or false');
+  }
+
   return {
     command: typeof command === 'string' ? command : [...command],
     image: image.trim(),
@@ -84,6 +111,8 @@ export function validateExecutionRequest(request: ExecutionRequest): NormalisedE
     timeoutSeconds,
     labels,
     idempotencyKey: idempotencyKey ?? undefined,
+    workingDir,
+    interactive: request.interactive === true,
   };
 }
 

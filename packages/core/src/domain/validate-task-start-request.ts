@@ -39,6 +39,8 @@ export function validateTaskStartRequest(
       labels: request.labels,
       ...(request.timeoutSeconds !== undefined ? { timeoutSeconds: request.timeoutSeconds } : {}),
       ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
+      ...(request.workingDir !== undefined ? { workingDir: request.workingDir } : {}),
+      ...(request.interactive !== undefined ? { interactive: request.interactive } : {}),
     });
   } catch (error) {
     if (!ValidationError.isInstance(error)) throw error;

@@ -1,4 +1,5 @@
 import type { ImageInfo } from '../domain/image-info.js';
+import type { StopOptions } from '../domain/stop-options.js';
 import type { TaskDescription } from '../domain/task-description.js';
 import type { OperationOptions } from './operation-options.js';
 
@@ -18,7 +19,14 @@ export interface TaskStartRequest {
   idempotencyKey?: string;
   /** The request that asked for the start; adapters tag provider resources with it. */
   requestId: string;
+  /** Absolute directory the command starts in. Only where `capabilities.workingDir`. */
+  workingDir?: string;
+  /** Keep stdin open for one `attachStdin`. Only where `capabilities.stdin`. */
+  interactive?: boolean;
 }
+
+/** What `killTask` takes: how to stop (see StopOptions) and the abort signal. */
+export interface KillTaskOptions extends OperationOptions, StopOptions {}
 
 export interface TaskStartResult {
   /** Opaque id, chosen by the executor; it is all the executor needs to kill or describe the task later. */
@@ -34,6 +42,14 @@ export interface TaskExecutorCapabilities {
   nativeTimeout: boolean;
   /** The image is really pulled and used (false for the local executor, which runs on the host). */
   runsImages: boolean;
+  /** startTask honours `workingDir` (ECS and Cloud Run Jobs have no per-run override for it). */
+  workingDir: boolean;
+  /** startTask honours `interactive` and `attachStdin` delivers input to the running task. */
+  stdin: boolean;
+  /** killTask honours `stopSignal` (otherwise the platform sends its own, usually SIGTERM). */
+  stopSignal: boolean;
+  /** killTask honours `gracePeriodSeconds` (otherwise the platform's configured grace applies). */
+  stopGracePeriod: boolean;
 }
 
 /** Starts, stops and reads the state of tasks on one compute platform. */
@@ -57,11 +73,26 @@ export interface TaskExecutor {
   /**
    * Asks the platform to stop the task (SIGTERM, then SIGKILL after a grace period, or the platform's
    * equivalent). Works while STARTING when `capabilities.killWhileStarting`. Resolves once the stop was
-   * requested; the task reaches STOPPED shortly after.
+   * requested; the task reaches STOPPED shortly after. `stopSignal` and `gracePeriodSeconds` are honoured
+   * where the capabilities say so, and are a ValidationError (before any provider call) elsewhere.
    * @throws NotFoundError when the executor knows no such task
    * @throws ConflictError when the task has already finished
    */
-  killTask(executionId: string, options?: OperationOptions): Promise<void>;
+  killTask(executionId: string, options?: KillTaskOptions): Promise<void>;
+
+  /**
+   * Sends `input` to the stdin of a task started with `interactive: true`, then closes it (the task
+   * reads EOF). One attach per task; waits for the task to be ready to read. Resolves once all of the
+   * input was handed over and stdin closed, or when the task stopped reading (it ended).
+   * Present exactly where `capabilities.stdin`.
+   * @throws NotFoundError when the executor knows no such task
+   * @throws ConflictError when the task was not started interactive, already had its input, or ended
+   */
+  attachStdin?(
+    executionId: string,
+    input: AsyncIterable<Uint8Array>,
+    options?: OperationOptions,
+  ): Promise<void>;
 
   /**
    * Provider truth about the task now.

@@ -6,6 +6,7 @@ import { fromLegacyParams, type ImageConfig, type LegacyImageParams } from '../d
 import type { ImageInfo } from '../domain/image-info.js';
 import type { LogEvent } from '../domain/log-event.js';
 import { executionRequestFingerprint } from '../domain/request-fingerprint.js';
+import { type StopOptions, validateStopOptions } from '../domain/stop-options.js';
 import type { TaskDescription } from '../domain/task-description.js';
 import { validateExecutionRequest } from '../domain/validate-execution-request.js';
 import {
@@ -22,6 +23,7 @@ import type { ExecutionPage, ExecutionStore, ListExecutionsQuery } from '../port
 import type { ImageRegistry } from '../ports/image-registry.js';
 import type { LogAggregator } from '../ports/log-aggregator.js';
 import type { TaskExecutor } from '../ports/task-executor.js';
+import { checkStartCapabilities, checkStopCapabilities } from './executor-capabilities.js';
 import { foreignExecutorError } from './foreign-executor.js';
 import { isValidRequestId, newRequestId } from './request-id.js';
 
@@ -154,6 +156,7 @@ export class OrchestratorService {
         });
       }
       const valid = validateExecutionRequest(request);
+      checkStartCapabilities(this.ports.taskExecutor, valid);
       const user = userEmail.trim();
       const fingerprint = valid.idempotencyKey ? executionRequestFingerprint(valid) : undefined;
       // The image lookup does not depend on the key lookup: start it now, so that a start with a key
@@ -178,6 +181,8 @@ export class OrchestratorService {
           ...(valid.timeoutSeconds !== undefined ? { timeoutSeconds: valid.timeoutSeconds } : {}),
           labels: valid.labels,
           ...(valid.idempotencyKey ? { idempotencyKey: valid.idempotencyKey } : {}),
+          ...(valid.workingDir !== undefined ? { workingDir: valid.workingDir } : {}),
+          ...(valid.interactive ? { interactive: true } : {}),
           requestId,
         },
         { signal },
@@ -300,11 +305,19 @@ export class OrchestratorService {
   }
 
   /**
-   * Kills an execution. Idempotent: on a finished execution it does nothing and says so.
+   * Kills an execution. Idempotent: on a finished execution it does nothing and says so. `stop` chooses
+   * the first signal and the grace period before SIGKILL, where the executor can (checked first).
    * @throws NotFoundError for an unknown execution
+   * @throws ValidationError for stop options that are bad or that the executor cannot honour
    */
-  async killExecution(executionId: string, context: RequestContext = {}): Promise<KillResult> {
+  async killExecution(
+    executionId: string,
+    context: RequestContext = {},
+    stop: StopOptions = {},
+  ): Promise<KillResult> {
     return this.operation('killExecution', context, { executionId }, async (requestId, signal) => {
+      const stopOptions = validateStopOptions(stop);
+      checkStopCapabilities(this.ports.taskExecutor, stopOptions);
       const record = await this.ports.executionStore.get(requiredId(executionId), { signal });
       if (isFinalStatus(record.status)) {
         return { execution: record, requestId, alreadyFinished: true };
@@ -313,7 +326,7 @@ export class OrchestratorService {
         throw foreignExecutorError(record, this.ports.taskExecutor.provider);
       }
       try {
-        await this.ports.taskExecutor.killTask(executionId, { signal });
+        await this.ports.taskExecutor.killTask(executionId, { ...stopOptions, signal });
       } catch (error) {
         if (!ConflictError.isInstance(error)) throw error;
         // It finished between our read and the kill: record how it ended instead.
@@ -322,6 +335,42 @@ export class OrchestratorService {
       }
       const execution = await this.moveStatus(record, { status: 'TERMINATING', requestId }, signal);
       return { execution, requestId, alreadyFinished: false };
+    });
+  }
+
+  /**
+   * Sends input to the stdin of an execution started with `interactive: true`, then closes it (EOF), as
+   * `docker run -i` does with the terminal's stdin. Resolves once the input was handed over, or the task
+   * stopped reading.
+   * @throws NotFoundError for an unknown execution
+   * @throws ConflictError when it has finished, was not started interactive, or already had its input
+   * @throws ValidationError when the executor cannot pass input (checked before any provider call)
+   */
+  async sendInput(
+    executionId: string,
+    input: AsyncIterable<Uint8Array>,
+    context: RequestContext = {},
+  ): Promise<void> {
+    return this.operation('sendInput', context, { executionId }, async (_requestId, signal) => {
+      const executor = this.ports.taskExecutor;
+      checkStartCapabilities(executor, { interactive: true });
+      const record = await this.ports.executionStore.get(requiredId(executionId), { signal });
+      if (record.executor !== executor.provider) throw foreignExecutorError(record, executor.provider);
+      if (isFinalStatus(record.status)) {
+        throw new ConflictError(
+          `execution ${executionId} has already finished (${record.status}); it reads no input`,
+          {
+            details: { executionId, status: record.status },
+          },
+        );
+      }
+      if (!executor.attachStdin) {
+        throw new UnsupportedOperationError(
+          `the ${executor.provider} executor says it takes stdin but has no attachStdin`,
+          { provider: executor.provider, operation: 'TaskExecutor.attachStdin' },
+        );
+      }
+      await executor.attachStdin(executionId, input, { signal });
     });
   }
 

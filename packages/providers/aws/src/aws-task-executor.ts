@@ -3,8 +3,11 @@ import type { RunTaskCommandInput, Task } from '@aws-sdk/client-ecs';
 import {
   ConfigurationError,
   ConflictError,
+  checkStartCapabilities,
+  checkStopCapabilities,
   commandArgv,
   type ImageInfo,
+  type KillTaskOptions,
   NotFoundError,
   type OperationOptions,
   PLATFORMS,
@@ -18,6 +21,7 @@ import {
   type TaskStartResult,
   UnavailableError,
   ValidationError,
+  validateStopOptions,
   validateTaskStartRequest,
 } from '@taskport/core';
 import { AwsClientSource, awsClients } from './aws-clients.js';
@@ -67,6 +71,10 @@ export class AwsTaskExecutor implements TaskExecutor {
     killWhileStarting: true,
     nativeTimeout: false,
     runsImages: true,
+    workingDir: false,
+    stdin: false,
+    stopSignal: false,
+    stopGracePeriod: false,
   };
   private readonly clients: AwsClientSource;
   private readonly taskDefinitions = new Map<string, Promise<string>>();
@@ -160,8 +168,9 @@ export class AwsTaskExecutor implements TaskExecutor {
     return { executionId, ...(task.createdAt ? { createdAt: task.createdAt.toISOString() } : {}) };
   }
 
-  async killTask(executionId: string, options: OperationOptions = {}): Promise<void> {
+  async killTask(executionId: string, options: KillTaskOptions = {}): Promise<void> {
     const operation = 'TaskExecutor.killTask';
+    checkStopCapabilities(this, validateStopOptions(options), { provider: PROVIDER, operation });
     const task = await this.describe(executionId, operation, options.signal);
     if (FINISHED.has(task.lastStatus ?? '')) {
       throw new ConflictError(
@@ -301,6 +310,7 @@ export class AwsTaskExecutor implements TaskExecutor {
       throw new ValidationError(message, { provider: PROVIDER, operation, details: { field } });
     };
     const valid = validateTaskStartRequest(userEmail, request, { provider: PROVIDER, operation });
+    checkStartCapabilities(this, valid, { provider: PROVIDER, operation });
     const { image } = request;
     // ECS pulls by the normalised reference, which a hand-built ImageInfo may lack.
     if (typeof image.reference !== 'string' || image.reference === '') {

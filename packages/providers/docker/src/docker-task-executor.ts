@@ -5,8 +5,11 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   ConflictError,
+  checkStartCapabilities,
+  checkStopCapabilities,
   commandArgv,
   isFinalStatus,
+  type KillTaskOptions,
   NotFoundError,
   type OperationOptions,
   ProviderError,
@@ -17,6 +20,7 @@ import {
   type TaskStartRequest,
   type TaskStartResult,
   ValidationError,
+  validateStopOptions,
   validateTaskStartRequest,
 } from '@taskport/core';
 import { type ContainerInspect, describeContainer, EXECUTION_ID, LABELS } from './container-state.js';
@@ -66,6 +70,10 @@ export class DockerTaskExecutor implements TaskExecutor {
     // process is still there; reads and `prune` stop overdue ones too.
     nativeTimeout: true,
     runsImages: true,
+    workingDir: false,
+    stdin: false,
+    stopSignal: false,
+    stopGracePeriod: false,
   };
   readonly options: DockerOptions;
   readonly engine: DockerEngine;
@@ -94,6 +102,7 @@ export class DockerTaskExecutor implements TaskExecutor {
     const { signal } = options;
     signal?.throwIfAborted();
     const valid = validateTaskStartRequest(userEmail, request, { provider: PROVIDER, operation });
+    checkStartCapabilities(this, valid, { provider: PROVIDER, operation });
     for (const key of Object.keys(valid.labels)) {
       if (key.startsWith('taskport.')) {
         throw new ValidationError(`label "${key}" uses the reserved prefix "taskport."; rename it`, {
@@ -250,8 +259,9 @@ export class DockerTaskExecutor implements TaskExecutor {
     return { executionId: name, createdAt: new Date(createdMs).toISOString() };
   }
 
-  async killTask(executionId: string, options: OperationOptions = {}): Promise<void> {
+  async killTask(executionId: string, options: KillTaskOptions = {}): Promise<void> {
     const operation = 'TaskExecutor.killTask';
+    checkStopCapabilities(this, validateStopOptions(options), { provider: PROVIDER, operation });
     options.signal?.throwIfAborted();
     const current = await this.read(executionId, operation, options.signal);
     if (!current.inspect || isFinalStatus(current.description.status)) {

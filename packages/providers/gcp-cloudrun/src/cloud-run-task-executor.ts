@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { protos } from '@google-cloud/run';
 import {
   ConflictError,
+  checkStartCapabilities,
+  checkStopCapabilities,
   commandArgv,
+  type KillTaskOptions,
   NotFoundError,
   type OperationOptions,
   type StopCode,
@@ -14,6 +17,7 @@ import {
   type TaskStartResult,
   UnavailableError,
   ValidationError,
+  validateStopOptions,
   validateTaskStartRequest,
 } from '@taskport/core';
 import { withRetry } from '@taskport/provider-utils';
@@ -82,6 +86,10 @@ export class CloudRunTaskExecutor implements TaskExecutor {
     killWhileStarting: true,
     nativeTimeout: true,
     runsImages: true,
+    workingDir: false,
+    stdin: false,
+    stopSignal: false,
+    stopGracePeriod: false,
   };
   private readonly clients: GcpClients;
   private readonly closeClients: () => Promise<void>;
@@ -116,8 +124,9 @@ export class CloudRunTaskExecutor implements TaskExecutor {
     return start;
   }
 
-  async killTask(executionId: string, options: OperationOptions = {}): Promise<void> {
+  async killTask(executionId: string, options: KillTaskOptions = {}): Promise<void> {
     const operation = 'TaskExecutor.killTask';
+    checkStopCapabilities(this, validateStopOptions(options), { provider: PROVIDER, operation });
     const { signal } = options;
     signal?.throwIfAborted();
     const name = checkExecutionId(executionId, operation);
@@ -199,6 +208,7 @@ export class CloudRunTaskExecutor implements TaskExecutor {
       throw new ValidationError(message, { provider: PROVIDER, operation, details: { field } });
     };
     const valid = validateTaskStartRequest(userEmail, request, { provider: PROVIDER, operation });
+    checkStartCapabilities(this, valid, { provider: PROVIDER, operation });
     const { image } = request;
     if (typeof image.reference !== 'string' || image.reference === '') {
       invalid(

@@ -1,7 +1,10 @@
 import { PatchStrategy, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import {
   ConflictError,
+  checkStartCapabilities,
+  checkStopCapabilities,
   isFinalStatus,
+  type KillTaskOptions,
   NotFoundError,
   type OperationOptions,
   type TaskDescription,
@@ -9,6 +12,7 @@ import {
   type TaskExecutorCapabilities,
   type TaskStartRequest,
   type TaskStartResult,
+  validateStopOptions,
   validateTaskStartRequest,
 } from '@taskport/core';
 import {
@@ -47,6 +51,10 @@ export class KubernetesTaskExecutor implements TaskExecutor {
     killWhileStarting: true,
     nativeTimeout: true,
     runsImages: true,
+    workingDir: false,
+    stdin: false,
+    stopSignal: false,
+    stopGracePeriod: false,
   };
 
   constructor(
@@ -61,6 +69,7 @@ export class KubernetesTaskExecutor implements TaskExecutor {
   ): Promise<TaskStartResult> {
     const operation = 'TaskExecutor.startTask';
     const normalised = validateTaskStartRequest(userEmail, request, { provider: PROVIDER, operation });
+    checkStartCapabilities(this, normalised, { provider: PROVIDER, operation });
     const serviceAccount = request.image.taskRole ?? this.options.serviceAccount;
     validateForKubernetes(request.image, serviceAccount, operation);
     options.signal?.throwIfAborted();
@@ -165,8 +174,9 @@ export class KubernetesTaskExecutor implements TaskExecutor {
     return existing;
   }
 
-  async killTask(executionId: string, options: OperationOptions = {}): Promise<void> {
+  async killTask(executionId: string, options: KillTaskOptions = {}): Promise<void> {
     const operation = 'TaskExecutor.killTask';
+    checkStopCapabilities(this, validateStopOptions(options), { provider: PROVIDER, operation });
     this.checkId(executionId, operation);
     options.signal?.throwIfAborted();
     for (let attempt = 0; attempt < 5; attempt++) {

@@ -61,6 +61,10 @@ const driver = {
 describeTaskExecutorContract({
   name: 'kubernetes (real kubelet)',
   driver,
+  disable: {
+    'killTask with a grace period lets a task that handles SIGTERM run until the grace ends, then kills it':
+      'not built yet for kubernetes (capabilities.stopGracePeriod = false); the refusal is tested',
+  },
   waitTimeoutMs: 45_000,
   create: async () => {
     const options = testOptions(tasksNamespace.namespace);

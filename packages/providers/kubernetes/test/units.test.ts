@@ -121,6 +121,8 @@ describe('job spec', () => {
         timeoutSeconds: 9,
         labels: {},
         idempotencyKey: undefined,
+        workingDir: undefined,
+        interactive: false,
       },
       image,
       requestId: 'r',

@@ -81,6 +81,10 @@ export class LocalTaskExecutor implements TaskExecutor {
     // The supervisor enforces the deadline itself, whether or not the starting process is still there.
     nativeTimeout: true,
     runsImages: false,
+    workingDir: false,
+    stdin: false,
+    stopSignal: false,
+    stopGracePeriod: false,
   };
   private readonly dataDir: string;
   private readonly killGraceMs: number;

@@ -1,6 +1,9 @@
 import {
   ConflictError,
+  checkStartCapabilities,
+  checkStopCapabilities,
   isFinalStatus,
+  type KillTaskOptions,
   NotFoundError,
   type OperationOptions,
   startIdempotencyToken,
@@ -9,6 +12,7 @@ import {
   type TaskExecutorCapabilities,
   type TaskStartRequest,
   type TaskStartResult,
+  validateStopOptions,
   validateTaskStartRequest,
 } from '@taskport/core';
 import type { MemoryWorld } from './memory-world.js';
@@ -25,6 +29,10 @@ export class MemoryTaskExecutor implements TaskExecutor {
     killWhileStarting: true,
     nativeTimeout: true,
     runsImages: false,
+    workingDir: true,
+    stdin: true,
+    stopSignal: false,
+    stopGracePeriod: false,
   };
   private readonly deadlines = new Map<string, NodeJS.Timeout>();
   private readonly byIdempotencyKey = new Map<string, string>();
@@ -37,7 +45,8 @@ export class MemoryTaskExecutor implements TaskExecutor {
     options: OperationOptions = {},
   ): Promise<TaskStartResult> {
     const operation = 'TaskExecutor.startTask';
-    validateTaskStartRequest(userEmail, request, { provider: PROVIDER, operation });
+    const valid = validateTaskStartRequest(userEmail, request, { provider: PROVIDER, operation });
+    checkStartCapabilities(this, valid, { provider: PROVIDER, operation });
     options.signal?.throwIfAborted();
     this.world.count(operation);
     // A key means one request of one user: the token covers the user, the key and the request's fingerprint.
@@ -63,8 +72,9 @@ export class MemoryTaskExecutor implements TaskExecutor {
     return { executionId, createdAt };
   }
 
-  async killTask(executionId: string, options: OperationOptions = {}): Promise<void> {
+  async killTask(executionId: string, options: KillTaskOptions = {}): Promise<void> {
     const operation = 'TaskExecutor.killTask';
+    checkStopCapabilities(this, validateStopOptions(options), { provider: PROVIDER, operation });
     options.signal?.throwIfAborted();
     this.world.count(operation);
     const task = this.world.tasks.get(executionId);
@@ -82,6 +92,36 @@ export class MemoryTaskExecutor implements TaskExecutor {
       stopCode: 'USER_INITIATED',
       reason: 'killed on request',
     });
+  }
+
+  /** Hands the input to the world's runtime (the command reads it there), then closes stdin. */
+  async attachStdin(
+    executionId: string,
+    input: AsyncIterable<Uint8Array>,
+    options: OperationOptions = {},
+  ): Promise<void> {
+    const operation = 'TaskExecutor.attachStdin';
+    options.signal?.throwIfAborted();
+    this.world.count(operation);
+    const task = this.world.tasks.get(executionId);
+    if (!task) throw new NotFoundError(`no task ${executionId}`, { provider: PROVIDER, operation });
+    const refuse = (why: string) =>
+      new ConflictError(`task ${executionId} ${why}`, { provider: PROVIDER, operation });
+    if (task.request.interactive !== true) throw refuse('was not started interactive; its stdin is closed');
+    if (isFinalStatus(task.state.status)) throw refuse(`has already finished (${task.state.status})`);
+    if (this.world.stdin.has(executionId)) throw refuse('already had its input');
+    const stdin = { chunks: [] as Uint8Array[], closed: false };
+    this.world.stdin.set(executionId, stdin);
+    try {
+      for await (const chunk of input) {
+        options.signal?.throwIfAborted();
+        stdin.chunks.push(Uint8Array.from(chunk));
+        this.world.changed();
+      }
+    } finally {
+      stdin.closed = true;
+      this.world.changed();
+    }
   }
 
   async describeTask(executionId: string, options: OperationOptions = {}): Promise<TaskDescription> {

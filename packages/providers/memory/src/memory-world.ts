@@ -42,6 +42,8 @@ export class MemoryWorld {
   readonly calls = new Map<string, number>();
   /** The platform's secret store: reference -> value. Tasks get the value where their request names the reference. */
   readonly secretStore = new Map<string, string>();
+  /** Input sent to interactive tasks (attachStdin), for the runtime to hand to the command. */
+  readonly stdin = new Map<string, { chunks: Uint8Array[]; closed: boolean }>();
   private readonly listeners = new Set<Listener>();
   private sequence = 0;
 

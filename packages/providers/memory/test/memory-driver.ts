@@ -22,8 +22,11 @@ export function memoryDriver(
       const argv = typeof command === 'string' ? ['/bin/sh', '-c', command] : [...command];
       world.start(executionId);
       let ended = false;
+      const interactive = task.request.interactive === true;
       const run = runOnHost(argv, {
         env: world.containerEnvironment(executionId),
+        ...(task.request.workingDir !== undefined ? { cwd: task.request.workingDir } : {}),
+        stdin: interactive,
         onLine: (line) => {
           if (world.tasks.get(executionId)?.state.status === 'RUNNING') {
             world.print(executionId, line.message, line.stream);
@@ -36,6 +39,21 @@ export function memoryDriver(
         if (exit.kind === 'exited') world.exit(executionId, exit.exitCode);
         else world.failToStart(executionId, exit.reason);
       });
+      if (interactive) {
+        // The world's stdin of the task (attachStdin) is the container's: hand it over as it arrives.
+        void (async () => {
+          let sent = 0;
+          while (!ended) {
+            const stdin = world.stdin.get(executionId);
+            while (stdin && sent < stdin.chunks.length) await run.write(stdin.chunks[sent++]!);
+            if (stdin?.closed) {
+              run.endInput();
+              return;
+            }
+            await world.nextChange(500);
+          }
+        })();
+      }
       void (async () => {
         while (!ended) {
           await world.nextChange(500);
