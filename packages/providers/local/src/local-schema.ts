@@ -123,6 +123,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE task_logs ADD COLUMN raw BLOB;
   `,
+  // 4: how a kill was asked to stop the task (first signal, grace before SIGKILL; NULL: the defaults),
+  // and whether the task's stdin stays open for one attach (run -i).
+  `
+  ALTER TABLE tasks ADD COLUMN kill_signal TEXT;
+  ALTER TABLE tasks ADD COLUMN kill_requested_grace_ms INTEGER;
+  ALTER TABLE tasks ADD COLUMN interactive INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,8 +2,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
+  ConfigurationError,
   ConflictError,
+  checkStartCapabilities,
   isFinalStatus,
+  type KillTaskOptions,
   NotFoundError,
   type OperationOptions,
   ProviderError,
@@ -14,8 +17,10 @@ import {
   type TaskStartRequest,
   type TaskStartResult,
   ValidationError,
+  validateStopOptions,
   validateTaskStartRequest,
 } from '@taskport/core';
+import { sleep } from '@taskport/provider-utils';
 import { newExecutionId } from './execution-id.js';
 import {
   type LocalDatabase,
@@ -25,6 +30,8 @@ import {
 } from './local-database.js';
 import { defaultDataDir } from './local-options.js';
 import { isProcessAlive, processStartToken } from './process-identity.js';
+import { connectUnixSocket, copyIntoSocket } from './socket-copy.js';
+import { stdinSocketPath, stdinSocketProblem } from './stdin-socket.js';
 import { readTask, reconcileTask, type TaskRow } from './task-table.js';
 
 export interface LocalTaskExecutorOptions {
@@ -81,10 +88,10 @@ export class LocalTaskExecutor implements TaskExecutor {
     // The supervisor enforces the deadline itself, whether or not the starting process is still there.
     nativeTimeout: true,
     runsImages: false,
-    workingDir: false,
-    stdin: false,
-    stopSignal: false,
-    stopGracePeriod: false,
+    workingDir: true,
+    stdin: true,
+    stopSignal: true,
+    stopGracePeriod: true,
   };
   private readonly dataDir: string;
   private readonly killGraceMs: number;
@@ -120,14 +127,22 @@ export class LocalTaskExecutor implements TaskExecutor {
       operation: 'TaskExecutor.startTask',
     });
     const { command, env, secrets, timeoutSeconds } = valid;
+    checkStartCapabilities(this, valid, { provider: PROVIDER, operation: 'TaskExecutor.startTask' });
     // Scoped to the user and the request: the same key from another user, or with another command,
     // is another task (see startIdempotencyToken).
     const token = startIdempotencyToken(userEmail, request);
     const idempotencyKey = token ? `v2:${token}` : null;
-    const cwd = this.cwd ?? process.cwd();
+    const cwd = valid.workingDir ?? this.cwd ?? process.cwd();
 
     const database = this.database;
     const executionId = newExecutionId();
+    const socketProblem = valid.interactive ? stdinSocketProblem(database.dataDir, executionId) : null;
+    if (socketProblem) {
+      throw new ConfigurationError(socketProblem, {
+        provider: PROVIDER,
+        operation: 'TaskExecutor.startTask',
+      });
+    }
     const createdAt = Date.now();
     let existing: TaskRow | undefined;
     try {
@@ -142,8 +157,8 @@ export class LocalTaskExecutor implements TaskExecutor {
         database.db
           .prepare(
             `INSERT INTO tasks (execution_id, status, command, image, image_id, env, secret_names, labels, cwd,
-               timeout_seconds, kill_grace_ms, idempotency_key, request_id, created_by, created_at)
-             VALUES (?, 'STARTING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+               timeout_seconds, kill_grace_ms, idempotency_key, request_id, created_by, created_at, interactive)
+             VALUES (?, 'STARTING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             executionId,
@@ -160,6 +175,7 @@ export class LocalTaskExecutor implements TaskExecutor {
             request.requestId,
             userEmail.trim(),
             createdAt,
+            valid.interactive ? 1 : 0,
           );
         return undefined;
       });
@@ -272,9 +288,15 @@ export class LocalTaskExecutor implements TaskExecutor {
     return row;
   }
 
-  async killTask(executionId: string, options: OperationOptions = {}): Promise<void> {
-    options.signal?.throwIfAborted();
+  /**
+   * Records the kill (and how to stop: the first signal, the grace) and wakes the supervisor, which reads
+   * them and stops the task. A second kill with a shorter grace brings SIGKILL forward, as a `docker kill`
+   * after a `docker stop` does.
+   */
+  async killTask(executionId: string, options: KillTaskOptions = {}): Promise<void> {
     const operation = 'TaskExecutor.killTask';
+    const stop = validateStopOptions(options);
+    options.signal?.throwIfAborted();
     const row = this.read(executionId, operation);
     const database = this.database;
     let current: TaskRow;
@@ -284,10 +306,16 @@ export class LocalTaskExecutor implements TaskExecutor {
         if (isFinalStatus(now.status)) return now;
         database.db
           .prepare(
-            `UPDATE tasks SET kill_requested_at = COALESCE(kill_requested_at, ?), status = 'TERMINATING'
+            `UPDATE tasks SET kill_requested_at = COALESCE(kill_requested_at, ?), status = 'TERMINATING',
+               kill_signal = COALESCE(?, kill_signal), kill_requested_grace_ms = COALESCE(?, kill_requested_grace_ms)
              WHERE execution_id = ?`,
           )
-          .run(Date.now(), executionId);
+          .run(
+            Date.now(),
+            stop.stopSignal ?? null,
+            stop.gracePeriodSeconds === undefined ? null : stop.gracePeriodSeconds * 1000,
+            executionId,
+          );
         return now;
       });
     } catch (error) {
@@ -312,6 +340,55 @@ export class LocalTaskExecutor implements TaskExecutor {
           // It exited in between: it recorded the end itself, or the next read converges the task.
         }
       }
+    }
+  }
+
+  /**
+   * Connects to the supervisor's stdin socket (waiting for it while the task starts) and copies `input`
+   * into it; ending the connection closes the command's stdin.
+   */
+  async attachStdin(
+    executionId: string,
+    input: AsyncIterable<Uint8Array>,
+    options: OperationOptions = {},
+  ): Promise<void> {
+    const operation = 'TaskExecutor.attachStdin';
+    options.signal?.throwIfAborted();
+    const socket = await this.connectStdin(executionId, operation, options.signal);
+    await copyIntoSocket(input, socket, options.signal);
+  }
+
+  private async connectStdin(executionId: string, operation: string, signal: AbortSignal | undefined) {
+    const conflict = (why: string) =>
+      new ConflictError(`task ${executionId} ${why}`, {
+        provider: PROVIDER,
+        operation,
+        details: { executionId },
+      });
+    const path = stdinSocketPath(this.database.dataDir, executionId);
+    for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+      const row = this.read(executionId, operation);
+      if (row.interactive === 0) throw conflict('was not started interactive (run -i); its stdin is empty');
+      if (row.interactive === 2) throw conflict('already had its input: stdin takes one attach');
+      if (isFinalStatus(row.status))
+        throw conflict(`has already finished (${row.status}); it reads no input`);
+      try {
+        return await connectUnixSocket(path, signal);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // Not listening yet (the supervisor is still starting the command) or just gone (it ended).
+        if (code !== 'ENOENT' && code !== 'ECONNREFUSED') {
+          throw new ProviderError(
+            `cannot reach the stdin of task ${executionId}: ${(error as Error).message}`,
+            {
+              provider: PROVIDER,
+              operation,
+              cause: error,
+            },
+          );
+        }
+      }
+      await sleep(delay, signal);
     }
   }
 
@@ -364,6 +441,7 @@ export class LocalTaskExecutor implements TaskExecutor {
       imageId: row.image_id,
       imageUsed: 'no - the local executor records the image but runs the command on the host',
       dataDir: this.database.dataDir,
+      workingDir: row.cwd,
     };
     if (row.task_pid !== null) details.pid = String(row.task_pid);
     if (row.supervisor_pid !== null) details.supervisorPid = String(row.supervisor_pid);

@@ -10,12 +10,14 @@
  * data directory was removed), the supervisor kills the task and ends, and never recreates either.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { constants } from 'node:os';
 import { commandArgv, type ExecutionStatus, isFinalStatus, type StopCode } from '@taskport/core';
 import { LocalDatabase } from './local-database.js';
 import { LogLineWriter, STDERR, STDOUT } from './log-line-writer.js';
 import { processStartToken, signalProcessGroup } from './process-identity.js';
+import { stdinSocketDirectory, stdinSocketPath } from './stdin-socket.js';
 import { readTask, type TaskRow } from './task-table.js';
 
 /** After the command exits, how long to wait for its pipes to close (background children may hold them). */
@@ -39,34 +41,69 @@ let finished = false;
 /** The command's own process has exited (its pipes may still be open). */
 let commandExited = false;
 let deadline: NodeJS.Timeout | undefined;
+/** The socket an interactive task's stdin is written through (see stdin-socket.ts). */
+let stdinListener: { close(): void } | undefined;
 
 function signalTask(signal: NodeJS.Signals): void {
   if (child?.pid === undefined) return;
   if (signalProcessGroup(child.pid, taskToken, signal)) stopSignalsSent.push(signal);
 }
 
-/** SIGTERM to the task's group now, SIGKILL after the grace period if it is still there. */
-function stopTask(graceMs: number): void {
-  if (stopSignalsSent.length > 0 || child?.pid === undefined) return;
-  signalTask('SIGTERM');
-  const escalate = setTimeout(() => {
+/** When SIGKILL is due (ms since the epoch), once a stop has begun. */
+let killDueAt: number | undefined;
+let escalation: NodeJS.Timeout | undefined;
+/** The grace the stop actually used, for the reason. */
+let usedGraceMs: number | undefined;
+
+/**
+ * Stops the task's group: `signal` now, SIGKILL after `graceMs` if it is still there (at once for 0). A
+ * later stop with a shorter grace brings SIGKILL forward; it never sends the first signal twice.
+ */
+function stopTask(graceMs: number, signal: NodeJS.Signals = 'SIGTERM'): void {
+  if (child?.pid === undefined || finished) return;
+  const now = Date.now();
+  const dueAt = now + Math.max(0, graceMs);
+  if (killDueAt !== undefined && dueAt >= killDueAt) return;
+  if (killDueAt === undefined) {
+    usedGraceMs = Math.max(0, graceMs);
+    if (graceMs <= 0 || signal === 'SIGKILL') {
+      killDueAt = now;
+      signalTask('SIGKILL');
+      return;
+    }
+    signalTask(signal);
+  } else {
+    usedGraceMs = (usedGraceMs ?? 0) - (killDueAt - dueAt);
+  }
+  killDueAt = dueAt;
+  clearTimeout(escalation);
+  escalation = setTimeout(() => {
     if (!finished) signalTask('SIGKILL');
-  }, graceMs);
-  escalate.unref();
+  }, dueAt - now);
+  escalation.unref();
+}
+
+/** A kill recorded in the database: its first signal and grace (NULL: SIGTERM and the default grace). */
+function stopOnRequest(): void {
+  killRequested = true;
+  let signal: NodeJS.Signals = 'SIGTERM';
+  let grace = graceMs;
+  try {
+    const row = database && executionId ? readTask(database, executionId) : undefined;
+    if (row?.kill_signal) signal = row.kill_signal as NodeJS.Signals;
+    if (typeof row?.kill_requested_grace_ms === 'number') grace = row.kill_requested_grace_ms;
+  } catch {
+    // The database is busy or gone: stop the default way rather than not at all.
+  }
+  stopTask(grace, signal);
 }
 
 let graceMs = 10_000;
 // A kill request arrives as SIGTERM to the supervisor. Installed before anything else, so a kill can never
 // hit the default handler (which would kill the supervisor and orphan the task).
-process.on('SIGTERM', () => {
-  killRequested = true;
-  stopTask(graceMs);
-});
+process.on('SIGTERM', stopOnRequest);
 // Detached in its own session, so these only come from someone signalling it on purpose.
-process.on('SIGINT', () => {
-  killRequested = true;
-  stopTask(graceMs);
-});
+process.on('SIGINT', stopOnRequest);
 process.on('SIGHUP', () => {});
 
 /**
@@ -124,7 +161,9 @@ function finish(
 function describeSignals(): string {
   if (stopSignalsSent.length === 0) return '';
   const unique = [...new Set(stopSignalsSent)];
-  return unique.length > 1 ? ` (${unique[0]}, then ${unique.at(-1)} after ${graceMs} ms)` : ` (${unique[0]})`;
+  return unique.length > 1
+    ? ` (${unique[0]}, then ${unique.at(-1)} after ${usedGraceMs ?? graceMs} ms)`
+    : ` (${unique[0]})`;
 }
 
 function onExit(row: TaskRow, code: number | null, signal: NodeJS.Signals | null): void {
@@ -242,14 +281,17 @@ async function main(): Promise<void> {
     ...secrets,
     TASKPORT_EXECUTION_ID: executionId,
   };
+  const interactive = row.interactive !== 0;
   const task = spawn(argv[0]!, argv.slice(1), {
     cwd: row.cwd,
     env,
     // Own process group, so a kill reaches every process the command started.
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // Not interactive: an empty stdin, so a command that reads it ends instead of waiting forever.
+    stdio: [interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   child = task;
+  if (interactive) stdinListener = listenForStdin(db, dataDir, executionId, task);
   let spawned = false;
   const lineWriter = writer;
   task.stdout!.on('data', (chunk: Buffer) => lineWriter.write(STDOUT, chunk));
@@ -268,10 +310,7 @@ async function main(): Promise<void> {
         .run(executionId);
       return readTask(db, executionId)?.kill_requested_at !== null;
     });
-    if (killedMeanwhile || killRequested) {
-      killRequested = true;
-      stopTask(graceMs);
-    }
+    if (killedMeanwhile || killRequested) stopOnRequest();
     if (row.timeout_seconds !== null && !commandExited) {
       deadline = setTimeout(() => {
         if (finished || commandExited) return;
@@ -306,6 +345,7 @@ async function main(): Promise<void> {
       Promise.all(ended),
       new Promise<void>((resolve) => setTimeout(resolve, DRAIN_AFTER_EXIT_MS)),
     ]);
+    stdinListener?.close();
     void drained.then(() => {
       // Like a container: when the main process ends, whatever it left running in its group goes too.
       if (task.pid !== undefined) signalProcessGroup(task.pid, taskToken, 'SIGKILL');
@@ -314,6 +354,35 @@ async function main(): Promise<void> {
       onExit(row, code, signal);
     });
   });
+}
+
+/**
+ * Interactive task: listens on its stdin socket and copies the first connection into the command's stdin
+ * (its end closes stdin). Marks the task attached (`interactive = 2`) so a second attach is refused
+ * rather than left waiting.
+ */
+function listenForStdin(db: LocalDatabase, dir: string, id: string, task: ChildProcess): { close(): void } {
+  const input = task.stdin!;
+  // The command may stop reading (or end) before the writer is done: not the supervisor's failure.
+  input.on('error', () => {});
+  const path = stdinSocketPath(dir, id);
+  mkdirSync(stdinSocketDirectory(dir), { recursive: true, mode: 0o700 });
+  rmSync(path, { force: true });
+  const server = createServer((connection) => {
+    server.close();
+    rmSync(path, { force: true });
+    db.db.prepare('UPDATE tasks SET interactive = 2 WHERE execution_id = ?').run(id);
+    connection.on('error', () => input.end());
+    connection.pipe(input);
+  });
+  server.on('error', () => input.end());
+  server.listen(path);
+  return {
+    close() {
+      server.close();
+      rmSync(path, { force: true });
+    },
+  };
 }
 
 function fatal(error: unknown): void {

@@ -31,6 +31,12 @@ export interface TaskRow {
   task_pid: number | null;
   task_token: string | null;
   kill_requested_at: number | null;
+  /** The first signal a kill asked for (NULL: SIGTERM). */
+  kill_signal: string | null;
+  /** The grace a kill asked for, in ms (NULL: kill_grace_ms). */
+  kill_requested_grace_ms: number | null;
+  /** 1: stdin stays open for one attach (see stdin-socket.ts). */
+  interactive: number;
 }
 
 /**
