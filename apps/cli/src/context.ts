@@ -7,6 +7,8 @@ import type { CliTaskport } from './remote/taskport-api.js';
 /** What every command gets: the global options, the output streams and a lazy handle on taskport. */
 export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
+  /** The terminal's or the pipe's input, for `run -i`. */
+  readonly stdin: NodeJS.ReadStream;
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
   /** Styling for stdout (tables, fields) and for stderr (progress, errors). */
@@ -47,6 +49,7 @@ export function createContext(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
   let opened: Promise<CliTaskport> | undefined;
   return {
     env,
+    stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     out: createStyle(process.stdout, env, globals.noColor),

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXECUTION_KEYS, type ExecutionJson, idsOf, Sandbox } from './helpers/sandbox.js';
+import { EXECUTION_KEYS, type ExecutionJson, eventually, idsOf, Sandbox } from './helpers/sandbox.js';
 
 let sandbox: Sandbox;
 beforeEach(async () => {
@@ -154,6 +154,74 @@ describe('taskport status and kill', () => {
     ]);
     expect(result.alreadyFinished).toBe(true);
     expect(result.execution.status).toBe('SUCCEEDED');
+  });
+
+  /** A detached task that reports the signals it gets; returns its id once its traps are set. */
+  async function signalAware(): Promise<string> {
+    const script =
+      'trap "echo got-TERM" TERM; trap "echo got-INT; exit 5" INT; echo ready; while :; do sleep 0.1; done';
+    const id = (await sandbox.ok(['run', '--detach', '--', 'sh', '-c', script])).trim();
+    await eventually(
+      () => sandbox.ok(['logs', id]),
+      (out) => out.includes('ready'),
+    );
+    return id;
+  }
+
+  it('kill --signal INT sends SIGINT first: the task handles it and stops', async () => {
+    const id = await signalAware();
+    const result = await sandbox.json<{ execution: ExecutionJson }>([
+      'kill',
+      '--signal',
+      'INT',
+      '--wait',
+      id,
+      '--json',
+    ]);
+    expect(result.execution).toMatchObject({ status: 'STOPPED', stopCode: 'USER_INITIATED', exitCode: 5 });
+    expect(await sandbox.ok(['logs', id])).toBe('ready\ngot-INT\n');
+  });
+
+  it('kill --grace 0 sends SIGKILL at once: no handler runs', async () => {
+    const id = await signalAware();
+    const result = await sandbox.json<{ execution: ExecutionJson }>([
+      'kill',
+      '--grace',
+      '0',
+      '--wait',
+      id,
+      '--json',
+    ]);
+    expect(result.execution).toMatchObject({ status: 'STOPPED', exitCode: 137 });
+    expect(await sandbox.ok(['logs', id])).toBe('ready\n');
+  });
+
+  it('kill --grace 1s lets a task that survives SIGTERM run until SIGKILL', async () => {
+    const id = await signalAware();
+    const result = await sandbox.json<{ execution: ExecutionJson }>([
+      'kill',
+      '--grace',
+      '1s',
+      '--wait',
+      id,
+      '--json',
+    ]);
+    expect(result.execution).toMatchObject({ status: 'STOPPED', exitCode: 137 });
+    expect(result.execution.reason).toContain('SIGTERM, then SIGKILL after 1000 ms');
+    expect(await sandbox.ok(['logs', id])).toBe('ready\ngot-TERM\n');
+  });
+
+  it.each([
+    [['--signal', 'STOP'], /--signal: unknown stop signal "STOP"/],
+    [['--grace', '2h'], /--grace "2h" is too long/],
+    [['--grace', 'soon'], /--grace "soon" is not a duration/],
+  ])('kill %j exits 2 and stops nothing', async (flags, message) => {
+    const id = await signalAware();
+    const result = await sandbox.run(['kill', ...flags, id]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect((await sandbox.json<ExecutionJson>(['status', id, '--json'])).status).toBe('RUNNING');
+    await sandbox.ok(['kill', '--grace', '0', id]);
   });
 });
 

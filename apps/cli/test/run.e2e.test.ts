@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -160,6 +161,47 @@ describe('taskport run', () => {
   });
 });
 
+describe('taskport run -i and --workdir', () => {
+  it("-i sends taskport's stdin to the task byte for byte, and closes it", async () => {
+    const input = randomBytes(256 * 1024);
+    const result = await sandbox.runBytes(['run', '-i', '--', 'cat'], { input });
+    expect(result.code).toBe(0);
+    expect(Buffer.compare(result.stdout, input)).toBe(0);
+  });
+
+  it('-i hands over lines as a program reads them, and the end of input as EOF', async () => {
+    const result = await sandbox.run(
+      ['run', '-i', '--', 'sh', '-c', 'read first; read second; echo "$second/$first"; cat; echo done'],
+      { input: 'one\ntwo\nrest\n' },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('two/one\nrest\ndone\n');
+  });
+
+  it('without -i the task reads an empty stdin, whatever is piped into taskport', async () => {
+    const result = await sandbox.run(['run', '--', 'sh', '-c', 'cat; echo end'], {
+      input: 'not for the task\n',
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('end\n');
+  });
+
+  it('--workdir starts the command in that directory and status shows it', async () => {
+    const result = await sandbox.run(['run', '--workdir', '/usr', '--', 'pwd']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('/usr\n');
+    const { executionId } = idsOf(result.stderr);
+    expect(await sandbox.ok(['status', executionId])).toMatch(/^Workdir: +\/usr$/m);
+  });
+
+  it('--workdir of a directory that does not exist fails the task and says which', async () => {
+    const missing = join(sandbox.root, 'no-such-dir');
+    const result = await sandbox.run(['run', '--workdir', missing, '--', 'pwd']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`working directory ${missing} does not exist`);
+  });
+});
+
 describe('taskport run rejects bad input before anything runs', () => {
   it.each([
     [['run'], /no command given/],
@@ -171,6 +213,8 @@ describe('taskport run rejects bad input before anything runs', () => {
     [['run', '--label', 'nolabel', '--', 'true'], /--label "nolabel" must be KEY=VALUE/],
     [['run', '--secret', 'UNSET_SECRET_VAR', '--', 'true'], /UNSET_SECRET_VAR is not set/],
     [['run', '--json', '--', 'true'], /--json goes with --detach/],
+    [['run', '--workdir', 'relative/dir', '--', 'pwd'], /--workdir "relative\/dir" must be an absolute path/],
+    [['run', '-i', '--detach', '--', 'cat'], /-i \(--interactive\) goes without --detach/],
   ])('%j exits 2 with one line', async (args, message) => {
     const result = await sandbox.run(args);
     expect(result.code).toBe(2);

@@ -94,6 +94,39 @@ describe('runs over HTTP with the local provider', () => {
     expect(again.body.alreadyFinished).toBe(true);
   });
 
+  it('DELETE takes the first signal and the grace; a bad one is a 400 and stops nothing', async () => {
+    const id = await h.run(['sh', '-c', 'trap "exit 9" INT; echo ready; while :; do sleep 0.1; done']);
+    // Its trap is set once it has printed.
+    for (;;) {
+      const logs = await h.call<{ events: { message: string }[] }>('GET', `/api/v1/executions/${id}/logs`);
+      if (logs.body.events?.some((event) => event.message === 'ready')) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const bad = await h.call<{ error: { code: string; message: string } }>(
+      'DELETE',
+      `/api/v1/executions/${id}?signal=SIGSTOP`,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/unknown stop signal "SIGSTOP"/);
+    const kill = await h.call('DELETE', `/api/v1/executions/${id}?signal=INT&gracePeriodSeconds=5`);
+    expect(kill.status).toBe(200);
+    expect(await h.waitDone(id)).toMatchObject({ status: 'STOPPED', exitCode: 9 });
+  });
+
+  it('POST /run starts the command in workingDir and the execution says so', async () => {
+    const started = await h.call<{ execution: ExecutionBody & { workingDir: string | null } }>(
+      'POST',
+      '/api/v1/run',
+      {
+        body: { command: ['pwd'], workingDir: '/usr' },
+      },
+    );
+    expect(started.status).toBe(202);
+    expect(started.body.execution.workingDir).toBe('/usr');
+    const relative = await h.call('POST', '/api/v1/run', { body: { command: ['pwd'], workingDir: 'usr' } });
+    expect(relative.status).toBe(400);
+  });
+
   it('GET /executions pages with a cursor and filters by status and label', async () => {
     const tag = `t${Date.now()}`;
     const ids = [];

@@ -6,6 +6,7 @@ import {
   logEventBytes,
   MAX_TIMEOUT_SECONDS,
   newRequestId,
+  TaskportError,
 } from '@taskport/core';
 import {
   listOption,
@@ -23,6 +24,7 @@ import { durationBetween, formatDuration } from '../output/format.js';
 import { executionJson, toJsonDocument } from '../output/json.js';
 import { FOLLOW_POLL_MS, LineWriter } from '../output/line-writer.js';
 import { startSpinner } from '../output/spinner.js';
+import type { CliTaskport } from '../remote/taskport-api.js';
 import { UsageError } from '../usage-error.js';
 
 export const command: Command = {
@@ -37,13 +39,27 @@ stderr) and exits with the task's exit code. Ctrl-C stops following; the task ke
 The execution id and the request id are printed on stderr. With --detach, the execution id is printed
 on stdout and taskport returns at once.
 
+With -i, what taskport reads on its stdin (a pipe, a file, or lines typed until Ctrl-D) goes to the
+task's stdin, which is then closed; without it the task's stdin is empty. Where the executor cannot
+pass stdin (ECS, Cloud Run) or cannot set --workdir, taskport says so and starts nothing (exit 2).
+
 ${EXIT_CODES_HELP}`,
   options: {
     image: {
       type: 'string',
-      short: 'i',
       value: 'REF',
       description: 'image id or name (default: the default image)',
+    },
+    interactive: {
+      type: 'boolean',
+      short: 'i',
+      description: "send this command's stdin to the task's stdin (as docker run -i)",
+    },
+    workdir: {
+      type: 'string',
+      short: 'w',
+      value: 'DIR',
+      description: "absolute directory the command starts in (default: the image's; locally: here)",
     },
     env: {
       type: 'string',
@@ -86,12 +102,19 @@ ${EXIT_CODES_HELP}`,
     'taskport run --image python:3.13 --env MODE=fast --timeout 10m -- python -m mypkg',
     'taskport run --secret API_TOKEN -- ./deploy.sh      # API_TOKEN taken from your environment',
     'id=$(taskport run --detach -- ./nightly.sh) && taskport logs --follow "$id"',
+    "taskport run -i -- wc -l < big.csv          # the file becomes the task's stdin",
+    'taskport run --workdir /srv/app -- make test',
   ],
   run: async ({ values, positionals }, context) => {
     const request = buildRequest(values, positionals, context.env);
     const detach = values.detach === true;
     if (values.json === true && !detach) {
       throw new UsageError("--json goes with --detach; without it the output is the task's own logs");
+    }
+    if (request.interactive && detach) {
+      throw new UsageError(
+        '-i (--interactive) goes without --detach: the input comes from this command, which must stay to send it',
+      );
     }
     const code = await (detach
       ? runDetached(request, values.json === true, context)
@@ -162,6 +185,16 @@ function buildRequest(values: OptionValues, argv: string[], env: NodeJS.ProcessE
     request.timeoutSeconds = parseDurationSeconds('--timeout', timeout, MAX_TIMEOUT_SECONDS);
   const key = stringOption(values, 'idempotency-key');
   if (key !== undefined) request.idempotencyKey = key;
+  const workdir = stringOption(values, 'workdir');
+  if (workdir !== undefined) {
+    if (!workdir.startsWith('/')) {
+      throw new UsageError(
+        `--workdir "${workdir}" must be an absolute path (it names a directory where the task runs, not here)`,
+      );
+    }
+    request.workingDir = workdir;
+  }
+  if (values.interactive === true) request.interactive = true;
   return request;
 }
 
@@ -239,8 +272,12 @@ async function runAttached(request: ExecutionRequest, context: CliContext): Prom
     if (interrupted) return stoppedFollowing(id, context);
 
     const taskport = await context.open();
+    const input = request.interactive
+      ? sendInput(taskport.service, id, context, controller.signal)
+      : undefined;
     const writer = new LineWriter();
-    const waiting = startSpinner(stderr, `waiting for output of ${id}`);
+    // A spinner would draw over what the user types.
+    const waiting = request.interactive ? { stop() {} } : startSpinner(stderr, `waiting for output of ${id}`);
     try {
       const events = taskport.service.streamLogs(id, {
         follow: true,
@@ -264,6 +301,7 @@ async function runAttached(request: ExecutionRequest, context: CliContext): Prom
       waiting.stop();
     }
     await writer.flush();
+    if (input) await input.finish();
     if (interrupted) return stoppedFollowing(id, context);
 
     const final = await waitUntilFinal(id, requestId, context, controller.signal);
@@ -273,6 +311,51 @@ async function runAttached(request: ExecutionRequest, context: CliContext): Prom
     return code;
   } finally {
     process.off('SIGINT', onInterrupt);
+  }
+}
+
+/**
+ * Copies this command's stdin into the task's (run -i) while the logs are followed. A task that ends
+ * before reading all of it is no error (as with a pipe); other failures are reported, not fatal: the
+ * task runs on and its output still shows.
+ */
+function sendInput(
+  service: CliTaskport['service'],
+  executionId: string,
+  context: CliContext,
+  signal: AbortSignal,
+): { finish(): Promise<void> } {
+  const done = new AbortController();
+  const stop = AbortSignal.any([signal, done.signal]);
+  const sent = service
+    .sendInput(executionId, readUntil(context.stdin, stop), { signal: stop })
+    .catch((error) => {
+      if (stop.aborted || TaskportError.hasCode(error, 'CONFLICT')) return;
+      context.stderr.write(
+        `taskport run: the input could not be sent to ${executionId}: ${messageOf(error)}\n`,
+      );
+    });
+  return {
+    async finish() {
+      // The task has ended: stop reading a terminal nobody is typing into, so taskport can exit.
+      done.abort();
+      context.stdin.destroy();
+      await sent;
+    },
+  };
+}
+
+/** The chunks of a stream until it ends or `signal` aborts (which destroys it: nothing reads it after). */
+async function* readUntil(stream: NodeJS.ReadStream, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  if (signal.aborted) return;
+  const onAbort = () => stream.destroy();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

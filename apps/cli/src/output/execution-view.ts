@@ -20,6 +20,7 @@ export function executionFields(style: Style, e: Execution): string {
     ['Command', displayCommand(e.command)],
     ['Image', e.image === e.imageId ? e.image : `${e.image} ${style.dim(`(${e.imageId})`)}`],
     ['Executor', e.executor],
+    ['Workdir', e.workingDir],
     ['Created', `${e.createdAt} ${style.dim(`(${formatAge(e.createdAt)})`)} by ${e.createdBy}`],
     ['Started', e.startedAt],
     ['Completed', e.completedAt],

@@ -30,6 +30,7 @@ export interface ExecutionJson {
   completedAt: string | null;
   durationMs: number | null;
   timeoutSeconds: number | null;
+  workingDir: string | null;
   requestId: string;
   labels: Record<string, string>;
   envKeys: string[];
@@ -53,6 +54,7 @@ export function executionJson(e: Execution): ExecutionJson {
     completedAt: e.completedAt ?? null,
     durationMs: durationBetween(e.startedAt ?? e.createdAt, e.completedAt) ?? null,
     timeoutSeconds: e.timeoutSeconds ?? null,
+    workingDir: e.workingDir ?? null,
     requestId: e.requestId,
     labels: { ...e.labels },
     envKeys: [...e.envKeys],

@@ -12,6 +12,7 @@ import {
   type RemoveResult,
   type RequestContext,
   type RunResult,
+  type StopOptions,
   TaskportError,
   type TaskportErrorCode,
   type TraceResult,
@@ -52,6 +53,11 @@ export class RemoteService implements TaskportApi, UsersApi {
     request: ExecutionRequest,
     context: RequestContext = {},
   ): Promise<RunResult> {
+    if (request.interactive) {
+      throw new UnsupportedOperationError(
+        `the taskport server at ${this.url} does not pass stdin to tasks; run without -i, or where the deployment runs (no --server)`,
+      );
+    }
     // The server records the key's user as the one who ran it; the local user name is not sent.
     const body = await this.call<{ execution: ExecutionJson; requestId: string; reused: boolean }>(
       'POST',
@@ -82,10 +88,18 @@ export class RemoteService implements TaskportApi, UsersApi {
     );
   }
 
-  async killExecution(executionId: string, context: RequestContext = {}): Promise<KillResult> {
+  async killExecution(
+    executionId: string,
+    context: RequestContext = {},
+    stop: StopOptions = {},
+  ): Promise<KillResult> {
+    const query = new URLSearchParams();
+    if (stop.stopSignal !== undefined) query.set('signal', stop.stopSignal);
+    if (stop.gracePeriodSeconds !== undefined)
+      query.set('gracePeriodSeconds', String(stop.gracePeriodSeconds));
     const body = await this.call<{ execution: ExecutionJson; requestId: string; alreadyFinished: boolean }>(
       'DELETE',
-      `/executions/${encodeURIComponent(executionId)}`,
+      `/executions/${encodeURIComponent(executionId)}${query.size > 0 ? `?${query}` : ''}`,
       { context },
     );
     return {
@@ -93,6 +107,11 @@ export class RemoteService implements TaskportApi, UsersApi {
       requestId: body.requestId,
       alreadyFinished: body.alreadyFinished,
     };
+  }
+
+  /** The API has no stdin route; `runCommand` refuses `interactive` first, so this is not reached by `run -i`. */
+  async sendInput(): Promise<void> {
+    throw new UnsupportedOperationError(`the taskport server at ${this.url} does not pass stdin to tasks`);
   }
 
   async getExecutionStatus(executionId: string, context: RequestContext = {}): Promise<Execution> {

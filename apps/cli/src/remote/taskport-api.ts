@@ -12,6 +12,7 @@ export type TaskportApi = Pick<
   | 'removeExecution'
   | 'pruneExecutions'
   | 'killExecution'
+  | 'sendInput'
   | 'getExecutionStatus'
   | 'listExecutions'
   | 'getLogs'

@@ -24,6 +24,7 @@ export function toExecution(j: ExecutionJson): Execution {
     // Values never leave the server; the names are all a client may know.
     env: {},
     ...(j.timeoutSeconds !== null ? { timeoutSeconds: j.timeoutSeconds } : {}),
+    ...(j.workingDir ? { workingDir: j.workingDir } : {}),
   };
 }
 

@@ -16,6 +16,8 @@ export interface CliResult {
 export interface RunOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** Written to taskport's stdin, which is then closed (without it stdin is /dev/null). */
+  input?: string | Uint8Array;
 }
 
 /**
@@ -87,11 +89,16 @@ export class Sandbox {
       if (value === undefined) delete env[key];
       else env[key] = value;
     }
-    return spawn(process.execPath, [MAIN, ...args], {
+    const child = spawn(process.execPath, [MAIN, ...args], {
       cwd: options.cwd ?? this.root,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (options.input !== undefined) {
+      child.stdin?.on('error', () => {});
+      child.stdin?.end(options.input);
+    }
+    return child;
   }
 
   /** Runs a command that must succeed and returns its stdout. */
@@ -152,6 +159,7 @@ export const EXECUTION_KEYS = [
   'completedAt',
   'durationMs',
   'timeoutSeconds',
+  'workingDir',
   'requestId',
   'labels',
   'envKeys',
@@ -177,12 +185,14 @@ export interface ExecutionJson {
   status: string;
   exitCode: number | null;
   stopCode: string | null;
+  reason: string | null;
   command: string | string[];
   envKeys: string[];
   labels: Record<string, string>;
   requestId: string;
   createdBy: string;
   timeoutSeconds: number | null;
+  workingDir: string | null;
 }
 
 export interface ImageJson {

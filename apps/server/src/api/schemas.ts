@@ -63,6 +63,9 @@ export const Execution = Type.Object(
     completedAt: nullable(Type.String({ format: 'date-time' })),
     durationMs: nullable(Type.Integer()),
     timeoutSeconds: nullable(Type.Integer()),
+    workingDir: nullable(
+      Type.String({ description: 'The directory it was started in, when one was chosen' }),
+    ),
     requestId: Type.String(),
     labels: StringMap('Labels of the execution'),
     envKeys: Type.Array(Type.String(), { description: 'Names (never values) of its environment' }),
@@ -162,6 +165,14 @@ export const RunBody = Type.Object(
     idempotencyKey: Type.Optional(
       Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Same as the Idempotency-Key header' }),
     ),
+    workingDir: Type.Optional(
+      Type.String({
+        pattern: '^/[^\\u0000-\\u001f]*$',
+        maxLength: 4096,
+        description:
+          'Absolute directory the command starts in; refused (400) where the executor cannot set one',
+      }),
+    ),
   },
   {
     title: 'RunRequest',
@@ -173,6 +184,26 @@ export const RunBody = Type.Object(
   },
 );
 export type RunBodyJson = Static<typeof RunBody>;
+
+export const KillQuery = Type.Object(
+  {
+    signal: Type.Optional(
+      Type.String({
+        maxLength: 16,
+        description:
+          'First signal (SIGINT, INT, 2, ...; default SIGTERM); 400 where the executor cannot choose it',
+      }),
+    ),
+    gracePeriodSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 3600,
+        description: 'Seconds before SIGKILL (0: at once); 400 where the executor cannot choose it',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const RunResponse = Type.Object(
   {

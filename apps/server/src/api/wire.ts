@@ -28,6 +28,7 @@ export function executionJson(e: Execution): ExecutionJson {
     completedAt: e.completedAt ?? null,
     durationMs: duration === null ? null : Math.max(0, Math.round(duration)),
     timeoutSeconds: e.timeoutSeconds ?? null,
+    workingDir: e.workingDir ?? null,
     requestId: e.requestId,
     labels: { ...e.labels },
     envKeys: [...e.envKeys],

@@ -1,11 +1,14 @@
 import {
   ConflictError,
+  checkStopCapabilities,
   type Execution,
   type ExecutionRequest,
   type ExecutionStatus,
   isExecutionStatus,
   isFinalStatus,
+  type StopSignal,
   ValidationError,
+  validateStopOptions,
 } from '@taskport/core';
 import {
   type Api,
@@ -21,6 +24,7 @@ import {
   ExecutionIdParams,
   ExecutionPage,
   Execution as ExecutionSchema,
+  KillQuery,
   KillResponse,
   ListExecutionsQuery,
   RunBody,
@@ -74,6 +78,7 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
         ...(body.secrets ? { secrets: body.secrets } : {}),
         ...(body.timeoutSeconds !== undefined ? { timeoutSeconds: body.timeoutSeconds } : {}),
         ...(body.labels ? { labels: body.labels } : {}),
+        ...(body.workingDir !== undefined ? { workingDir: body.workingDir } : {}),
         ...(idempotencyKey ? { idempotencyKey } : {}),
       };
       const result = await ctx.service.runCommand(principal.email, runRequest, { requestId: request.id });
@@ -156,14 +161,23 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
         summary: 'Kill an execution',
         description: 'Idempotent: on a finished execution nothing is done and `alreadyFinished` is true.',
         params: ExecutionIdParams,
+        querystring: KillQuery,
         response: { 200: KillResponse, ...errors, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody },
       },
     },
     async (request) => {
+      // Checked before the record is read: bad or unsupported stop options reach no provider.
+      const stop = validateStopOptions({
+        ...(request.query.signal !== undefined ? { stopSignal: request.query.signal as StopSignal } : {}),
+        ...(request.query.gracePeriodSeconds !== undefined
+          ? { gracePeriodSeconds: request.query.gracePeriodSeconds }
+          : {}),
+      });
+      checkStopCapabilities(ctx.service.taskExecutor(), stop);
       // The owner rule is checked on the stored record before anything is stopped.
       const record = await ctx.service.executionStore().get(request.params.id);
       authorizeExecution(request, 'executions:kill', record);
-      const result = await ctx.service.killExecution(request.params.id, { requestId: request.id });
+      const result = await ctx.service.killExecution(request.params.id, { requestId: request.id }, stop);
       ctx.metrics.seen(result.execution);
       return {
         execution: executionJson(result.execution),

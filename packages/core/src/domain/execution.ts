@@ -34,6 +34,8 @@ export interface Execution {
   /** Non-secret environment, as given. */
   env: Record<string, string>;
   timeoutSeconds?: number;
+  /** The directory the command was started in, when the request chose one. */
+  workingDir?: string;
   /** Scoped to `createdBy`: one user's key never names another user's execution. */
   idempotencyKey?: string;
   /**

@@ -202,6 +202,7 @@ export class OrchestratorService {
         envKeys: [...Object.keys(valid.env), ...Object.keys(valid.secrets)],
         env: valid.env,
         ...(valid.timeoutSeconds !== undefined ? { timeoutSeconds: valid.timeoutSeconds } : {}),
+        ...(valid.workingDir !== undefined ? { workingDir: valid.workingDir } : {}),
         ...(valid.idempotencyKey ? { idempotencyKey: valid.idempotencyKey } : {}),
         ...(fingerprint ? { requestFingerprint: fingerprint } : {}),
       };
