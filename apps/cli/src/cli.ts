@@ -158,8 +158,13 @@ async function main(argv: string[]): Promise<number> {
   }
   if (split !== -1) {
     if (parsed.positionals.length > 0) {
+      const word = parsed.positionals[0] as string;
+      // -i used to be --image: `run -i alpine -- ...` now reads as --interactive plus a stray word.
+      const imageHint = parsed.values.interactive
+        ? `; -i is --interactive (stdin), an image is --image ${word}`
+        : '';
       throw new UsageError(
-        `unexpected argument "${parsed.positionals[0]}" before "--"; the whole command goes after "--"`,
+        `unexpected argument "${word}" before "--"; the whole command goes after "--"${imageHint}`,
       );
     }
     parsed.positionals = rest.slice(split + 1);

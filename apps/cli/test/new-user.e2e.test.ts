@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -233,21 +233,61 @@ describe('retention', () => {
     expect(pruned).toMatchObject({ executions: [old], backendLines: 3, dryRun: false });
     const left = await sandbox.json<Page>(['list', '--json']);
     expect(left.executions.map((e) => e.executionId)).toEqual([fresh]);
-    expect((await sandbox.run(['prune'])).code).toBe(2);
+    // Without --older-than: the retention period (30 days by default), which spares the fresh one.
+    expect(JSON.parse(await sandbox.ok(['prune', '--json']))).toMatchObject({ executions: [] });
   });
 
-  it('TASKPORT_RETENTION applies the same retention after each run', async () => {
-    const old = /execution (\S+)/.exec((await sandbox.run(['run', '--', 'echo', 'old'])).stderr)![1]!;
+  /** Runs a task and ages its record by `days`, as time would. */
+  async function agedExecution(days: number): Promise<string> {
+    const id = /execution (\S+)/.exec((await sandbox.run(['run', '--', 'echo', 'old'])).stderr)![1]!;
     const db = new DatabaseSync(join(sandbox.dataDir, 'taskport.db'));
-    const longAgo = Date.now() - 40 * 86400_000;
+    const then = Date.now() - days * 86400_000;
     db.prepare(
       `UPDATE executions SET created_ms = ?, record = json_set(record, '$.createdAt', ?) WHERE execution_id = ?`,
-    ).run(longAgo, new Date(longAgo).toISOString(), old);
+    ).run(then, new Date(then).toISOString(), id);
     db.close();
+    return id;
+  }
+
+  /** Makes the last automatic prune an hour and more ago. */
+  async function anHourPasses(): Promise<void> {
+    const dir = join(sandbox.root, '.local', 'state', 'taskport');
+    for (const name of await readdir(dir)) {
+      if (name.startsWith('retention-')) await writeFile(join(dir, name), `${Date.now() - 3600_001}\n`);
+    }
+  }
+
+  it('after a run, the default retention (30 days) removes older finished executions, at most once an hour', async () => {
+    const old = await agedExecution(40);
+    const recent = await agedExecution(20);
+    // The runs above applied retention already: within the hour, nothing is pruned again.
     await sandbox.ok(['run', '--', 'true']);
     expect((await sandbox.run(['status', old])).code).toBe(0);
-    await sandbox.ok(['run', '--', 'true'], { env: { TASKPORT_RETENTION: '30d' } });
+    await anHourPasses();
+    await sandbox.ok(['run', '--', 'true']);
     expect((await sandbox.run(['status', old])).code).toBe(1);
+    expect((await sandbox.run(['status', recent])).code).toBe(0);
+    const shown = JSON.parse(await sandbox.ok(['config', 'show', '--json']));
+    expect(shown.retention).toEqual({ period: '30d', seconds: 30 * 86400, source: 'default' });
+  });
+
+  it('retention: in taskport.yaml and TASKPORT_RETENTION choose the period; off keeps everything', async () => {
+    const old = await agedExecution(40);
+    const recent = await agedExecution(10);
+    await writeFile(join(sandbox.root, 'taskport.yaml'), 'retention: off\n');
+    await anHourPasses();
+    await sandbox.ok(['run', '--', 'true']);
+    expect((await sandbox.run(['status', old])).code).toBe(0);
+    await anHourPasses();
+    await sandbox.ok(['run', '--', 'true'], { env: { TASKPORT_RETENTION: '7d' } });
+    expect((await sandbox.run(['status', old])).code).toBe(1);
+    expect((await sandbox.run(['status', recent])).code).toBe(1);
+    const prune = await sandbox.run(['prune']);
+    expect(prune.code).toBe(2);
+    expect(prune.stderr).toMatch(/retention is off \(taskport.yaml\)/);
+    const bad = await sandbox.run(['list'], { env: { TASKPORT_RETENTION: '5m' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/TASKPORT_RETENTION "5m" is not a retention period; use e.g. 30d/);
   });
 });
 

@@ -215,6 +215,10 @@ describe('taskport run rejects bad input before anything runs', () => {
     [['run', '--json', '--', 'true'], /--json goes with --detach/],
     [['run', '--workdir', 'relative/dir', '--', 'pwd'], /--workdir "relative\/dir" must be an absolute path/],
     [['run', '-i', '--detach', '--', 'cat'], /-i \(--interactive\) goes without --detach/],
+    [
+      ['run', '-i', 'alpine:3.20', '--', 'true'],
+      /-i is --interactive \(stdin\), an image is --image alpine:3.20/,
+    ],
   ])('%j exits 2 with one line', async (args, message) => {
     const result = await sandbox.run(args);
     expect(result.code).toBe(2);

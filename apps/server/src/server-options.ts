@@ -25,6 +25,8 @@ export interface ServerOptions {
   overrides?: Record<string, Record<string, unknown>>;
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** How often retention is applied (tests). @default an hour, the first time 10 s after start */
+  retentionEveryMs?: number;
 }
 
 export interface ListenAddress {

@@ -3,6 +3,7 @@ import { type BackendLogger, TOKENS } from '@taskport/core';
 import { isRole, type Role } from './auth/roles.js';
 import { SqliteUserStore } from './auth/sqlite-user-store.js';
 import { createApp } from './create-app.js';
+import { startRetentionTimer } from './retention-timer.js';
 import { issueKey } from './routes/user-routes.js';
 import { resolveListen, resolveRateLimit, resolveUsersDb, type ServerOptions } from './server-options.js';
 
@@ -45,6 +46,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await taskport.close();
     throw error;
   }
+  const stopRetention = startRetentionTimer(taskport.service, taskport.config.retention, {
+    ...(options.retentionEveryMs !== undefined
+      ? { everyMs: options.retentionEveryMs, firstAfterMs: options.retentionEveryMs }
+      : {}),
+  });
   const bound = built.app.server.address();
   const port = typeof bound === 'object' && bound ? bound.port : address.port;
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
@@ -53,6 +59,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     url: `http://${host}:${port}`,
     close() {
       closing ??= (async () => {
+        stopRetention();
         built.endStreams();
         await built.app.close();
         await users.close();

@@ -5,7 +5,7 @@ import type { ResolvedConfig, ResolvedProvider, ValueSource } from './deployment
 import { type LoadedProvider, loadProvider } from './load-provider.js';
 import { optionSources, parseProviderSection, type SectionInput } from './parse-provider-section.js';
 import { findConfigFile, readConfigFile } from './read-config-file.js';
-import { resolvePorts } from './resolve-deployment.js';
+import { resolvePorts, resolveRetention } from './resolve-deployment.js';
 import { validateUnusedSections } from './validate-unused-sections.js';
 
 export interface CreateTaskportOptions {
@@ -44,6 +44,8 @@ export async function createTaskport(options: CreateTaskportOptions = {}): Promi
     ...(configFile ? { configFile } : {}),
     ...(options.overrides ? { overrides: options.overrides } : {}),
   });
+  // A bad period fails here, before any provider is loaded.
+  const retention = resolveRetention({ file, env, ...(configFile ? { configFile } : {}) });
 
   const names = [...new Set(PORT_NAMES.map((port) => ports[port].provider))];
   const [loaded] = await Promise.all([
@@ -83,6 +85,7 @@ export async function createTaskport(options: CreateTaskportOptions = {}): Promi
       PORT_NAMES.map((port) => [port, { provider: ports[port].provider, source: ports[port].source }]),
     ) as Record<PortName, { provider: string; source: ValueSource }>,
     providers,
+    retention,
   };
 
   let closing: Promise<void> | undefined;

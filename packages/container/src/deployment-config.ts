@@ -44,4 +44,10 @@ export interface ResolvedConfig {
   configFile?: string;
   ports: Record<PortName, { provider: string; source: ValueSource }>;
   providers: Record<string, ResolvedProvider>;
+  /**
+   * How long finished executions (with their output and backend lines) are kept: `retention:` in the
+   * file, TASKPORT_RETENTION, or 30 days. `seconds` is null for `off`. Applied by the CLI after a run
+   * and by the server every hour (`taskport prune` does it by hand).
+   */
+  retention: { text: string; seconds: number | null; source: ValueSource };
 }

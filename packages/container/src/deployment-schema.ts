@@ -34,6 +34,15 @@ export function deploymentFileSchema(sections: Readonly<Record<string, v.Generic
   return v.pipe(
     v.strictObject({
       $schema: v.optional(v.string()),
+      retention: v.optional(
+        v.pipe(
+          v.string(),
+          v.regex(/^(off|never|none|(\d+d)?(\d+h)?(\d+m)?(\d+s)?)$/i, 'a period such as 30d, 12h, or off'),
+          v.description(
+            'How long finished executions, their output and backend lines are kept (default 30d; off keeps everything). TASKPORT_RETENTION overrides it.',
+          ),
+        ),
+      ),
       providers: v.optional(
         v.pipe(
           v.strictObject(Object.fromEntries(PORT_NAMES.map((port) => [port, v.optional(portChoice)]))),

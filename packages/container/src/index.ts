@@ -12,4 +12,10 @@ export { describeConfig } from './describe-config.js';
 export { type LoadedProvider, loadProvider, registerProviderLoader } from './load-provider.js';
 export { BUILT_IN_PROVIDERS } from './provider-catalog.js';
 export { findConfigFile, readConfigFile } from './read-config-file.js';
-export { ALL_PORTS_ENV, PORT_ENV, resolvePorts } from './resolve-deployment.js';
+export {
+  ALL_PORTS_ENV,
+  PORT_ENV,
+  RETENTION_ENV,
+  resolvePorts,
+  resolveRetention,
+} from './resolve-deployment.js';

@@ -1,6 +1,12 @@
-import { ConfigurationError, PORT_NAMES, type PortName } from '@taskport/core';
+import {
+  ConfigurationError,
+  DEFAULT_RETENTION,
+  PORT_NAMES,
+  type PortName,
+  parseRetention,
+} from '@taskport/core';
 import { didYouMean } from '@taskport/provider-utils';
-import type { ResolvedPort, ValueSource } from './deployment-config.js';
+import type { ResolvedConfig, ResolvedPort, ValueSource } from './deployment-config.js';
 import { BUILT_IN_PROVIDERS, isPackageSpecifier } from './provider-catalog.js';
 
 /** Environment variable that chooses the provider of each port (overrides the file). */
@@ -43,9 +49,9 @@ export function resolvePorts(input: ResolveInput): Record<PortName, ResolvedPort
     }
   }
   for (const key of Object.keys(input.file)) {
-    if (key === 'providers' || key === '$schema') continue;
+    if (key === 'providers' || key === '$schema' || key === 'retention') continue;
     if (!(key in BUILT_IN_PROVIDERS) && !isPackageSpecifier(key)) {
-      const known = ['providers', ...Object.keys(BUILT_IN_PROVIDERS)];
+      const known = ['providers', 'retention', ...Object.keys(BUILT_IN_PROVIDERS)];
       throw new ConfigurationError(
         `unknown section "${key}"${where}${didYouMean(key, known)} (the file holds providers: and one section per provider: ${Object.keys(BUILT_IN_PROVIDERS).join(', ')})`,
         { details: { key, allowed: known } },
@@ -90,6 +96,32 @@ export function resolvePorts(input: ResolveInput): Record<PortName, ResolvedPort
   }
   return result;
 }
+
+/** The retention period: TASKPORT_RETENTION over `retention:` in the file over the 30-day default. */
+export function resolveRetention(
+  input: Pick<ResolveInput, 'file' | 'configFile' | 'env'>,
+): ResolvedConfig['retention'] {
+  const fromEnv = input.env[RETENTION_ENV]?.trim();
+  if (fromEnv) return { text: fromEnv, seconds: parseRetention(fromEnv, RETENTION_ENV), source: 'env' };
+  const fromFile = input.file.retention;
+  if (fromFile !== undefined) {
+    const where = `retention${input.configFile ? ` in ${input.configFile}` : ''}`;
+    if (typeof fromFile !== 'string') {
+      throw new ConfigurationError(`${where} must be a period such as 30d, or off`, {
+        details: { key: 'retention' },
+      });
+    }
+    return { text: fromFile, seconds: parseRetention(fromFile, where), source: 'file' };
+  }
+  return {
+    text: DEFAULT_RETENTION,
+    seconds: parseRetention(DEFAULT_RETENTION, 'the default'),
+    source: 'default',
+  };
+}
+
+/** Overrides the retention period of every deployment file. */
+export const RETENTION_ENV = 'TASKPORT_RETENTION';
 
 function parseChoice(
   value: unknown,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigurationError } from '@taskport/core';
 import { describe, expect, it } from 'vitest';
 import { findConfigFile, readConfigFile } from '../src/read-config-file.js';
-import { resolvePorts } from '../src/resolve-deployment.js';
+import { resolvePorts, resolveRetention } from '../src/resolve-deployment.js';
 
 describe('resolvePorts', () => {
   it('makes every port local when there is no config at all', () => {
@@ -139,5 +139,44 @@ describe('config files', () => {
     await expect(readConfigFile(join(cwd, 'bad.yaml'))).rejects.toThrow(/is not valid YAML/);
     writeFileSync(join(cwd, 'list.json'), '[1,2]');
     await expect(readConfigFile(join(cwd, 'list.json'))).rejects.toThrow(/must hold a mapping/);
+  });
+});
+
+describe('resolveRetention', () => {
+  it('is 30 days by default, the file value otherwise, and TASKPORT_RETENTION over both', () => {
+    expect(resolveRetention({ file: {}, env: {} })).toEqual({
+      text: '30d',
+      seconds: 30 * 86400,
+      source: 'default',
+    });
+    expect(resolveRetention({ file: { retention: '1d12h' }, env: {} })).toEqual({
+      text: '1d12h',
+      seconds: 36 * 3600,
+      source: 'file',
+    });
+    expect(resolveRetention({ file: { retention: '1d' }, env: { TASKPORT_RETENTION: 'off' } })).toEqual({
+      text: 'off',
+      seconds: null,
+      source: 'env',
+    });
+  });
+
+  it.each([['5m'], ['soon'], [''], ['-1d']])(
+    'refuses %j, naming where it came from and the forms',
+    (text) => {
+      expect(() =>
+        resolveRetention({ file: { retention: text }, configFile: '/srv/taskport.yaml', env: {} }),
+      ).toThrow(
+        /retention in \/srv\/taskport.yaml ".*" is not a retention period; use e.g. 30d, 7d, 12h \(at least 1h\), or off/,
+      );
+    },
+  );
+
+  it('refuses a period that is not text, and keeps retention out of the provider sections', () => {
+    expect(() => resolveRetention({ file: { retention: 30 }, env: {} })).toThrow(
+      /must be a period such as 30d/,
+    );
+    expect(() => resolvePorts({ file: { retention: '7d' }, env: {} })).not.toThrow();
+    expect(() => resolvePorts({ file: { retentoin: '7d' }, env: {} })).toThrow(/unknown section "retentoin"; did you mean "?retention"?/);
   });
 });

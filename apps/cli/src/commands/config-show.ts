@@ -16,7 +16,7 @@ redacted; settings about secrets, such as aws.plainSecrets, are shown.`,
     json: {
       type: 'boolean',
       description:
-        'print {"configFile", "ports": {port: {provider, source}}, "providers": {name: {options, sources}}}',
+        'print {"configFile", "ports": {port: {provider, source}}, "providers": {name: {options, sources}}, "retention": {period, seconds, source}}',
     },
   },
   maxPositionals: 0,
@@ -37,6 +37,7 @@ redacted; settings about secrets, such as aws.plainSecrets, are shown.`,
     const { out } = context;
     const lines = [
       `${out.bold('Config file:')} ${config.configFile ?? out.dim('none (every port defaults to local)')}`,
+      `${out.bold('Retention:')}   ${config.retention.seconds === null ? 'off (everything is kept)' : `finished executions older than ${config.retention.period} are removed`} ${out.dim(`(${config.retention.source})`)}`,
       '',
     ];
     lines.push(
@@ -70,6 +71,7 @@ interface ConfigJson {
   configFile: string | null;
   ports: Record<string, { provider: string; source: string }>;
   providers: Record<string, { options: Record<string, unknown>; sources: Record<string, string> }>;
+  retention: { period: string; seconds: number | null; source: string };
 }
 
 /** The documented shape; `describeConfig` has already redacted secret-looking values. */
@@ -81,5 +83,11 @@ function configJson(config: ResolvedConfig): ConfigJson {
   const ports: ConfigJson['ports'] = {};
   for (const [port, p] of Object.entries(config.ports))
     ports[port] = { provider: p.provider, source: p.source };
-  return { configFile: config.configFile ?? null, ports, providers };
+  const { text, seconds, source } = config.retention;
+  return {
+    configFile: config.configFile ?? null,
+    ports,
+    providers,
+    retention: { period: text, seconds, source },
+  };
 }

@@ -125,19 +125,27 @@ ${EXIT_CODES_HELP}`,
 };
 
 /**
- * TASKPORT_RETENTION (e.g. 30d): after each run, finished executions older than that go, with their
- * output (as `taskport prune --older-than` does). Never fails the run.
+ * Retention, applied automatically: at most once an hour per deployment, after a run, finished
+ * executions older than the retention period go with their output and backend lines (as
+ * `taskport prune` does). The period is TASKPORT_RETENTION, `retention:` in taskport.yaml, or 30 days.
+ * Never fails the run; a period the user chose that cannot be applied is reported.
  */
 async function applyRetention(context: CliContext): Promise<void> {
-  const text = context.env.TASKPORT_RETENTION?.trim();
-  if (!text) return;
+  const taskport = await context.open();
+  // With a server, retention is the server's (it prunes every hour).
+  const retention = taskport.config?.retention;
+  if (!retention || retention.seconds === null) return;
   try {
-    const before = Date.now() - parseDurationSeconds('TASKPORT_RETENTION', text) * 1000;
-    const taskport = await context.open();
-    await taskport.service.pruneExecutions({ before });
+    const { retentionDue, markRetentionApplied } = await import('../retention-marker.js');
+    const marker = await retentionDue(context.env, taskport.config!);
+    if (!marker) return;
+    const store = taskport.service.executionStore?.();
+    if (store && !store.delete && retention.source === 'default') return;
+    await taskport.service.pruneExecutions({ before: Date.now() - retention.seconds * 1000 });
+    await markRetentionApplied(marker);
   } catch (error) {
     context.stderr.write(
-      `taskport: retention (TASKPORT_RETENTION=${text}) was not applied: ${messageOf(error)}\n`,
+      `taskport: retention (${retention.text}, from ${retention.source === 'env' ? 'TASKPORT_RETENTION' : retention.source === 'file' ? 'taskport.yaml' : 'the default'}) was not applied: ${messageOf(error)}\n`,
     );
   }
 }

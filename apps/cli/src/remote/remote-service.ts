@@ -84,7 +84,7 @@ export class RemoteService implements TaskportApi, UsersApi {
 
   async pruneExecutions(): Promise<PruneResult> {
     throw new UnsupportedOperationError(
-      `pruning is not offered by the taskport server at ${this.url}; set TASKPORT_RETENTION where the server runs`,
+      `pruning is not offered by the taskport server at ${this.url}; the server applies its retention every hour (retention: in its taskport.yaml, or TASKPORT_RETENTION where it runs)`,
     );
   }
 

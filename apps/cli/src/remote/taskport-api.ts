@@ -27,7 +27,7 @@ export type TaskportApi = Pick<
   | 'setDefaultImage'
 > &
   /** In-process only: the executor's capabilities and the logger to flush, which a server keeps to itself. */
-  Partial<Pick<OrchestratorService, 'taskExecutor' | 'backendLogger'>>;
+  Partial<Pick<OrchestratorService, 'taskExecutor' | 'backendLogger' | 'executionStore'>>;
 
 /** A user as the server reports it (never with a key). */
 export interface RemoteUser {

@@ -533,6 +533,14 @@ export class OrchestratorService {
     context: RequestContext = {},
   ): Promise<PruneResult> {
     return this.operation('pruneExecutions', context, { before }, async (_requestId, signal) => {
+      const store = this.ports.executionStore;
+      if (!dryRun && !store.delete) {
+        // Said before anything is read: nothing could be removed.
+        throw new UnsupportedOperationError(
+          `the ${store.provider} execution store cannot remove records; remove them with the provider's own tools`,
+          { provider: store.provider, operation: 'ExecutionStore.delete' },
+        );
+      }
       const result: PruneResult = { before: new Date(before).toISOString(), executions: [], backendLines: 0 };
       const old: Execution[] = [];
       let cursor: string | undefined;

@@ -1,0 +1,31 @@
+import { ConfigurationError } from '../errors/taskport-error.js';
+
+/** What a deployment keeps when nobody says otherwise: finished executions of the last 30 days. */
+export const DEFAULT_RETENTION = '30d';
+
+const PERIOD = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/**
+ * A retention period as written in `taskport.yaml` (`retention: 14d`) or TASKPORT_RETENTION: `30d`,
+ * `12h`, `1d12h`, or `off` (keep everything). Returns seconds, or null for `off`.
+ * @throws ConfigurationError naming `where` and the accepted forms
+ */
+export function parseRetention(text: string, where: string): number | null {
+  const trimmed = String(text).trim().toLowerCase();
+  if (trimmed === 'off' || trimmed === 'never' || trimmed === 'none') return null;
+  const match = trimmed === '' ? null : PERIOD.exec(trimmed);
+  const seconds = match
+    ? Number(match[1] ?? 0) * 86400 +
+      Number(match[2] ?? 0) * 3600 +
+      Number(match[3] ?? 0) * 60 +
+      Number(match[4] ?? 0)
+    : Number.NaN;
+  // Shorter than an hour would remove the output of tasks still being read.
+  if (!Number.isSafeInteger(seconds) || seconds < 3600) {
+    throw new ConfigurationError(
+      `${where} "${text}" is not a retention period; use e.g. 30d, 7d, 12h (at least 1h), or off to keep everything`,
+      { details: { key: where } },
+    );
+  }
+  return seconds;
+}
