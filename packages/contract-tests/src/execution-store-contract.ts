@@ -48,6 +48,7 @@ export const EXECUTION_STORE_TESTS = [
   'concurrent creates with one idempotency key of one user let exactly one win',
   'through the Service, a repeated key returns the first execution and a different request is a ConflictError',
   'every method rejects an already-aborted signal without a provider call',
+  'delete removes a record from get, list and the request index, frees its idempotency key, and an unknown id is NotFoundError',
 ] as const;
 export type ExecutionStoreTestName = (typeof EXECUTION_STORE_TESTS)[number];
 
@@ -434,6 +435,33 @@ export function describeExecutionStoreContract(options: ExecutionStoreContractOp
         expect(await store.findByIdempotencyKey(keyed.createdBy, randomId('contract-key'))).toBeNull();
         expect(await store.findByIdempotencyKey(OTHER_USER, idempotencyKey)).toBeNull();
       },
+
+      'delete removes a record from get, list and the request index, frees its idempotency key, and an unknown id is NotFoundError':
+        async ({ fixture: { store } }) => {
+          if (!store.delete) {
+            throw new Error(
+              `[contract-tests] ExecutionStore: ${store.provider} has no delete (retention); disable "delete removes a record from get, list and the request index, frees its idempotency key, and an unknown id is NotFoundError" with that reason`,
+            );
+          }
+          const records = new Records();
+          const idempotencyKey = randomId('contract-key');
+          const request = `req-${randomToken()}`;
+          const gone = await records.create(store, { idempotencyKey, status: 'RUNNING' });
+          await store.updateStatus(gone.executionId, { status: 'SUCCEEDED', exitCode: 0, requestId: request });
+          const kept = await records.create(store, { status: 'SUCCEEDED', exitCode: 0, requestId: request });
+          await store.delete(gone.executionId);
+          await expectTaskportError(store.get(gone.executionId), NotFoundError, 'get of a deleted record');
+          expect(ids(records.mine(await listAll(store)))).toEqual([kept.executionId]);
+          expect(ids(await store.listByRequestId(request))).toEqual([kept.executionId]);
+          // The key is free again: a new record may claim it.
+          expect(await store.findByIdempotencyKey(gone.createdBy, idempotencyKey)).toBeNull();
+          const again = await records.create(store, { idempotencyKey });
+          expect((await store.findByIdempotencyKey(gone.createdBy, idempotencyKey))?.executionId).toBe(
+            again.executionId,
+          );
+          await expectTaskportError(store.delete(gone.executionId), NotFoundError, 'delete of a deleted record');
+          await expectTaskportError(store.delete(randomId('contract-unknown')), NotFoundError, 'delete of an unknown id');
+        },
 
       'listByRequestId returns the executions created or last modified by the request': async ({
         fixture: { store },

@@ -382,6 +382,51 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     return first ? ((await this.getItem(first.executionId, operation, signal)) ?? first) : null;
   }
 
+  /**
+   * Retention: removes a record and, in the same transaction, the claim of its idempotency key (so the
+   * key may be used again) and the link of the last request that changed it. Links of earlier requests
+   * stay behind; `listByRequestId` skips links whose record is gone.
+   */
+  async delete(executionId: string, options: OperationOptions = {}): Promise<void> {
+    const operation = 'ExecutionStore.delete';
+    const record = await this.getItem(executionId, operation, options.signal);
+    if (!record) throw new NotFoundError(`no execution ${executionId}`, { provider: PROVIDER, operation });
+    const table = this.options.executionsTable;
+    const keyOf = (key: string) => ({ TableName: table, Key: { executionId: { S: key } } });
+    const items: TransactWriteItem[] = [
+      {
+        Delete: {
+          ...keyOf(executionId),
+          ConditionExpression: 'attribute_exists(executionId) AND attribute_not_exists(#kind)',
+          ExpressionAttributeNames: { '#kind': KIND },
+        },
+      },
+    ];
+    if (record.idempotencyKey) {
+      items.push({ Delete: keyOf(idempotencyClaimKey(record.createdBy, record.idempotencyKey)) });
+    }
+    if (record.modifiedByRequestId) {
+      items.push({ Delete: keyOf(requestLinkKey(record.modifiedByRequestId, executionId)) });
+    }
+    try {
+      await this.call(operation, options.signal, (abortSignal) =>
+        this.clients.dynamodb((client, sdk) =>
+          client.send(new sdk.TransactWriteItemsCommand({ TransactItems: items }), { abortSignal }),
+        ),
+      );
+    } catch (error) {
+      // Removed by someone else between our read and the write.
+      if (ConflictError.isInstance(error)) {
+        throw new NotFoundError(`no execution ${executionId}`, {
+          provider: PROVIDER,
+          operation,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
   async listByRequestId(requestId: string, options: OperationOptions = {}): Promise<Execution[]> {
     const operation = 'ExecutionStore.listByRequestId';
     if (typeof requestId !== 'string' || requestId === '') {

@@ -78,6 +78,13 @@ export class MemoryExecutionStore implements ExecutionStore {
     return structuredClone(found);
   }
 
+  /** Retention: the record and the requests that touched it go; its idempotency key is free again. */
+  async delete(executionId: string, options: OperationOptions = {}): Promise<void> {
+    this.call('ExecutionStore.delete', options);
+    if (!this.world.executions.delete(executionId)) throw this.notFound(executionId, 'ExecutionStore.delete');
+    this.world.executionRequests.delete(executionId);
+  }
+
   async updateStatus(
     executionId: string,
     update: ExecutionStatusUpdate,
