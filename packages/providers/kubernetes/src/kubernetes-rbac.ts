@@ -4,7 +4,7 @@ import type { V1PolicyRule, V1Role, V1RoleBinding } from '@kubernetes/client-nod
  * The least a taskport deployment needs in its namespace, by port:
  * - TaskExecutor: Jobs (create, read back, patch to kill and to claim a task's one attach), their pods
  *   (read; delete, for a kill with a chosen grace period), `pods/attach` (stdin of interactive tasks: the
- *   WebSocket upgrade is a GET, and the API server also checks `create` on it since Kubernetes 1.31),
+ *   WebSocket upgrade is a GET, and since Kubernetes 1.35 the API server also checks `create` on it),
  *   Secrets (create, patch the owner);
  * - LogAggregator: pods (list) and `pods/log`;
  * - ImageRegistry and ExecutionStore: ConfigMaps;
