@@ -4,6 +4,7 @@ export {
   buildJob,
   buildSecret,
   cpuQuantity,
+  fingerprintOf,
   jobNameFor,
   LABELS,
   memoryQuantity,
@@ -41,4 +42,4 @@ export {
 export { taskportProvider } from './kubernetes-provider.js';
 export { TASKPORT_RBAC_RULES, taskportRole, taskportRoleBinding } from './kubernetes-rbac.js';
 export { type SetupResult, setupKubernetesNamespace } from './kubernetes-setup.js';
-export { KubernetesTaskExecutor } from './kubernetes-task-executor.js';
+export { KUBELET_MINIMUM_GRACE_SECONDS, KubernetesTaskExecutor } from './kubernetes-task-executor.js';

@@ -29,6 +29,10 @@ export const ANNOTATIONS = {
   stopRequestedAt: 'taskport.dev/stop-requested-at',
   /** Written when the pod cannot start (image pull errors): the reason, kept after the pod is gone. */
   failedToStart: 'taskport.dev/failed-to-start',
+  /** Written by killTask with a chosen grace period: the seconds the pods were deleted with. */
+  stopGracePeriodSeconds: 'taskport.dev/stop-grace-period-seconds',
+  /** Written by attachStdin before it attaches, so an interactive task gets exactly one attach. */
+  stdinAttachedAt: 'taskport.dev/stdin-attached-at',
 } as const;
 
 /**
@@ -107,6 +111,10 @@ export function fingerprintOf(
     Object.keys(request.secrets).sort(),
     request.timeoutSeconds ?? null,
     Object.entries(request.labels).sort(),
+    // Appended only when used, so the fingerprints of Jobs made before these fields existed still match.
+    ...(request.workingDir !== undefined || request.interactive
+      ? [request.workingDir ?? null, request.interactive === true]
+      : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
@@ -171,6 +179,8 @@ export interface JobInput {
  * platform after `timeoutSeconds` (`activeDeadlineSeconds`), removed `jobRetentionSeconds` after it
  * finished. The argv goes in `args`, so the image's ENTRYPOINT stays and its CMD is replaced - what ECS
  * `command` and Cloud Run `args` do. Secrets are referenced from the execution's own Secret.
+ * `workingDir` becomes the container's `workingDir`; `interactive` opens its stdin for one attach
+ * (`stdin` + `stdinOnce`: the container reads EOF when that attach closes it).
  */
 export function buildJob(options: KubernetesOptions, input: JobInput): V1Job {
   const { request, image, name } = input;
@@ -240,6 +250,8 @@ export function buildJob(options: KubernetesOptions, input: JobInput): V1Job {
               image: image.reference,
               // As data: `args` replaces the image's CMD and keeps its ENTRYPOINT; no shell is involved.
               args: commandArgv(request.command),
+              ...(request.workingDir !== undefined ? { workingDir: request.workingDir } : {}),
+              ...(request.interactive ? { stdin: true, stdinOnce: true, tty: false } : {}),
               ...(env.length > 0 ? { env } : {}),
               ...(options.imagePullPolicy ? { imagePullPolicy: options.imagePullPolicy } : {}),
               resources: { requests: { ...resources }, limits: { ...resources } },

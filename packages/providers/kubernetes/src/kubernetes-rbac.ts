@@ -2,7 +2,10 @@ import type { V1PolicyRule, V1Role, V1RoleBinding } from '@kubernetes/client-nod
 
 /**
  * The least a taskport deployment needs in its namespace, by port:
- * - TaskExecutor: Jobs (create, read back, patch to kill), their pods (read), Secrets (create, patch the owner);
+ * - TaskExecutor: Jobs (create, read back, patch to kill and to claim a task's one attach), their pods
+ *   (read; delete, for a kill with a chosen grace period), `pods/attach` (stdin of interactive tasks: the
+ *   WebSocket upgrade is a GET, and since Kubernetes 1.35 the API server also checks `create` on it),
+ *   Secrets (create, patch the owner);
  * - LogAggregator: pods (list) and `pods/log`;
  * - ImageRegistry and ExecutionStore: ConfigMaps;
  * - BackendObservability and its logger: Events (create, list).
@@ -10,8 +13,9 @@ import type { V1PolicyRule, V1Role, V1RoleBinding } from '@kubernetes/client-nod
  */
 export const TASKPORT_RBAC_RULES: readonly V1PolicyRule[] = [
   { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'patch'] },
-  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
   { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+  { apiGroups: [''], resources: ['pods/attach'], verbs: ['create', 'get'] },
   { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'patch'] },
   { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'list', 'update', 'delete'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'list'] },

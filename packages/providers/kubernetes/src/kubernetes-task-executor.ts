@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PatchStrategy, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import {
   ConflictError,
@@ -7,11 +8,13 @@ import {
   type KillTaskOptions,
   NotFoundError,
   type OperationOptions,
+  ProviderError,
   type TaskDescription,
   type TaskExecutor,
   type TaskExecutorCapabilities,
   type TaskStartRequest,
   type TaskStartResult,
+  ValidationError,
   validateStopOptions,
   validateTaskStartRequest,
 } from '@taskport/core';
@@ -25,11 +28,19 @@ import {
   splitSecrets,
   validateForKubernetes,
 } from './job-spec.js';
-import { describeJob, failedToStartReason } from './job-status.js';
+import { containerStatus, currentPod, describeJob, failedToStartReason } from './job-status.js';
 import { kubernetesCall } from './kubernetes-call.js';
 import type { KubernetesClients } from './kubernetes-clients.js';
 import { isStatus, PROVIDER, translateKubernetesError } from './kubernetes-errors.js';
 import type { KubernetesOptions } from './kubernetes-options.js';
+import { attachStdin } from './pod-attach.js';
+
+/**
+ * The shortest grace a kubelet gives a container: it stops every container with at least 2 s between
+ * the stop signal and SIGKILL (`minimumGracePeriodInSeconds` in kuberuntime, applied after any
+ * override), so a kill asking for 0 or 1 s would get SIGTERM and 2 s anyway.
+ */
+export const KUBELET_MINIMUM_GRACE_SECONDS = 2;
 
 const EXECUTION_ID = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -40,9 +51,14 @@ const EXECUTION_ID = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
  *   so the Secret goes with the Job). The Job name is derived from the idempotency key, so a retried
  *   start meets AlreadyExists and reads the existing Job back instead of creating a second one.
  * - kill: annotates the Job (`taskport.dev/stop-requested-at`) and shortens `activeDeadlineSeconds`, so
- *   the Job controller stops the pod (SIGTERM, then SIGKILL after the grace period) and the Job ends
- *   Failed/DeadlineExceeded - read back as STOPPED / USER_INITIATED thanks to the annotation, and kept
- *   for `jobRetentionSeconds` like any finished Job.
+ *   the Job controller stops the pod (SIGTERM, then SIGKILL after the pod's terminationGracePeriodSeconds)
+ *   and the Job ends Failed/DeadlineExceeded - read back as STOPPED / USER_INITIATED thanks to the
+ *   annotation, and kept for `jobRetentionSeconds` like any finished Job. With `gracePeriodSeconds` (2 s or
+ *   more, see KUBELET_MINIMUM_GRACE_SECONDS) the pods are deleted with that grace first - the kubelet
+ *   honours a deletion's grace, and the Job controller's own deletion, which comes later, cannot replace
+ *   it - then the deadline ends the Job as above. A second kill changes nothing: the first grace stands.
+ * - attachStdin: a stdin-only `pods/attach` WebSocket to the task's running container (started with
+ *   `stdin` + `stdinOnce`), claimed once per task by an annotation on the Job.
  * - describe: the Job and its pods (see `describeJob`).
  */
 export class KubernetesTaskExecutor implements TaskExecutor {
@@ -51,10 +67,12 @@ export class KubernetesTaskExecutor implements TaskExecutor {
     killWhileStarting: true,
     nativeTimeout: true,
     runsImages: true,
-    workingDir: false,
-    stdin: false,
+    workingDir: true,
+    stdin: true,
+    // The kubelet sends the image's STOPSIGNAL (SIGTERM by default); no API chooses it per kill.
     stopSignal: false,
-    stopGracePeriod: false,
+    // From KUBELET_MINIMUM_GRACE_SECONDS up: a shorter grace is a ValidationError (see killTask).
+    stopGracePeriod: true,
   };
 
   constructor(
@@ -176,7 +194,23 @@ export class KubernetesTaskExecutor implements TaskExecutor {
 
   async killTask(executionId: string, options: KillTaskOptions = {}): Promise<void> {
     const operation = 'TaskExecutor.killTask';
-    checkStopCapabilities(this, validateStopOptions(options), { provider: PROVIDER, operation });
+    const stop = validateStopOptions(options);
+    checkStopCapabilities(this, stop, { provider: PROVIDER, operation });
+    const grace = stop.gracePeriodSeconds;
+    if (grace !== undefined && grace < KUBELET_MINIMUM_GRACE_SECONDS) {
+      throw new ValidationError(
+        `the kubernetes executor cannot kill with a grace period of ${grace} s: the kubelet always gives a container at least ${KUBELET_MINIMUM_GRACE_SECONDS} s between SIGTERM and SIGKILL; ask for ${KUBELET_MINIMUM_GRACE_SECONDS} or more, or drop it (kill --grace) for the pod's terminationGracePeriodSeconds`,
+        {
+          provider: PROVIDER,
+          operation,
+          details: {
+            field: 'gracePeriodSeconds',
+            executor: PROVIDER,
+            minimum: KUBELET_MINIMUM_GRACE_SECONDS,
+          },
+        },
+      );
+    }
     this.checkId(executionId, operation);
     options.signal?.throwIfAborted();
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -187,14 +221,25 @@ export class KubernetesTaskExecutor implements TaskExecutor {
           operation,
         });
       }
+      // A stop under way keeps its grace: the API server would take a shorter one, but the kubelet
+      // (1.36 on containerd) goes on waiting out the grace its stop began with.
       if (job.metadata?.annotations?.[ANNOTATIONS.stopRequestedAt]) return;
+      const annotations = {
+        [ANNOTATIONS.stopRequestedAt]: new Date().toISOString(),
+        ...(grace !== undefined ? { [ANNOTATIONS.stopGracePeriodSeconds]: String(grace) } : {}),
+      };
       try {
-        await this.endJob(
-          job,
-          { [ANNOTATIONS.stopRequestedAt]: new Date().toISOString() },
-          operation,
-          options.signal,
-        );
+        if (grace === undefined) {
+          await this.endJob(job, annotations, operation, options.signal);
+          return;
+        }
+        // First the annotations (conditional, so a kill is recorded once), then the pods with the chosen
+        // grace, and only then the deadline: had the Job controller deleted the pods first (it does so
+        // for a passed deadline, with the pod's own grace), a longer grace could no longer replace it.
+        await this.patchJob(job, { metadata: { annotations } }, operation, options.signal);
+        await this.deletePods(executionId, grace, operation, options.signal);
+        // Ends a Job whose pod was not made yet; one already deleted keeps the grace it got.
+        await this.endJob(job, {}, operation, options.signal, false);
         return;
       } catch (error) {
         // Someone changed the Job since we read it (the Job controller does often): read again.
@@ -207,19 +252,151 @@ export class KubernetesTaskExecutor implements TaskExecutor {
     });
   }
 
+  /** Deletes the Job's pods with `grace` seconds between the stop signal and SIGKILL (gone ones are fine). */
+  private async deletePods(executionId: string, grace: number, operation: string, signal?: AbortSignal) {
+    const { namespace } = this.options;
+    const pods = await kubernetesCall(
+      operation,
+      (o) =>
+        this.clients.core.listNamespacedPod(
+          { namespace, labelSelector: `${LABELS.jobName}=${executionId}` },
+          o,
+        ),
+      { signal, retry: this.options.retry, what: `pods of Job ${executionId}` },
+    );
+    await Promise.all(
+      pods.items.map(async (pod) => {
+        const name = pod.metadata?.name;
+        if (!name) return;
+        await kubernetesCall(
+          operation,
+          (o) =>
+            this.clients.core.deleteNamespacedPod(
+              { name, namespace, gracePeriodSeconds: grace, propagationPolicy: 'Background' },
+              o,
+            ),
+          { signal, retry: this.options.retry, what: `pod ${namespace}/${name}` },
+        ).catch((error) => {
+          if (!NotFoundError.isInstance(error)) throw error;
+        });
+      }),
+    );
+  }
+
+  /**
+   * Sends `input` to the stdin of a task started with `interactive: true`, then closes it: claims the
+   * task's one attach (an annotation on the Job, conditional on what was read, so two callers cannot
+   * both attach), waits for its container to run, then attaches through `pods/attach`.
+   */
+  async attachStdin(
+    executionId: string,
+    input: AsyncIterable<Uint8Array>,
+    options: OperationOptions = {},
+  ): Promise<void> {
+    const operation = 'TaskExecutor.attachStdin';
+    this.checkId(executionId, operation);
+    options.signal?.throwIfAborted();
+    const { namespace, containerName } = this.options;
+    const refuse = (why: string) =>
+      new ConflictError(`task ${executionId} ${why}`, { provider: PROVIDER, operation });
+    const finished = (status: string) =>
+      isFinalStatus(status as TaskDescription['status']) || status === 'TERMINATING';
+    let claimed = false;
+    for (let attempt = 0; attempt < 5 && !claimed; attempt++) {
+      const { job, description } = await this.read(executionId, operation, options.signal);
+      const container = job.spec?.template?.spec?.containers?.find((c) => c.name === containerName);
+      if (container?.stdin !== true) {
+        throw refuse('was not started interactive; its stdin is closed');
+      }
+      if (job.metadata?.annotations?.[ANNOTATIONS.stdinAttachedAt]) {
+        throw refuse('already had its input (one attachStdin per task)');
+      }
+      if (finished(description.status)) throw refuse(`has already finished (${description.status})`);
+      try {
+        await this.patchJob(
+          job,
+          { metadata: { annotations: { [ANNOTATIONS.stdinAttachedAt]: new Date().toISOString() } } },
+          operation,
+          options.signal,
+        );
+        claimed = true;
+      } catch (error) {
+        if (!ConflictError.isInstance(error)) throw error;
+      }
+    }
+    if (!claimed) throw refuse('kept changing while its stdin was being attached; try again');
+
+    // The runtime attaches only to a running container; until then its stdin waits, open.
+    let pod: string | undefined;
+    for (;;) {
+      const { pods, description } = await this.read(executionId, operation, options.signal);
+      if (finished(description.status)) throw refuse(`has already finished (${description.status})`);
+      const current = currentPod(pods);
+      if (containerStatus(current, containerName)?.state?.running && current?.metadata?.name) {
+        pod = current.metadata.name;
+        break;
+      }
+      await sleep(250, undefined, { signal: options.signal });
+    }
+
+    const what = `pods/attach of ${namespace}/${pod}`;
+    let outcome: Awaited<ReturnType<typeof attachStdin>>;
+    try {
+      outcome = await attachStdin(
+        this.clients.kubeConfig,
+        { namespace, pod, container: containerName },
+        input,
+        options.signal,
+      );
+    } catch (error) {
+      throw translateKubernetesError(error, operation, what);
+    }
+    if (outcome.status?.status === 'Failure') {
+      const { description } = await this.read(executionId, operation, options.signal);
+      // The task ended while the input was on its way: it stopped reading, which is no error.
+      if (finished(description.status)) return;
+      throw new ProviderError(
+        `${what}: the attach failed: ${outcome.status.message ?? outcome.status.reason ?? 'no reason given'}`,
+        { provider: PROVIDER, operation },
+      );
+    }
+  }
+
   /**
    * Annotates the Job and shortens its deadline to what it has already run, so the Job controller ends it
-   * now (pods get SIGTERM, then SIGKILL after the grace period). Conditional on the resourceVersion read.
+   * now (pods get SIGTERM, then SIGKILL after the grace period). Conditional on the resourceVersion read,
+   * unless `conditional` is false (a kill that has already recorded itself).
    */
   private async endJob(
     job: V1Job,
     annotations: Record<string, string>,
     operation: string,
     signal?: AbortSignal,
+    conditional = true,
   ) {
     const started = job.status?.startTime ? new Date(job.status.startTime).getTime() : Date.now();
     const ranSeconds = Math.max(1, Math.floor((Date.now() - started) / 1000));
     const deadline = Math.min(job.spec?.activeDeadlineSeconds ?? ranSeconds, ranSeconds);
+    await this.patchJob(
+      job,
+      {
+        metadata: Object.keys(annotations).length > 0 ? { annotations } : {},
+        spec: { activeDeadlineSeconds: deadline },
+      },
+      operation,
+      signal,
+      conditional,
+    );
+  }
+
+  /** A merge patch of the Job, by default conditional on the resourceVersion read (a stale read is a ConflictError). */
+  private async patchJob(
+    job: V1Job,
+    body: { metadata?: { annotations?: Record<string, string> }; spec?: { activeDeadlineSeconds: number } },
+    operation: string,
+    signal?: AbortSignal,
+    conditional = true,
+  ) {
     await kubernetesCall(
       operation,
       (o) =>
@@ -228,8 +405,11 @@ export class KubernetesTaskExecutor implements TaskExecutor {
             name: job.metadata!.name!,
             namespace: this.options.namespace,
             body: {
-              metadata: { resourceVersion: job.metadata!.resourceVersion!, annotations },
-              spec: { activeDeadlineSeconds: deadline },
+              ...body,
+              metadata: {
+                ...body.metadata,
+                ...(conditional ? { resourceVersion: job.metadata!.resourceVersion! } : {}),
+              },
             },
           },
           o,

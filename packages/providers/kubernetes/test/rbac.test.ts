@@ -81,6 +81,50 @@ describe('kubernetes with a ServiceAccount bound to the documented Role', () => 
     );
     expect(killed.stopCode).toBe('USER_INITIATED');
 
+    // A kill with a chosen grace deletes the pod (pods: delete); an interactive task's input goes
+    // through pods/attach (create and get).
+    const graceful = await executor.startTask('rbac@taskport.test', {
+      command: 'sleep 60',
+      image: busyboxImage(),
+      env: {},
+      secrets: {},
+      labels: {},
+      requestId: newRequestId(),
+    });
+    await executor.killTask(graceful.executionId, { gracePeriodSeconds: 2 });
+    expect(
+      (
+        await waitFor(
+          () => executor.describeTask(graceful.executionId),
+          (d) => d.status === 'STOPPED',
+          { timeoutMs: 45_000, what: 'the task killed with a grace to stop' },
+        )
+      ).stopCode,
+    ).toBe('USER_INITIATED');
+    const interactive = await executor.startTask('rbac@taskport.test', {
+      command: 'cat',
+      image: busyboxImage(),
+      env: {},
+      secrets: {},
+      labels: {},
+      requestId: newRequestId(),
+      interactive: true,
+    });
+    await executor.attachStdin(
+      interactive.executionId,
+      (async function* () {
+        yield new TextEncoder().encode('through pods/attach\n');
+      })(),
+    );
+    await waitFor(
+      () => executor.describeTask(interactive.executionId),
+      (d) => d.status === 'SUCCEEDED',
+      { timeoutMs: 45_000, what: 'the interactive task to read EOF and end' },
+    );
+    expect((await logs.fetchLogsByExecutionId(interactive.executionId)).map((e) => e.message)).toEqual([
+      'through pods/attach',
+    ]);
+
     const registry = new KubernetesImageRegistry(options, clients);
     const image = await registry.registerImage({
       image: 'ghcr.io/acme/rbac:1',

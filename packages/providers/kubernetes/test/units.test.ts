@@ -7,11 +7,13 @@ import {
   cpuQuantity,
   describeJob,
   executionConfigMapName,
+  fingerprintOf,
   jobNameFor,
   memoryQuantity,
   parseKubernetesOptions,
   translateKubernetesError,
 } from '../src/index.js';
+import { attachPath, channelFrame, closeStdinFrame } from '../src/pod-attach.js';
 import { parseKubeletTime, parseLogLine } from '../src/pod-log-reader.js';
 
 /* Pure mappings, checked without a cluster: Job/pod state to status, quantities, names, errors, options. */
@@ -143,6 +145,62 @@ describe('job spec', () => {
       ttlSecondsAfterFinished: 3600,
     });
     expect(commandArgv('echo hi')).toEqual(['/bin/sh', '-c', 'echo hi']);
+  });
+
+  const request = (extra: { workingDir?: string; interactive?: boolean } = {}) => ({
+    command: 'cat',
+    image: '',
+    env: {},
+    secrets: {},
+    timeoutSeconds: undefined,
+    labels: {},
+    idempotencyKey: undefined,
+    workingDir: extra.workingDir,
+    interactive: extra.interactive ?? false,
+  });
+  const containerOf = (extra: { workingDir?: string; interactive?: boolean } = {}) =>
+    buildJob(options, {
+      name: 'taskport-x',
+      userEmail: 'a@b',
+      request: request(extra),
+      image,
+      requestId: 'r',
+      fingerprint: 'f',
+    }).spec!.template.spec!.containers[0]!;
+
+  it('sets the container workingDir, and opens stdin for one attach only when interactive', () => {
+    const plain = containerOf();
+    expect(plain.workingDir).toBeUndefined();
+    expect(plain.stdin).toBeUndefined();
+    expect(plain.stdinOnce).toBeUndefined();
+    const chosen = containerOf({ workingDir: '/srv/data dir', interactive: true });
+    expect(chosen.workingDir).toBe('/srv/data dir');
+    expect(chosen).toMatchObject({ stdin: true, stdinOnce: true, tty: false });
+    expect(containerOf({ interactive: false }).stdin).toBeUndefined();
+  });
+
+  it('fingerprints workingDir and interactive only when used (older Jobs keep theirs)', () => {
+    const user = 'a@b';
+    const plain = fingerprintOf(user, request(), image);
+    expect(fingerprintOf(user, { ...request(), interactive: false }, image)).toBe(plain);
+    const inDir = fingerprintOf(user, request({ workingDir: '/srv' }), image);
+    const interactive = fingerprintOf(user, request({ interactive: true }), image);
+    expect(new Set([plain, inDir, interactive]).size).toBe(3);
+    expect(fingerprintOf(user, request({ workingDir: '/tmp' }), image)).not.toBe(inDir);
+  });
+
+  it('frames stdin for the channel protocol, and attaches to stdin only', () => {
+    expect([...channelFrame(0, new TextEncoder().encode('hi'))]).toEqual([0, 104, 105]);
+    expect([...closeStdinFrame()]).toEqual([255, 0]);
+    const path = attachPath({ namespace: 'jobs', pod: 'taskport-x-abcde', container: 'task' });
+    expect(path.split('?')[0]).toBe('/api/v1/namespaces/jobs/pods/taskport-x-abcde/attach');
+    expect(Object.fromEntries(new URLSearchParams(path.split('?')[1]))).toEqual({
+      container: 'task',
+      stdin: 'true',
+      stdout: 'false',
+      stderr: 'false',
+      tty: 'false',
+    });
   });
 
   it('derives Job names from the idempotency key, and quantities from the units', () => {
