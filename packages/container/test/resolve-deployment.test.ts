@@ -177,6 +177,8 @@ describe('resolveRetention', () => {
       /must be a period such as 30d/,
     );
     expect(() => resolvePorts({ file: { retention: '7d' }, env: {} })).not.toThrow();
-    expect(() => resolvePorts({ file: { retentoin: '7d' }, env: {} })).toThrow(/unknown section "retentoin"; did you mean "?retention"?/);
+    expect(() => resolvePorts({ file: { retentoin: '7d' }, env: {} })).toThrow(
+      /unknown section "retentoin"; did you mean "?retention"?/,
+    );
   });
 });

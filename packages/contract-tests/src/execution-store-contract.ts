@@ -447,7 +447,11 @@ export function describeExecutionStoreContract(options: ExecutionStoreContractOp
           const idempotencyKey = randomId('contract-key');
           const request = `req-${randomToken()}`;
           const gone = await records.create(store, { idempotencyKey, status: 'RUNNING' });
-          await store.updateStatus(gone.executionId, { status: 'SUCCEEDED', exitCode: 0, requestId: request });
+          await store.updateStatus(gone.executionId, {
+            status: 'SUCCEEDED',
+            exitCode: 0,
+            requestId: request,
+          });
           const kept = await records.create(store, { status: 'SUCCEEDED', exitCode: 0, requestId: request });
           await store.delete(gone.executionId);
           await expectTaskportError(store.get(gone.executionId), NotFoundError, 'get of a deleted record');
@@ -459,8 +463,16 @@ export function describeExecutionStoreContract(options: ExecutionStoreContractOp
           expect((await store.findByIdempotencyKey(gone.createdBy, idempotencyKey))?.executionId).toBe(
             again.executionId,
           );
-          await expectTaskportError(store.delete(gone.executionId), NotFoundError, 'delete of a deleted record');
-          await expectTaskportError(store.delete(randomId('contract-unknown')), NotFoundError, 'delete of an unknown id');
+          await expectTaskportError(
+            store.delete(gone.executionId),
+            NotFoundError,
+            'delete of a deleted record',
+          );
+          await expectTaskportError(
+            store.delete(randomId('contract-unknown')),
+            NotFoundError,
+            'delete of an unknown id',
+          );
         },
 
       'listByRequestId returns the executions created or last modified by the request': async ({

@@ -284,6 +284,27 @@ export class KubernetesExecutionStore implements ExecutionStore {
     return found?.execution ?? null;
   }
 
+  /**
+   * Retention: removes the record's ConfigMap (on the resourceVersion read, so a concurrent change is not
+   * lost silently), then the claim of its idempotency key, which frees the key. The request labels went
+   * with the record.
+   */
+  async delete(executionId: string, options: OperationOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    const found = await this.find(executionId, 'delete', options.signal);
+    if (!found) throw this.missing(executionId, 'delete');
+    const { metadata } = found.configMap;
+    await this.maps.delete('delete', metadata!.name!, metadata?.resourceVersion, options.signal);
+    const { createdBy, idempotencyKey } = found.execution;
+    if (idempotencyKey) {
+      await this.maps
+        .delete('delete', idempotencyClaimName(createdBy, idempotencyKey), undefined, options.signal)
+        .catch((error) => {
+          if (!NotFoundError.isInstance(error)) throw error;
+        });
+    }
+  }
+
   async listByRequestId(requestId: string, options: OperationOptions = {}): Promise<Execution[]> {
     options.signal?.throwIfAborted();
     // Every request that created or changed a record left its label on it (see requestLabel).
