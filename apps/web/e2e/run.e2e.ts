@@ -86,6 +86,25 @@ describe('run and watch', () => {
     await context.close();
   });
 
+  it('runs in the working directory given in the form, and refuses a relative one before sending', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, keys().operator);
+    await page.getByTestId('run-button').click();
+    await page.getByLabel('Command', { exact: true }).fill('pwd');
+    await page.getByLabel('Working directory').fill('usr');
+    await page.getByTestId('run-submit').click();
+    await page.getByText('The working directory must be an absolute path').waitFor();
+    expect(page.url()).not.toMatch(/\/executions\//);
+
+    await page.getByLabel('Working directory').fill('/usr');
+    await page.getByTestId('run-submit').click();
+    await page.waitForURL(/\/executions\/[^/]+$/);
+    await page.getByTestId('status').getByText('SUCCEEDED').waitFor({ timeout: 20_000 });
+    await page.getByTestId('log-view').getByText('/usr', { exact: true }).waitFor();
+    expect(await page.locator('dd', { hasText: /^\/usr$/ }).count()).toBe(1);
+    await context.close();
+  });
+
   it('kills a running task after a confirmation and shows STOPPED', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, keys().admin);

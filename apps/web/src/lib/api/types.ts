@@ -48,6 +48,7 @@ export interface Execution {
   /** Names (never values) of its environment. */
   envKeys: string[];
   timeoutSeconds?: number | null;
+  workingDir?: string | null;
 }
 
 /** A page of executions, newest first. */
@@ -113,6 +114,7 @@ export interface RunBody {
   secrets?: Record<string, string>;
   timeoutSeconds?: number;
   labels?: Record<string, string>;
+  workingDir?: string;
 }
 
 export type Role = 'admin' | 'operator' | 'developer' | 'viewer';
