@@ -68,17 +68,42 @@ function withoutBuiltinImports(code) {
   });
 }
 
+/**
+ * CommonJS dependencies (reflect-metadata, parts of the AWS SDK) call require(), which ESM output has
+ * not; a file that names `require` at all gets one from createRequire. Only those files: createRequire
+ * costs some 6 ms on this machine kind, a tenth of `node -e 0`, and most files (main.js, which answers
+ * --version, among them) never call it. A file that merely mentions the word gets it too, which is
+ * harmless.
+ */
+const REQUIRE_BANNER =
+  "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);\n";
+
+/** The code with REQUIRE_BANNER when it needs one, and at which line the banner went (else -1). */
+function withRequireIfUsed(code) {
+  if (!/(?<![\w$])require(?![\w$])/.test(code)) return { code, bannerLine: -1 };
+  // After the shebang (main.js has one), which must stay the first line.
+  const shebang = code.startsWith('#!') ? code.slice(0, code.indexOf('\n') + 1) : '';
+  return {
+    code: shebang + REQUIRE_BANNER + code.slice(shebang.length),
+    bannerLine: shebang ? 1 : 0,
+  };
+}
+
+/** A source map with an empty line inserted at `line` (of the generated file), so it matches again. */
+function withLineInserted(mapText, line) {
+  const map = JSON.parse(mapText);
+  const lines = map.mappings.split(';');
+  lines.splice(line, 0, '');
+  map.mappings = lines.join(';');
+  return JSON.stringify(map);
+}
+
 const shared = {
   bundle: true,
   format: 'esm',
   platform: 'node',
   target: 'node22',
   sourcemap: 'linked',
-  // CommonJS dependencies (reflect-metadata, parts of the AWS SDK) call require(); ESM output has none.
-  // process.getBuiltinModule rather than an import of node:module, for the reason above.
-  banner: {
-    js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
-  },
   // Keep class and function names: error names and stack traces stay readable.
   keepNames: true,
   legalComments: 'none',
@@ -102,12 +127,15 @@ const [result, supervisor] = await Promise.all([
     splitting: true,
     chunkNames: 'chunk-[hash]',
   }),
-  // The supervisor is a process of its own, started for every local task: one self-contained file, so
-  // it reads nothing but what it uses (no chunk shared with the CLI, which would drag in what the CLI
-  // needs beside it).
+  // The supervisor is a process of its own, started for every local task: a small file that turns on the
+  // compile cache (src/supervisor.ts) and the supervisor proper, self-contained, so it reads nothing but
+  // what it uses (no chunk shared with the CLI, which would drag in what the CLI needs beside it).
   build({
     ...shared,
-    entryPoints: { supervisor: join(localDist, 'supervisor.js') },
+    entryPoints: {
+      supervisor: join(here, 'src', 'supervisor.ts'),
+      'supervisor-main': join(localDist, 'supervisor.js'),
+    },
     outdir: dist,
     splitting: false,
   }),
@@ -115,11 +143,20 @@ const [result, supervisor] = await Promise.all([
   // esbuild has printed the errors.
   process.exit(1);
 });
-for (const file of [...result.outputFiles, ...supervisor.outputFiles]) {
-  const text = file.path.endsWith('.js') ? withoutBuiltinImports(file.text) : file.text;
-  if (/^import\b[^;]*"node:/m.test(text)) throw new Error(`${file.path} still imports a built-in`);
-  mkdirSync(dirname(file.path), { recursive: true });
-  writeFileSync(file.path, text);
+const outputs = new Map(
+  [...result.outputFiles, ...supervisor.outputFiles].map((file) => [file.path, file.text]),
+);
+for (const [path, text] of outputs) {
+  if (!path.endsWith('.js')) continue;
+  const { code, bannerLine } = withRequireIfUsed(withoutBuiltinImports(text));
+  if (/^import\b[^;]*"node:/m.test(code)) throw new Error(`${path} still imports a built-in`);
+  outputs.set(path, code);
+  const map = `${path}.map`;
+  if (bannerLine !== -1 && outputs.has(map)) outputs.set(map, withLineInserted(outputs.get(map), bannerLine));
+}
+for (const [path, text] of outputs) {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
 }
 
 // Which packages each output file holds, so the benchmarks can tell from the files a command loaded

@@ -2,7 +2,7 @@
 // The entry point, kept tiny: `taskport --version` is answered from here, before any other module of the
 // CLI is read (start-up is benchmarked against `node -e 0`, see docs/benchmarks.md).
 import { readFileSync } from 'node:fs';
-import { enableCompileCache } from 'node:module';
+import { enableTaskportCompileCache } from './compile-cache.js';
 
 const first = process.argv[2];
 if (first === '--version' || first === '-v' || first === 'version') {
@@ -12,8 +12,7 @@ if (first === '--version' || first === '-v' || first === 'version') {
   process.stdout.write(`taskport ${pkg.version}\n`);
 } else {
   // V8's code cache for the modules a command loads: less CPU per call after the first (bench/run.mjs).
-  // Node keeps it under the OS temp directory, keyed by file content; NODE_DISABLE_COMPILE_CACHE=1
-  // turns it off. Not for --version above, which loads too little for the cache to pay off.
-  enableCompileCache();
+  // Not for --version above, which loads too little for the cache to pay off.
+  enableTaskportCompileCache(process.env);
   await import('./cli.js');
 }
