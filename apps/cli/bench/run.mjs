@@ -566,7 +566,9 @@ function docsSection(info, startedAt, seconds) {
     }),
     '',
     'The CLI is bundled with esbuild (`apps/cli/build.mjs`): `dist/main.js` answers `--version` alone; each command,',
-    'each provider and the local supervisor is a file of its own, loaded only when needed, with shared chunks between them.',
+    'each provider is a file of its own, loaded only when needed, with shared chunks between them; the local supervisor',
+    'is bundled apart (`dist/supervisor.js` turns on the compile cache, `dist/supervisor-main.js` shares no chunk with the CLI).',
+    'Built-ins are taken with `process.getBuiltinModule` (no ESM facades, ADR 046); V8 compile cache in `~/.cache/taskport` (ADR 045).',
     `Modules resolved (counted by a \`module.registerHooks\` resolve hook, \`bench/probe.mjs\`): \`--version\` ${results.modules['--version'].total}` +
       ` (${results.modules['--version'].files} file, dist/main.js); \`list\` ${results.modules.list.total}` +
       ` (${results.modules.list.files} files). In local mode no \`@aws-sdk\`, \`@smithy\`, \`@google-cloud\`, \`@kubernetes\` or other provider code is loaded (checked against \`dist/packages.json\`, which says which packages each bundle file holds; the run fails otherwise).` +
