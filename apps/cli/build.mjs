@@ -71,7 +71,7 @@ function withoutBuiltinImports(code) {
 /**
  * CommonJS dependencies (reflect-metadata, parts of the AWS SDK) call require(), which ESM output has
  * not; a file that names `require` at all gets one from createRequire. Only those files: createRequire
- * costs some 6 ms on this machine kind, a tenth of `node -e 0`, and most files (main.js, which answers
+ * costs a few ms (about 2 ms of CPU on this machine kind), and most files (main.js, which answers
  * --version, among them) never call it. A file that merely mentions the word gets it too, which is
  * harmless.
  */
