@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Start-up of two or more builds of the CLI, side by side in one run: `taskport list` over the same data
-// directory with 1,000 recorded executions, and `taskport --version`, interleaved run by run with
+// directory with 1,000 recorded executions, `taskport --version` and `taskport run -- true` (in a data
+// directory of its own, so its executions do not change what `list` shows), interleaved run by run with
 // `node -e 0` as the baseline. Used to compare a change against the commit before it:
 //
 //   git worktree add /tmp/before <commit> && (cd /tmp/before && pnpm install && pnpm exec turbo run build --filter @taskport/cli...)
@@ -53,7 +54,10 @@ async function seededDataDir(main) {
   store.close?.();
   return dir;
 }
-for (const build of builds) build.dataDir = await seededDataDir(build.main);
+for (const build of builds) {
+  build.dataDir = await seededDataDir(build.main);
+  build.runDir = mkdtempSync(join(tmpdir(), 'taskport-run-'));
+}
 const envOf = (dataDir) => ({
   PATH: process.env.PATH,
   HOME: dataDir,
@@ -80,6 +84,11 @@ for (const build of builds) {
     dataDir: build.dataDir,
   });
   cases.push({ label: `${build.label}: taskport list`, args: [build.main, 'list'], dataDir: build.dataDir });
+  cases.push({
+    label: `${build.label}: taskport run -- true`,
+    args: [build.main, 'run', '--', 'true'],
+    dataDir: build.runDir,
+  });
 }
 const samples = new Map(cases.map((c) => [c.label, []]));
 for (const c of cases) time(c.args, c.dataDir); // warm the file cache
@@ -99,4 +108,7 @@ for (const c of cases) {
   const m = median(samples.get(c.label));
   console.log(`| ${c.label} | ${m.toFixed(1)} ms | x${(m / baseline).toFixed(2)} |`);
 }
-for (const build of builds) rmSync(build.dataDir, { recursive: true, force: true });
+for (const build of builds) {
+  rmSync(build.dataDir, { recursive: true, force: true });
+  rmSync(build.runDir, { recursive: true, force: true });
+}

@@ -272,8 +272,9 @@ async function startup() {
     forbidden.length === 0,
     `list in local mode loads no cloud SDK or other provider (${FORBIDDEN.join(', ')})${forbidden.length ? `: ${forbidden.slice(0, 3).join(', ')}` : ''}`,
   );
-  // Positive control: with a config that names aws for one port, the same probe sees the AWS SDK, so
-  // "none seen" above means none loaded, not a blind probe. (Composition only; no AWS call is made.)
+  // Positive control: with a config that names aws for one port, the same probe sees the aws provider's
+  // bundle file, so "none seen" above means none loaded, not a blind probe. (Composition only; no AWS
+  // call is made, so the SDK itself stays unloaded: its clients are created on the first call, ADR 027.)
   const awsConfig = join(scratch, 'aws.yaml');
   writeFileSync(
     awsConfig,
@@ -281,12 +282,20 @@ async function startup() {
   );
   const withAws = await probed(['--config', awsConfig, 'list'], dataDir);
   const sdk = withAws.packages.filter((name) => name.includes('@aws-sdk/'));
+  const provider = withAws.packages.filter((name) => name === '@taskport/aws');
   results.modules['list, taskExecutor: aws'] = { total: withAws.modules.length, awsSdk: sdk.length };
   if (withAws.code === 0) {
     say(
-      `  list with taskExecutor: aws: ${files(withAws).length} files, holding ${sdk.length} @aws-sdk packages`,
+      `  list with taskExecutor: aws: ${files(withAws).length} files, holding @taskport/aws: ${provider.length > 0 ? 'yes' : 'no'}, ${sdk.length} @aws-sdk packages`,
     );
-    check(sdk.length > 0, 'positive control: with taskExecutor: aws the probe does see @aws-sdk packages');
+    check(
+      provider.length > 0,
+      'positive control: with taskExecutor: aws the probe does see the aws provider',
+    );
+    check(
+      sdk.length === 0,
+      'list with taskExecutor: aws and no AWS call loads no AWS SDK client (lazy clients)',
+    );
   } else {
     say(
       `  (positive control skipped: the aws provider did not load here: ${withAws.stderr.trim().split('\n')[0]})`,
@@ -566,7 +575,9 @@ function docsSection(info, startedAt, seconds) {
     }),
     '',
     'The CLI is bundled with esbuild (`apps/cli/build.mjs`): `dist/main.js` answers `--version` alone; each command,',
-    'each provider and the local supervisor is a file of its own, loaded only when needed, with shared chunks between them.',
+    'each provider is a file of its own, loaded only when needed, with shared chunks between them; the local supervisor',
+    'is bundled apart (`dist/supervisor.js` turns on the compile cache, `dist/supervisor-main.js` shares no chunk with the CLI).',
+    'Built-ins are taken with `process.getBuiltinModule` (no ESM facades, ADR 050); V8 compile cache in `~/.cache/taskport` (ADR 049).',
     `Modules resolved (counted by a \`module.registerHooks\` resolve hook, \`bench/probe.mjs\`): \`--version\` ${results.modules['--version'].total}` +
       ` (${results.modules['--version'].files} file, dist/main.js); \`list\` ${results.modules.list.total}` +
       ` (${results.modules.list.files} files). In local mode no \`@aws-sdk\`, \`@smithy\`, \`@google-cloud\`, \`@kubernetes\` or other provider code is loaded (checked against \`dist/packages.json\`, which says which packages each bundle file holds; the run fails otherwise).` +

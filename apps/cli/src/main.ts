@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The entry point, kept tiny: `taskport --version` is answered from here, before any other module of the
-// CLI is read (start-up is benchmarked against `node -e 0`, see docs/benchmarks.md).
+// CLI is read (start-up is benchmarked against `node -e 0`, see docs/benchmarks.md). It defines no
+// function either: with esbuild's keepNames that would import the bundle's helper chunk, a second file.
 import { readFileSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
+import { join } from 'node:path';
 
 const first = process.argv[2];
 if (first === '--version' || first === '-v' || first === 'version') {
@@ -12,8 +14,16 @@ if (first === '--version' || first === '-v' || first === 'version') {
   process.stdout.write(`taskport ${pkg.version}\n`);
 } else {
   // V8's code cache for the modules a command loads: less CPU per call after the first (bench/run.mjs).
-  // Node keeps it under the OS temp directory, keyed by file content; NODE_DISABLE_COMPILE_CACHE=1
-  // turns it off. Not for --version above, which loads too little for the cache to pay off.
-  enableCompileCache();
+  // Not for --version above, which loads too little for the cache to pay off. In the user's cache
+  // directory, not Node's default under the shared OS temp directory (ADR 049); src/supervisor.ts does
+  // the same for the supervisor. NODE_COMPILE_CACHE and NODE_DISABLE_COMPILE_CACHE=1 still win, and a
+  // cache that cannot be written only means no cache.
+  const { HOME, XDG_CACHE_HOME } = process.env;
+  const cache = XDG_CACHE_HOME?.trim() || (HOME?.trim() ? join(HOME.trim(), '.cache') : '');
+  try {
+    enableCompileCache?.(cache ? join(cache, 'taskport', 'compile-cache') : undefined);
+  } catch {
+    // Nothing here is worth failing a command for.
+  }
   await import('./cli.js');
 }

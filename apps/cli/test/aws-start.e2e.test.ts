@@ -78,9 +78,19 @@ async function writeConfig(ports: Record<string, string> = {}): Promise<string> 
   return config;
 }
 
-/** Runs `taskport run --detach <args> -- true` against the proxy and returns the calls it made. */
-async function callsOfStart(args: string[], ports: Record<string, string> = {}): Promise<string[]> {
+/**
+ * Runs `taskport run --detach <args> -- true` against the proxy and returns the calls it made. The first
+ * run of an hour also applies retention (its own test below); an uncounted run first takes that turn.
+ */
+async function callsOfStart(
+  args: string[],
+  ports: Record<string, string> = {},
+  { firstOfTheHour = false } = {},
+): Promise<string[]> {
   const config = await writeConfig(ports);
+  if (!firstOfTheHour) {
+    await sandbox.ok(['--config', config, 'run', '--detach', '--', 'true'], { env: MOTO_ENV });
+  }
   proxy.reset();
   const result = await sandbox.run(['--config', config, 'run', '--detach', ...args, '--', 'true'], {
     env: MOTO_ENV,
@@ -109,6 +119,12 @@ describe('taskport run --detach on AWS (moto, counted on the wire)', () => {
       'ECS.RunTask',
       'DynamoDB.PutItem',
     ]);
+  });
+
+  it('the first run of an hour with history on DynamoDB also applies retention: one listing, nothing old to remove', async () => {
+    expect(
+      await callsOfStart(['--image', image.imageId], { executionStore: 'aws' }, { firstOfTheHour: true }),
+    ).toEqual(['DynamoDB.GetItem', 'ECS.RunTask', 'DynamoDB.PutItem', 'DynamoDB.Query']);
   });
 
   it('with an idempotency key and history on DynamoDB: still one RunTask and one image read', async () => {

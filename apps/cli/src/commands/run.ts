@@ -131,7 +131,9 @@ ${EXIT_CODES_HELP}`,
  * Never fails the run; a period the user chose that cannot be applied is reported.
  */
 async function applyRetention(context: CliContext): Promise<void> {
-  const taskport = await context.open();
+  // A deployment that could not be opened was reported by the run already.
+  const taskport = await context.open().catch(() => undefined);
+  if (!taskport) return;
   // With a server, retention is the server's (it prunes every hour).
   const retention = taskport.config?.retention;
   if (!retention || retention.seconds === null) return;

@@ -1,5 +1,4 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   isFinalStatus,
   type LogAggregator,
@@ -8,6 +7,7 @@ import {
   type StreamLogsOptions,
   ValidationError,
 } from '@taskport/core';
+import { DatabaseChanges } from './database-changes.js';
 import {
   type LocalDatabase,
   openLocalDatabase,
@@ -131,8 +131,10 @@ export class LocalLogAggregator implements LogAggregator {
   /**
    * Reads the output page by page (keyset on the line number), so memory stays flat however long it is.
    * With `follow` it polls for new lines, backing off from `pollIntervalMs` to `maxPollIntervalMs` while
-   * nothing arrives, and ends once the task is done and the rest is drained. "Done" is asked before a
-   * read, and supervisors write every line before the final status, so the read after "done" is complete.
+   * nothing arrives, and ends once the task is done and the rest is drained; a commit to the database by
+   * another process (a supervisor writing lines or the final status) cuts the wait short (see
+   * DatabaseChanges). "Done" is asked before a read, and supervisors write every line before the final
+   * status, so the read after "done" is complete.
    */
   async *streamLogs(executionId: string, options: StreamLogsOptions = {}): AsyncGenerator<LogEvent> {
     const { signal, follow = false, since, isTaskDone } = options;
@@ -140,37 +142,43 @@ export class LocalLogAggregator implements LogAggregator {
     checkId(executionId, 'LogAggregator.streamLogs');
     const base = options.pollIntervalMs ?? this.pollIntervalMs;
     const ceiling = Math.max(this.maxPollIntervalMs, base);
+    const database = this.database;
     const query = logQuery(
-      this.database.db,
+      database.db,
       `SELECT ${LOG_COLUMNS} FROM task_logs
        WHERE execution_id = ? AND seq > ? AND ts >= ? ORDER BY seq LIMIT ?`,
     );
+    // Only a follower waits; it watches from before its first read, so no commit falls in between.
+    const changes = follow ? new DatabaseChanges(database.dataDir) : undefined;
     let after = -1;
     let interval = base;
-    while (true) {
-      const done = follow ? await this.isDone(executionId, isTaskDone) : true;
-      signal?.throwIfAborted();
-      let seen = 0;
+    try {
       while (true) {
-        let rows: LogRow[];
-        try {
-          rows = query.all(executionId, after, since ?? 0, this.pageSize);
-        } catch (error) {
-          throw sqliteError(error, 'LogAggregator.streamLogs');
+        changes?.clear();
+        const done = follow ? await this.isDone(executionId, isTaskDone) : true;
+        signal?.throwIfAborted();
+        let seen = 0;
+        while (true) {
+          let rows: LogRow[];
+          try {
+            rows = query.all(executionId, after, since ?? 0, this.pageSize);
+          } catch (error) {
+            throw sqliteError(error, 'LogAggregator.streamLogs');
+          }
+          for (const row of rows) {
+            yield toEvent(row);
+            signal?.throwIfAborted();
+          }
+          if (rows.length > 0) after = rows[rows.length - 1]![0];
+          seen += rows.length;
+          if (rows.length < this.pageSize) break;
         }
-        for (const row of rows) {
-          yield toEvent(row);
-          signal?.throwIfAborted();
-        }
-        if (rows.length > 0) after = rows[rows.length - 1]![0];
-        seen += rows.length;
-        if (rows.length < this.pageSize) break;
+        if (done) return;
+        interval = seen > 0 ? base : Math.min(interval * 2, ceiling);
+        await changes!.wait(interval, signal);
       }
-      if (done) return;
-      interval = seen > 0 ? base : Math.min(interval * 2, ceiling);
-      await sleep(interval, undefined, signal ? { signal } : {}).catch((error: unknown) => {
-        throw signal?.aborted ? signal.reason : error;
-      });
+    } finally {
+      changes?.close();
     }
   }
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
@@ -212,6 +211,9 @@ export class LocalTaskExecutor implements TaskExecutor {
     }
     // Node 22.12 has node:sqlite only behind this flag; the supervisor needs whatever made it work here.
     const flags = process.execArgv.filter((flag) => flag === '--experimental-sqlite');
+    // Loaded here, not imported: node:child_process brings net, dgram and their bindings (~40 internal
+    // modules), which only starting a task needs; list, status and logs open this adapter too.
+    const { spawn } = process.getBuiltinModule('node:child_process');
     const child = spawn(process.execPath, [...flags, supervisorPath, database.dataDir, executionId], {
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],
