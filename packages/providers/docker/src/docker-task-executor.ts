@@ -785,7 +785,12 @@ async function sendInput(
   input: AsyncIterable<Uint8Array>,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
-  const closed = new Promise<'closed'>((resolve) => socket.once('close', () => resolve('closed')));
+  // The engine ends its side when it is done with the attach (the container ended). Node would then
+  // close the socket only after flushing what is still queued, which a stopped reader never takes.
+  const closed = new Promise<'closed'>((resolve) => {
+    socket.once('end', () => resolve('closed'));
+    socket.once('close', () => resolve('closed'));
+  });
   // A broken connection shows as its close, which the caller checks against the container.
   socket.on('error', () => {});
   // The engine writes nothing on a stdin-only attach; drain anyway, so it never blocks on us.

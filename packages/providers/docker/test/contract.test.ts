@@ -84,11 +84,7 @@ describeTaskExecutorContract({
   name: 'docker (real engine)',
   driver,
   create: fixture,
-  disable: {
-    'a secret passed by reference reaches the task environment as its value': NO_SECRET_STORE,
-    'killTask with a grace period lets a task that handles SIGTERM run until the grace ends, then kills it':
-      'not built yet for docker (capabilities.stopGracePeriod = false); the refusal is tested',
-  },
+  disable: { 'a secret passed by reference reaches the task environment as its value': NO_SECRET_STORE },
 });
 
 describeLogAggregatorContract({
