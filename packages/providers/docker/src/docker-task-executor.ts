@@ -536,7 +536,7 @@ export class DockerTaskExecutor implements TaskExecutor {
     }
     if (inspect.Config.Labels?.[LABELS.fingerprint] !== fingerprint) {
       throw new ConflictError(
-        'this idempotency key was already used for a different request (command, image, env, labels or timeout differ); use a new key',
+        'this idempotency key was already used for a different request (command, image, env, labels, timeout, working directory or interactive differ); use a new key',
         { provider: PROVIDER, operation, details: { executionId: name } },
       );
     }

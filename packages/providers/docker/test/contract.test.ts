@@ -61,7 +61,8 @@ const driver: ContractDriver & { forget(executionId: string): Promise<void> } = 
 
 async function fixture() {
   const engine = new CountingEngine({ host: inject('dockerHost') });
-  const executor = new DockerTaskExecutor(testOptions(), { engine });
+  // A default grace well apart from the 2 s the grace-period test chooses, so that test tells the two apart.
+  const executor = new DockerTaskExecutor(testOptions({ killGraceSeconds: 10 }), { engine });
   const logs = new DockerLogAggregator(testOptions(), { engine });
   return {
     executor,

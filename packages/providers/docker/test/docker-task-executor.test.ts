@@ -396,6 +396,38 @@ describe('DockerTaskExecutor stdin and stop options against the real engine', ()
   }
   const SECRET = `pipe-s3cr3t "$HOME" \`id\` %s it's\n`;
 
+  /** Starts a task that ignores `signals`, and waits until it said its traps are set. */
+  async function startIgnoring(executor: DockerTaskExecutor, signals: string): Promise<string> {
+    const id = await start(
+      executor,
+      request(['sh', '-c', `trap '' ${signals}; echo ready; while :; do sleep 0.1; done`]),
+    );
+    await waitFor(
+      () => lines(id),
+      (found) => found.includes('ready'),
+      { timeoutMs: 15_000, what: `task ${id} to set its traps` },
+    );
+    return id;
+  }
+
+  /** The engine's events of one container since `sinceMs`, as it logged them. */
+  async function containerEvents(id: string, sinceMs: number) {
+    const stream = await engine.stream('GET', '/events', {
+      query: {
+        since: Math.floor(sinceMs / 1000) - 1,
+        until: Math.floor(Date.now() / 1000) + 1,
+        filters: JSON.stringify({ container: [id] }),
+      },
+    });
+    let text = '';
+    for await (const chunk of stream) text += chunk;
+    const events = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { Action: string; Actor: { Attributes: Record<string, string> } });
+    return { text, events };
+  }
+
   it('an interactive task with secrets reads them from a pipe and its input on stdin; neither the container nor the exec that fed them shows a secret', async () => {
     const executor = testExecutor();
     const startedAt = Date.now();
@@ -414,21 +446,9 @@ describe('DockerTaskExecutor stdin and stop options against the real engine', ()
     expect(JSON.stringify(container)).not.toContain('pipe-s3cr3t');
     expect(container.Config).toMatchObject({ OpenStdin: true, StdinOnce: true });
     // A finished exec leaves the container's ExecIDs; the engine's events still name it.
-    const events = await engine.stream('GET', '/events', {
-      query: {
-        since: Math.floor(startedAt / 1000) - 1,
-        until: Math.floor(Date.now() / 1000) + 1,
-        filters: JSON.stringify({ container: [id] }),
-      },
-    });
-    let eventText = '';
-    for await (const chunk of events) eventText += chunk;
-    expect(eventText).not.toContain('pipe-s3cr3t');
-    const execs = eventText
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { Action: string; Actor: { Attributes: Record<string, string> } })
-      .filter((event) => event.Action === 'exec_die');
+    const { text, events } = await containerEvents(id, startedAt);
+    expect(text).not.toContain('pipe-s3cr3t');
+    const execs = events.filter((event) => event.Action === 'exec_die');
     expect(execs, 'the one exec that fed the secrets').toHaveLength(1);
     expect(execs[0]!.Actor.Attributes.exitCode).toBe('0');
     const execId = execs[0]!.Actor.Attributes.execID;
@@ -511,12 +531,7 @@ describe('DockerTaskExecutor stdin and stop options against the real engine', ()
     // killGraceSeconds 2: a read would enforce a stop it thinks overdue after 2 s + 3 s slack.
     const executor = testExecutor({ killGraceSeconds: 2 });
     const reader = testExecutor({ killGraceSeconds: 2 });
-    const id = await start(executor, request(['sh', '-c', "trap '' TERM; while :; do sleep 0.1; done"]));
-    await waitFor(
-      () => inspect(id),
-      (c) => c.State.Status === 'running',
-      { timeoutMs: 15_000, what: 'running' },
-    );
+    const id = await startIgnoring(executor, 'TERM');
     const killedAt = Date.now();
     const kill = executor.killTask(id, { gracePeriodSeconds: 9 });
     const intent = await waitFor(
@@ -538,5 +553,21 @@ describe('DockerTaskExecutor stdin and stop options against the real engine', ()
       Date.parse(end.stoppedAt ?? '') - killedAt,
       'SIGKILL came at the end of the 9 s grace',
     ).toBeGreaterThan(8500);
+  });
+
+  it('the engine is asked for exactly the signals a kill chose: grace 0 is one SIGKILL, a chosen signal comes first, none is docker stop', async () => {
+    const executor = testExecutor({ killGraceSeconds: 1 });
+    const signalsOf = async (how: Parameters<DockerTaskExecutor['killTask']>[1]) => {
+      const id = await startIgnoring(executor, 'INT TERM');
+      const since = Date.now();
+      await executor.killTask(id, how);
+      expect(await executor.describeTask(id)).toMatchObject({ status: 'STOPPED', exitCode: 137 });
+      const { events } = await containerEvents(id, since);
+      return events.filter((event) => event.Action === 'kill').map((event) => event.Actor.Attributes.signal);
+    };
+    expect(await signalsOf({ gracePeriodSeconds: 0 })).toEqual(['9']);
+    expect(await signalsOf({ stopSignal: 'SIGINT', gracePeriodSeconds: 1 })).toEqual(['2', '9']);
+    expect(await signalsOf({ stopSignal: 'SIGHUP', gracePeriodSeconds: 0 })).toEqual(['9']);
+    expect(await signalsOf({})).toEqual(['15', '9']);
   });
 });
