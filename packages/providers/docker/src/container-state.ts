@@ -35,6 +35,8 @@ export const LABELS = {
   fingerprint: 'taskport.fingerprint',
   timeoutSeconds: 'taskport.timeout-seconds',
   deadline: 'taskport.deadline',
+  /** Started with `interactive: true`: its stdin waits for one `attachStdin`. */
+  interactive: 'taskport.interactive',
 } as const;
 
 /** What describe found that someone has to act on: a stop that did not happen (yet). */
@@ -54,7 +56,7 @@ export interface StateContext {
   /** Unix ms. */
   now: number;
   intent: StopIntent | undefined;
-  /** SIGTERM -> SIGKILL grace, ms. */
+  /** SIGTERM -> SIGKILL grace, ms, where the recorded stop chose none. */
   graceMs: number;
   /** A created container nobody started within this is FAILED_TO_START. */
   startGraceMs: number;
@@ -138,7 +140,9 @@ export function describeContainer(inspect: ContainerInspect, context: StateConte
     case 'paused':
     case 'restarting': {
       if (intent) {
-        const overdue = now - intent.requestedAt > context.graceMs + ENFORCE_SLACK_MS;
+        // A kill that chose its grace period is overdue only after that one.
+        const graceMs = intent.graceSeconds !== undefined ? intent.graceSeconds * 1000 : context.graceMs;
+        const overdue = now - intent.requestedAt > graceMs + ENFORCE_SLACK_MS;
         return {
           description: {
             status: 'TERMINATING',

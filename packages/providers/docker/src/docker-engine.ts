@@ -198,15 +198,22 @@ export class DockerEngine {
   }
 
   /**
-   * A hijacked connection (`Upgrade: tcp`), as `attach` needs: resolves with the raw socket once the engine
-   * switched protocols. The caller writes to it and ends it.
+   * A hijacked connection (`Upgrade: tcp`), as `attach` and `exec start` need: resolves with the raw socket
+   * once the engine switched protocols. The caller writes to it and ends it. A `body` is sent as JSON.
    */
   hijack(method: string, path: string, request: EngineRequest = {}): Promise<Socket> {
     request.signal?.throwIfAborted();
+    const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
     return new Promise((resolve, reject) => {
       const req = this.client().request({
         ...this.target(method, path, request.query),
-        headers: { Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Type': 'text/plain' },
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'tcp',
+          ...(payload
+            ? { 'Content-Type': 'application/json', 'Content-Length': payload.length }
+            : { 'Content-Type': 'text/plain' }),
+        },
         // A hijacked socket must not go back to the keep-alive pool.
         agent: false,
         ...this.tlsOptions,
@@ -235,7 +242,7 @@ export class DockerEngine {
         request.signal?.removeEventListener('abort', onAbort);
         reject(request.signal?.aborted ? request.signal.reason : this.unreachable(error));
       });
-      req.end();
+      req.end(payload);
     });
   }
 

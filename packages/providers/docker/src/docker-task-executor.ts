@@ -13,6 +13,7 @@ import {
   NotFoundError,
   type OperationOptions,
   ProviderError,
+  type StopSignal,
   startIdempotencyToken,
   type TaskDescription,
   type TaskExecutor,
@@ -23,16 +24,19 @@ import {
   validateStopOptions,
   validateTaskStartRequest,
 } from '@taskport/core';
+import { containerCreateBody } from './container-config.js';
 import { type ContainerInspect, describeContainer, EXECUTION_ID, LABELS } from './container-state.js';
 import { DockerEngine } from './docker-engine.js';
 import { engineError, hasStatus, PROVIDER } from './docker-errors.js';
 import { engineReference, ensureImage, type ImageInspect, pullImage } from './docker-images.js';
 import { type DockerOptions, type DockerOptionsInput, parseDockerOptions } from './docker-options.js';
-import { encodeSecrets, preludeEntrypoint } from './secrets-stdin.js';
+import { encodeSecrets, SECRETS_FEEDER } from './secrets-stdin.js';
 import {
+  claimStdin,
   hasTaskRecord,
   readStopIntent,
   recordStopIntent,
+  releaseStdin,
   removeTaskRecords,
   type StopIntent,
   timeoutReason,
@@ -43,6 +47,12 @@ import type { WatchdogArguments } from './watchdog-arguments.js';
 /** What the executor may be given: any of the options (the rest default), and an engine client to share. */
 export interface DockerClients {
   engine?: DockerEngine;
+}
+
+/** How a stop is carried out: the first signal (none = the container's stop signal) and the grace before SIGKILL. */
+interface StopHow {
+  signal?: StopSignal;
+  graceSeconds: number;
 }
 
 /** The result of `prune`. */
@@ -70,10 +80,14 @@ export class DockerTaskExecutor implements TaskExecutor {
     // process is still there; reads and `prune` stop overdue ones too.
     nativeTimeout: true,
     runsImages: true,
-    workingDir: false,
-    stdin: false,
-    stopSignal: false,
-    stopGracePeriod: false,
+    // Container WorkingDir (`docker run --workdir`).
+    workingDir: true,
+    // OpenStdin + StdinOnce, and attachStdin through the engine's attach.
+    stdin: true,
+    // `POST /kill?signal=`, then SIGKILL after the grace.
+    stopSignal: true,
+    // `POST /stop?t=` (or the wait above); 0 is `POST /kill`.
+    stopGracePeriod: true,
   };
   readonly options: DockerOptions;
   readonly engine: DockerEngine;
@@ -127,7 +141,9 @@ export class DockerTaskExecutor implements TaskExecutor {
     const name = token ? `taskport-${token.slice(0, 32)}` : `taskport-${randomBytes(16).toString('hex')}`;
     const argv = commandArgv(valid.command);
     const secretNames = Object.keys(valid.secrets);
-    const viaStdin = secretNames.length > 0 && this.options.secrets === 'stdin';
+    const interactive = valid.interactive === true;
+    // Secrets by the prelude: on stdin, or for an interactive task through a pipe (see secrets-stdin.ts).
+    const byPrelude = secretNames.length > 0 && this.options.secrets === 'stdin';
     const fingerprint = createHash('sha256')
       .update(
         JSON.stringify([
@@ -137,6 +153,8 @@ export class DockerTaskExecutor implements TaskExecutor {
           valid.labels,
           valid.timeoutSeconds ?? null,
           [...secretNames].sort(),
+          // Only when used, so containers started before these existed keep their fingerprint.
+          ...(valid.workingDir !== undefined || interactive ? [valid.workingDir ?? null, interactive] : []),
         ]),
       )
       .digest('hex')
@@ -152,7 +170,7 @@ export class DockerTaskExecutor implements TaskExecutor {
     // knows: read it (pulling the image if need be) before creating the container.
     let imageInspect: ImageInspect | undefined;
     try {
-      if (viaStdin || this.options.pullPolicy === 'always') {
+      if (byPrelude || this.options.pullPolicy === 'always') {
         imageInspect = await ensureImage(this.engine, reference, {
           policy: this.options.pullPolicy,
           platform,
@@ -182,33 +200,23 @@ export class DockerTaskExecutor implements TaskExecutor {
       ...(valid.timeoutSeconds !== undefined
         ? { [LABELS.timeoutSeconds]: String(valid.timeoutSeconds), [LABELS.deadline]: String(deadline) }
         : {}),
+      ...(interactive ? { [LABELS.interactive]: 'true' } : {}),
     };
-    const body = {
-      Image: reference,
-      Cmd: argv,
-      ...(viaStdin ? { Entrypoint: preludeEntrypoint(imageInspect?.Config?.Entrypoint) } : {}),
-      Env: env,
-      Labels: labels,
-      ...(this.options.user ? { User: this.options.user } : {}),
-      ...(this.options.workingDir ? { WorkingDir: this.options.workingDir } : {}),
-      StopTimeout: this.options.killGraceSeconds,
-      AttachStdin: viaStdin,
-      OpenStdin: viaStdin,
-      StdinOnce: viaStdin,
-      Tty: false,
-      HostConfig: {
-        Init: true,
-        NanoCpus: Math.round((image.cpu / 1024) * 1e9),
-        Memory: image.memory * 1024 * 1024,
-        ...(this.options.networkMode ? { NetworkMode: this.options.networkMode } : {}),
-        ...(this.options.pidsLimit ? { PidsLimit: this.options.pidsLimit } : {}),
-        ReadonlyRootfs: this.options.readonlyRootfs,
-        LogConfig: { Type: this.options.logDriver, Config: this.options.logOptions ?? {} },
-        // Never privileged, no host mounts, no added capabilities: the engine's defaults and nothing more.
-        Privileged: false,
-        AutoRemove: false,
+    const body = containerCreateBody(
+      {
+        reference,
+        argv,
+        env,
+        labels,
+        workingDir: valid.workingDir,
+        interactive,
+        secretsByPrelude: byPrelude,
+        imageEntrypoint: imageInspect?.Config?.Entrypoint,
+        cpu: image.cpu,
+        memory: image.memory,
       },
-    };
+      this.options,
+    );
 
     // The record first: from here on a vanished container reads as RUNTIME_LOST, not as unknown.
     try {
@@ -227,7 +235,8 @@ export class DockerTaskExecutor implements TaskExecutor {
 
     let stdin: Socket | undefined;
     try {
-      if (viaStdin) {
+      // Attached before the start, so the prelude finds its secrets waiting and nothing is lost.
+      if (byPrelude && !interactive) {
         stdin = await this.engine.hijack('POST', `/containers/${created.Id}/attach`, {
           query: { stream: 1, stdin: 1 },
           signal,
@@ -235,6 +244,8 @@ export class DockerTaskExecutor implements TaskExecutor {
       }
       await this.engine.request('POST', `/containers/${created.Id}/start`, { signal });
       if (stdin) await writeAndClose(stdin, encodeSecrets(valid.secrets));
+      // An interactive task's stdin is the user's: its secrets go through the prelude's pipe instead.
+      if (byPrelude && interactive) await this.feedSecrets(created.Id, valid.secrets, operation, signal);
     } catch (error) {
       stdin?.destroy();
       // A container that did not start is no task: remove it, so a retry with the same key starts afresh.
@@ -259,9 +270,16 @@ export class DockerTaskExecutor implements TaskExecutor {
     return { executionId: name, createdAt: new Date(createdMs).toISOString() };
   }
 
+  /**
+   * Stops the task: by default as `docker stop -t <killGraceSeconds>` (the container's stop signal, then
+   * SIGKILL). `gracePeriodSeconds` replaces the grace (0 = SIGKILL at once, as `docker kill`);
+   * `stopSignal` is sent first instead of the container's stop signal. Resolves once the container
+   * stopped (within the grace period).
+   */
   async killTask(executionId: string, options: KillTaskOptions = {}): Promise<void> {
     const operation = 'TaskExecutor.killTask';
-    checkStopCapabilities(this, validateStopOptions(options), { provider: PROVIDER, operation });
+    const stop = validateStopOptions(options);
+    checkStopCapabilities(this, stop, { provider: PROVIDER, operation });
     options.signal?.throwIfAborted();
     const current = await this.read(executionId, operation, options.signal);
     if (!current.inspect || isFinalStatus(current.description.status)) {
@@ -275,12 +293,88 @@ export class DockerTaskExecutor implements TaskExecutor {
       await recordStopIntent(
         this.engine,
         executionId,
-        { stopCode: 'USER_INITIATED', reason: 'stopped on request', requestedAt: Date.now() },
+        {
+          stopCode: 'USER_INITIATED',
+          reason: 'stopped on request',
+          requestedAt: Date.now(),
+          ...(stop.stopSignal !== undefined ? { signal: stop.stopSignal } : {}),
+          ...(stop.gracePeriodSeconds !== undefined ? { graceSeconds: stop.gracePeriodSeconds } : {}),
+        },
         options.signal,
       );
-      await this.stop(executionId, options.signal);
+      // This kill's own way, even after an earlier kill: a second kill with grace 0 ends a long grace.
+      await this.stop(
+        executionId,
+        {
+          graceSeconds: stop.gracePeriodSeconds ?? this.options.killGraceSeconds,
+          ...(stop.stopSignal !== undefined ? { signal: stop.stopSignal } : {}),
+        },
+        options.signal,
+      );
     } catch (error) {
       throw engineError(error, operation, `stopping ${executionId}`);
+    }
+  }
+
+  /**
+   * Sends `input` to the stdin of a task started with `interactive: true`, as `docker attach` does:
+   * `POST /containers/{id}/attach?stream=1&stdin=1` (a hijacked connection), the bytes as they come, then
+   * a half-close, upon which the engine closes the container's stdin (`StdinOnce`) and the command reads
+   * EOF. Input sent before the command reads waits in the engine's pipe (the engine holds back the
+   * writer while it is full). Resolves once all input was handed to the engine and the connection
+   * half-closed, or as soon as the container ended (it reads no more); it does not wait for the
+   * command to read it all, since the engine holds this connection open until the container exits.
+   * One attach per task, claimed in the engine (task-records.ts), so a second one from any process is
+   * refused.
+   */
+  async attachStdin(
+    executionId: string,
+    input: AsyncIterable<Uint8Array>,
+    options: OperationOptions = {},
+  ): Promise<void> {
+    const operation = 'TaskExecutor.attachStdin';
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const current = await this.read(executionId, operation, signal);
+    const refuse = (why: string) =>
+      new ConflictError(`task ${executionId} ${why}`, {
+        provider: PROVIDER,
+        operation,
+        details: { executionId, status: current.description.status },
+      });
+    if (!current.inspect || isFinalStatus(current.description.status)) {
+      throw refuse(`has already finished (${current.description.status}); it reads no input`);
+    }
+    if (current.inspect.Config.Labels?.[LABELS.interactive] !== 'true') {
+      throw refuse('was not started interactive, so its stdin is closed; start it with interactive: true');
+    }
+    let claimed: boolean;
+    try {
+      claimed = await claimStdin(this.engine, executionId, signal);
+    } catch (error) {
+      throw engineError(error, operation, `claiming the stdin of ${executionId}`);
+    }
+    if (!claimed) throw refuse('already had its input (one attachStdin per task)');
+    let socket: Socket;
+    try {
+      socket = await this.engine.hijack('POST', `/containers/${encodeURIComponent(executionId)}/attach`, {
+        query: { stream: 1, stdin: 1 },
+        signal,
+      });
+    } catch (error) {
+      // Nothing reached the task: give the claim back, so the attach can be retried.
+      await releaseStdin(this.engine, executionId).catch(() => undefined);
+      throw engineError(error, operation, `attaching to the stdin of ${executionId}`);
+    }
+    if (await sendInput(socket, input, signal)) return;
+    // The engine dropped the connection before all input was handed over: fine if the container
+    // ended (it stopped reading), an error if it still runs.
+    const after = await this.inspect(executionId, operation, undefined).catch(() => undefined);
+    if (after?.State.Running) {
+      throw new ProviderError(
+        `the engine closed the stdin attach of ${executionId} before all input was handed over, and the task still runs`,
+        { provider: PROVIDER, operation, retryable: false, details: { executionId } },
+      );
     }
   }
 
@@ -442,7 +536,7 @@ export class DockerTaskExecutor implements TaskExecutor {
     }
     if (inspect.Config.Labels?.[LABELS.fingerprint] !== fingerprint) {
       throw new ConflictError(
-        'this idempotency key was already used for a different request (command, image, env, labels or timeout differ); use a new key',
+        'this idempotency key was already used for a different request (command, image, env, labels, timeout, working directory or interactive differ); use a new key',
         { provider: PROVIDER, operation, details: { executionId: name } },
       );
     }
@@ -541,7 +635,7 @@ export class DockerTaskExecutor implements TaskExecutor {
             reason: timeoutReason(inspect.Config.Labels?.[LABELS.timeoutSeconds] ?? '?'),
             requestedAt: Date.now(),
           }).catch(() => undefined);
-    if (intentNow) void this.stop(executionId).catch(() => undefined);
+    if (intentNow) void this.stop(executionId, this.recordedStop(intentNow)).catch(() => undefined);
     return {
       inspect,
       description: {
@@ -553,19 +647,116 @@ export class DockerTaskExecutor implements TaskExecutor {
     };
   }
 
-  /** `POST /stop` with the grace period: the engine sends SIGTERM, then SIGKILL once it is over. */
-  private async stop(executionId: string, signal?: AbortSignal): Promise<void> {
+  /** How a recorded stop is carried out (again): its own signal and grace, else the executor's. */
+  private recordedStop(intent: StopIntent): StopHow {
+    return {
+      graceSeconds: intent.graceSeconds ?? this.options.killGraceSeconds,
+      ...(intent.signal !== undefined ? { signal: intent.signal } : {}),
+    };
+  }
+
+  /**
+   * Stops the container and resolves once it stopped:
+   * - grace 0: `POST /kill` (SIGKILL), nothing first;
+   * - no chosen signal: `POST /stop?t=<grace>`, the engine sends the container's stop signal (SIGTERM
+   *   unless the image says otherwise), then SIGKILL once the grace is over;
+   * - a chosen signal: `POST /kill?signal=<it>`, wait for the container to stop for up to the grace, then
+   *   `POST /kill` (SIGKILL). `/stop?signal=` would do the same in one call, but only from Engine API 1.42
+   *   (Docker 23) on; Docker 20.10 (API 1.41) ignores the parameter and sends SIGTERM.
+   * If this process goes away during the grace, the recorded intent (with its signal and grace) lets the
+   * next read or `prune` finish the stop.
+   */
+  private async stop(executionId: string, how: StopHow, signal?: AbortSignal): Promise<void> {
+    const path = `/containers/${encodeURIComponent(executionId)}`;
     try {
-      await this.engine.request('POST', `/containers/${encodeURIComponent(executionId)}/stop`, {
-        query: { t: this.options.killGraceSeconds },
-        // The engine answers once the container stopped: up to the grace period, plus slack.
-        timeoutMs: (this.options.killGraceSeconds + 30) * 1000,
-        signal,
-      });
+      if (how.graceSeconds === 0) {
+        await this.kill(path, 'SIGKILL', signal);
+        return;
+      }
+      if (how.signal === undefined) {
+        await this.engine.request('POST', `${path}/stop`, {
+          query: { t: how.graceSeconds },
+          // The engine answers once the container stopped: up to the grace period, plus slack.
+          timeoutMs: (how.graceSeconds + 30) * 1000,
+          signal,
+        });
+        return;
+      }
+      if (!(await this.kill(path, how.signal, signal))) return;
+      const graceOver = AbortSignal.timeout(how.graceSeconds * 1000);
+      try {
+        await this.engine.request('POST', `${path}/wait`, {
+          query: { condition: 'not-running' },
+          timeoutMs: 0,
+          signal: signal ? AbortSignal.any([signal, graceOver]) : graceOver,
+        });
+        return;
+      } catch (error) {
+        if (!graceOver.aborted || signal?.aborted) throw error;
+      }
+      await this.kill(path, 'SIGKILL', signal);
     } catch (error) {
       // 304: already stopped (or never started); 404: removed meanwhile. Both leave nothing to stop.
       if (hasStatus(error, 404)) return;
       throw error;
+    }
+  }
+
+  /** `POST /kill`; false when the container is not running (409), so there was nothing to signal. */
+  private async kill(path: string, stopSignal: StopSignal, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.engine.request('POST', `${path}/kill`, { query: { signal: stopSignal }, signal });
+      return true;
+    } catch (error) {
+      if (hasStatus(error, 409)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Hands an interactive task its secrets (docker.secrets: stdin): an exec of SECRETS_FEEDER, a fixed
+   * command, copies the encoded secrets from its own attached stdin into the pipe the prelude reads. The
+   * secrets are data on that connection only, never in the exec's or the container's config. Fails
+   * when the feeder did not end with 0 (no mkfifo or /dev/shm in the image): the caller removes the
+   * container, whose prelude would otherwise wait forever.
+   */
+  private async feedSecrets(
+    containerId: string,
+    secrets: Record<string, string>,
+    operation: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const { body: exec } = await this.engine.request<{ Id: string }>(
+      'POST',
+      `/containers/${containerId}/exec`,
+      {
+        body: {
+          AttachStdin: true,
+          AttachStdout: false,
+          AttachStderr: false,
+          Tty: false,
+          Cmd: SECRETS_FEEDER,
+        },
+        signal,
+      },
+    );
+    const socket = await this.engine.hijack('POST', `/exec/${exec.Id}/start`, {
+      body: { Detach: false, Tty: false },
+      signal,
+    });
+    await writeAndClose(socket, encodeSecrets(secrets));
+    // The engine may close the connection a moment before it has the feeder's exit code.
+    let state: { Running?: boolean; ExitCode?: number | null } = {};
+    for (let wait = 10; wait <= 1280; wait *= 2) {
+      ({ body: state } = await this.engine.request<typeof state>('GET', `/exec/${exec.Id}/json`, { signal }));
+      if (!state.Running) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    if (state.Running || state.ExitCode !== 0) {
+      throw new ProviderError(
+        `could not hand the secrets to the interactive task (the feeder ${state.Running ? 'did not finish' : `exited with ${state.ExitCode}`}): the image needs /bin/sh, mkfifo and a writable /dev/shm; or set docker.secrets: env`,
+        { provider: PROVIDER, operation },
+      );
     }
   }
 
@@ -579,6 +770,61 @@ export class DockerTaskExecutor implements TaskExecutor {
       // No watchdog: reads and `prune` still stop the container once its deadline has passed.
     });
     child.unref();
+  }
+}
+
+/**
+ * Copies `input` into a hijacked stdin attach and half-closes it. True once every byte was handed to the
+ * connection and the half-close flushed (the engine reads the rest, then closes the container's stdin);
+ * false when the connection closed first (the engine closes it when the container ends, or it broke).
+ * Throws only the abort reason or an error of `input` itself, after dropping the connection (the task
+ * then reads EOF early, as after a broken pipe).
+ */
+async function sendInput(
+  socket: Socket,
+  input: AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  // The engine ends its side when it is done with the attach (the container ended). Node would then
+  // close the socket only after flushing what is still queued, which a stopped reader never takes.
+  const closed = new Promise<'closed'>((resolve) => {
+    socket.once('end', () => resolve('closed'));
+    socket.once('close', () => resolve('closed'));
+  });
+  // A broken connection shows as its close, which the caller checks against the container.
+  socket.on('error', () => {});
+  // The engine writes nothing on a stdin-only attach; drain anyway, so it never blocks on us.
+  socket.resume();
+  const onAbort = () => socket.destroy();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const iterator = input[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const pending = iterator.next();
+      // Raced against the close, it may settle when nobody waits for it any more.
+      pending.catch(() => {});
+      const next = await Promise.race([pending, closed]);
+      signal?.throwIfAborted();
+      if (next === 'closed') {
+        Promise.resolve(iterator.return?.()).catch(() => {});
+        return false;
+      }
+      if (next.done) break;
+      if (next.value.byteLength === 0) continue;
+      if (!socket.write(next.value)) {
+        const drained = new Promise<'drain'>((resolve) => socket.once('drain', () => resolve('drain')));
+        await Promise.race([drained, closed]);
+      }
+    }
+    const flushed = new Promise<'flushed'>((resolve) => socket.end(() => resolve('flushed')));
+    const outcome = await Promise.race([flushed, closed]);
+    signal?.throwIfAborted();
+    return outcome === 'flushed';
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    // Flushed, the bytes and the end of the stream are the engine's: it keeps a StdinOnce attach open
+    // until the container exits, but ours is done (its end was sent before this close).
+    socket.destroy();
   }
 }
 

@@ -25,4 +25,4 @@ export {
 export { taskportProvider } from './docker-provider.js';
 export { type DockerClients, DockerTaskExecutor, type PruneResult } from './docker-task-executor.js';
 export { LogFrameSplitter, LogLineAssembler, parseEngineTimestamp } from './log-frames.js';
-export { removeTaskRecords } from './task-records.js';
+export { readStopIntent, removeTaskRecords, type StopIntent } from './task-records.js';

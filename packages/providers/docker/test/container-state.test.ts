@@ -142,4 +142,21 @@ describe('describeContainer', () => {
     expect(state.description.status).toBe('TERMINATING');
     expect(state.enforce.kind).toBe('stop-again');
   });
+
+  it("a kill that chose its grace period is overdue after that grace, not the executor's", () => {
+    const kill = (graceSeconds: number) => ({
+      stopCode: 'USER_INITIATED' as const,
+      reason: 'stopped on request',
+      requestedAt: now - 60_000,
+      graceSeconds,
+    });
+    // 60 s after the kill: past a 10 s grace (the executor's, too), within a 300 s one.
+    expect(describeContainer(container({}), { ...context, intent: kill(300) }).enforce.kind).toBe('none');
+    expect(describeContainer(container({}), { ...context, intent: kill(10) }).enforce.kind).toBe(
+      'stop-again',
+    );
+    expect(
+      describeContainer(container({}), { ...context, graceMs: 300_000, intent: kill(0) }).enforce.kind,
+    ).toBe('stop-again');
+  });
 });

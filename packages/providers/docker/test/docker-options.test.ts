@@ -47,7 +47,16 @@ describe('parseDockerOptions', () => {
     const executor = taskportProvider.factories.taskExecutor!(options, deps);
     const logs = taskportProvider.factories.logAggregator!(options, deps);
     expect([executor.provider, logs.provider]).toEqual(['docker', 'docker']);
-    expect(executor.capabilities).toEqual({ killWhileStarting: true, nativeTimeout: true, runsImages: true });
+    expect(executor.capabilities).toEqual({
+      killWhileStarting: true,
+      nativeTimeout: true,
+      runsImages: true,
+      workingDir: true,
+      stdin: true,
+      stopSignal: true,
+      stopGracePeriod: true,
+    });
+    expect(typeof executor.attachStdin, 'capabilities.stdin comes with attachStdin').toBe('function');
     await (executor as unknown as { close(): Promise<void> }).close();
     await (logs as unknown as { close(): Promise<void> }).close();
   });

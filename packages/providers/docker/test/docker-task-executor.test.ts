@@ -14,7 +14,7 @@ import {
   ValidationError,
 } from '@taskport/core';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { type ContainerInspect, DockerTaskExecutor } from '../src/index.js';
+import { type ContainerInspect, DockerTaskExecutor, readStopIntent } from '../src/index.js';
 import { testEngine, testExecutor, testImage, testLogs, testOptions } from './support/fixtures.js';
 
 const USER = 'tests@taskport.test';
@@ -378,5 +378,196 @@ describe('DockerTaskExecutor against the real engine', () => {
     expect((error as Error).message).toContain('unix:///nonexistent/docker.sock');
     expect((error as Error).message).toContain('DOCKER_HOST');
     await executor.close();
+  });
+});
+
+describe('DockerTaskExecutor stdin and stop options against the real engine', () => {
+  const lines = async (id: string) => {
+    const logs = testLogs();
+    try {
+      return (await logs.fetchLogsByExecutionId(id)).map((event) => event.message);
+    } finally {
+      await logs.close();
+    }
+  };
+  async function* chunks(text: string, size = 5) {
+    const bytes = Buffer.from(text);
+    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  }
+  const SECRET = `pipe-s3cr3t "$HOME" \`id\` %s it's\n`;
+
+  /** Starts a task that ignores `signals`, and waits until it said its traps are set. */
+  async function startIgnoring(executor: DockerTaskExecutor, signals: string): Promise<string> {
+    const id = await start(
+      executor,
+      request(['sh', '-c', `trap '' ${signals}; echo ready; while :; do sleep 0.1; done`]),
+    );
+    await waitFor(
+      () => lines(id),
+      (found) => found.includes('ready'),
+      { timeoutMs: 15_000, what: `task ${id} to set its traps` },
+    );
+    return id;
+  }
+
+  /** The engine's events of one container since `sinceMs`, as it logged them. */
+  async function containerEvents(id: string, sinceMs: number) {
+    const stream = await engine.stream('GET', '/events', {
+      query: {
+        since: Math.floor(sinceMs / 1000) - 1,
+        until: Math.floor(Date.now() / 1000) + 1,
+        filters: JSON.stringify({ container: [id] }),
+      },
+    });
+    let text = '';
+    for await (const chunk of stream) text += chunk;
+    const events = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { Action: string; Actor: { Attributes: Record<string, string> } });
+    return { text, events };
+  }
+
+  it('an interactive task with secrets reads them from a pipe and its input on stdin; neither the container nor the exec that fed them shows a secret', async () => {
+    const executor = testExecutor();
+    const startedAt = Date.now();
+    const id = await start(
+      executor,
+      request(
+        [
+          'sh',
+          '-c',
+          'printf "%s" "$TOKEN" | od -An -tx1; if [ -e /dev/shm/taskport-secrets ]; then echo pipe-left; else echo pipe-gone; fi; cat; echo after',
+        ],
+        { secrets: { TOKEN: SECRET }, interactive: true },
+      ),
+    );
+    const container = await inspect(id);
+    expect(JSON.stringify(container)).not.toContain('pipe-s3cr3t');
+    expect(container.Config).toMatchObject({ OpenStdin: true, StdinOnce: true });
+    // A finished exec leaves the container's ExecIDs; the engine's events still name it.
+    const { text, events } = await containerEvents(id, startedAt);
+    expect(text).not.toContain('pipe-s3cr3t');
+    const execs = events.filter((event) => event.Action === 'exec_die');
+    expect(execs, 'the one exec that fed the secrets').toHaveLength(1);
+    expect(execs[0]!.Actor.Attributes.exitCode).toBe('0');
+    const execId = execs[0]!.Actor.Attributes.execID;
+    const exec = (await engine.request<Record<string, unknown>>('GET', `/exec/${execId}/json`)).body;
+    expect(exec).toMatchObject({ ExitCode: 0, Running: false });
+    expect(JSON.stringify(exec)).not.toContain('pipe-s3cr3t');
+
+    await executor.attachStdin(id, chunks('line one\nline "two" $HOME\n'));
+    expect(await final(executor, id)).toMatchObject({ status: 'SUCCEEDED', exitCode: 0 });
+    const output = await lines(id);
+    const hex = output
+      .filter((line) => /^[\s0-9a-f]+$/.test(line))
+      .join('')
+      .replace(/\s+/g, '');
+    expect(hex, 'the secret arrived byte for byte').toBe(Buffer.from(SECRET).toString('hex'));
+    expect(output.slice(-4)).toEqual(['pipe-gone', 'line one', 'line "two" $HOME', 'after']);
+  });
+
+  it('attachStdin is NotFound for an unknown task, and a ConflictError for one not interactive, a second attach (from any executor) and a finished task', async () => {
+    const executor = testExecutor();
+    const other = testExecutor();
+    started.push({ executor: other, id: `taskport-${'0'.repeat(32)}` });
+    const unknown = await executor
+      .attachStdin(`taskport-${'f'.repeat(32)}`, chunks('x'))
+      .catch((e: unknown) => e);
+    expect(NotFoundError.isInstance(unknown)).toBe(true);
+
+    const plain = await start(executor, request(['sleep', '30']));
+    const notInteractive = await executor.attachStdin(plain, chunks('x')).catch((e: unknown) => e);
+    expect(ConflictError.isInstance(notInteractive)).toBe(true);
+    expect((notInteractive as Error).message).toContain('not started interactive');
+
+    // 1 MiB through the attach, counted by the command; then it stays up for the second attach.
+    const counting = await start(executor, request(['sh', '-c', 'wc -c; sleep 30'], { interactive: true }));
+    const attempts = await Promise.allSettled([
+      executor.attachStdin(counting, chunks('y'.repeat(1 << 20), 65_536)),
+      other.attachStdin(counting, chunks('z'.repeat(10))),
+    ]);
+    expect(
+      attempts.filter((attempt) => attempt.status === 'fulfilled'),
+      'one attach wins',
+    ).toHaveLength(1);
+    const refused = attempts.find((attempt) => attempt.status === 'rejected') as PromiseRejectedResult;
+    expect(ConflictError.isInstance(refused.reason)).toBe(true);
+    expect((refused.reason as Error).message).toContain('already had its input');
+    const count = await waitFor(
+      () => lines(counting),
+      (found) => found.length > 0,
+      { timeoutMs: 15_000, what: 'the byte count' },
+    );
+    expect(count.map((line) => line.trim())).toEqual([
+      attempts[0]!.status === 'fulfilled' ? '1048576' : '10',
+    ]);
+
+    const ended = await start(executor, request(['true'], { interactive: true }));
+    await final(executor, ended);
+    const finished = await executor.attachStdin(ended, chunks('x')).catch((e: unknown) => e);
+    expect(ConflictError.isInstance(finished)).toBe(true);
+    expect((finished as Error).message).toContain('already finished');
+  });
+
+  it('attachStdin resolves once the container ended, even if the task never read its endless input', async () => {
+    const executor = testExecutor();
+    const id = await start(executor, request(['sleep', '1'], { interactive: true }));
+    let sent = 0;
+    async function* endless() {
+      for (;;) {
+        sent += 65_536;
+        yield new Uint8Array(65_536);
+      }
+    }
+    const startedAt = Date.now();
+    await executor.attachStdin(id, endless());
+    expect(Date.now() - startedAt).toBeLessThan(15_000);
+    expect(sent, 'more was offered than the pipes hold').toBeGreaterThan(65_536);
+    expect((await final(executor, id)).status).toBe('SUCCEEDED');
+  });
+
+  it("a kill's own grace period is recorded, so reads wait for it instead of enforcing killGraceSeconds", async () => {
+    // killGraceSeconds 2: a read would enforce a stop it thinks overdue after 2 s + 3 s slack.
+    const executor = testExecutor({ killGraceSeconds: 2 });
+    const reader = testExecutor({ killGraceSeconds: 2 });
+    const id = await startIgnoring(executor, 'TERM');
+    const killedAt = Date.now();
+    const kill = executor.killTask(id, { gracePeriodSeconds: 9 });
+    const intent = await waitFor(
+      () => readStopIntent(engine, id),
+      (found) => found !== undefined,
+      { timeoutMs: 5000, what: 'the stop intent' },
+    );
+    expect(intent).toMatchObject({ stopCode: 'USER_INITIATED', graceSeconds: 9 });
+    // Another process reads the task all through the grace, as the Service's status refresh does.
+    const end = await waitFor(
+      () => reader.describeTask(id),
+      (d) => isFinalStatus(d.status),
+      { timeoutMs: 30_000, maxIntervalMs: 250, what: `task ${id} to end` },
+    );
+    await kill;
+    await reader.close();
+    expect(end).toMatchObject({ status: 'STOPPED', stopCode: 'USER_INITIATED', exitCode: 137 });
+    expect(
+      Date.parse(end.stoppedAt ?? '') - killedAt,
+      'SIGKILL came at the end of the 9 s grace',
+    ).toBeGreaterThan(8500);
+  });
+
+  it('the engine is asked for exactly the signals a kill chose: grace 0 is one SIGKILL, a chosen signal comes first, none is docker stop', async () => {
+    const executor = testExecutor({ killGraceSeconds: 1 });
+    const signalsOf = async (how: Parameters<DockerTaskExecutor['killTask']>[1]) => {
+      const id = await startIgnoring(executor, 'INT TERM');
+      const since = Date.now();
+      await executor.killTask(id, how);
+      expect(await executor.describeTask(id)).toMatchObject({ status: 'STOPPED', exitCode: 137 });
+      const { events } = await containerEvents(id, since);
+      return events.filter((event) => event.Action === 'kill').map((event) => event.Actor.Attributes.signal);
+    };
+    expect(await signalsOf({ gracePeriodSeconds: 0 })).toEqual(['9']);
+    expect(await signalsOf({ stopSignal: 'SIGINT', gracePeriodSeconds: 1 })).toEqual(['2', '9']);
+    expect(await signalsOf({ stopSignal: 'SIGHUP', gracePeriodSeconds: 0 })).toEqual(['9']);
+    expect(await signalsOf({})).toEqual(['15', '9']);
   });
 });
