@@ -90,6 +90,7 @@ export {
 } from './errors/taskport-error.js';
 // Service, logging, tokens
 export { JsonLinesLogger, nullLogger, teeLogger } from './logging/json-lines-logger.js';
+export { nodeCrypto, sha256Hex } from './platform/node-crypto.js';
 // Ports
 export type { BackendLogEntry, BackendLogger } from './ports/backend-logger.js';
 export type { BackendObservability } from './ports/backend-observability.js';

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors/taskport-error.js';
+import { sha256Hex } from '../platform/node-crypto.js';
 import { type ImageReference, parseImageReference } from './image-reference.js';
 import { canonicalPlatform, DEFAULT_PLATFORM, type Platform } from './platform.js';
 
@@ -287,7 +287,7 @@ export function computeImageId(config: CanonicalImageConfig): string {
     config.roleIdentities?.taskRole ?? config.taskRole ?? '',
     config.roleIdentities?.executionRole ?? config.executionRole ?? '',
   ].join('\n');
-  const hash = createHash('sha256').update(hashInput).digest('hex').slice(0, 8);
+  const hash = sha256Hex(hashInput).slice(0, 8);
   const { tag, digest } = config.reference;
   const version = tag ?? (digest ? digest.replace(':', '-').slice(0, 19) : 'latest');
   return `${config.reference.familiarName}:${version}-${hash}`;

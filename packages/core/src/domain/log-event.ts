@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../platform/node-crypto.js';
 
 export type LogStream = 'stdout' | 'stderr';
 
@@ -32,7 +32,7 @@ export function logEventBytes(event: LogEvent): string | Uint8Array {
  * message. The sequence keeps two identical lines printed in the same millisecond distinct.
  */
 export function makeEventId(timestamp: number, sequence: number, message: string): string {
-  return createHash('sha256').update(`${timestamp}:${sequence}:${message}`).digest('hex').slice(0, 16);
+  return sha256Hex(`${timestamp}:${sequence}:${message}`).slice(0, 16);
 }
 
 /** Orders by timestamp and then by event id, the order every LogAggregator promises. */

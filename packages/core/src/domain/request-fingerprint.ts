@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../platform/node-crypto.js';
 import type { NormalisedExecutionRequest } from './execution-request.js';
 
 /**
@@ -36,7 +36,7 @@ export function requestFingerprint(parts: FingerprintParts): string {
       ? [parts.workingDir ?? null, parts.interactive === true]
       : []),
   ]);
-  return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+  return `sha256:${sha256Hex(canonical)}`;
 }
 
 /** The fingerprint the Service stores for a validated request (the image as the request names it). */
@@ -82,7 +82,5 @@ export function startIdempotencyToken(userEmail: string, request: IdempotentStar
     workingDir: request.workingDir,
     interactive: request.interactive,
   });
-  return createHash('sha256')
-    .update(`${userEmail.trim()}\n${request.idempotencyKey}\n${fingerprint}`)
-    .digest('hex');
+  return sha256Hex(`${userEmail.trim()}\n${request.idempotencyKey}\n${fingerprint}`);
 }
