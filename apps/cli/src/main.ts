@@ -2,9 +2,19 @@
 // The entry point, kept tiny: `taskport --version` is answered from here, before any other module of the
 // CLI is read (start-up is benchmarked against `node -e 0`, see docs/benchmarks.md). It defines no
 // function either: with esbuild's keepNames that would import the bundle's helper chunk, a second file.
-import { readFileSync } from 'node:fs';
-import { enableCompileCache } from 'node:module';
-import { join } from 'node:path';
+
+// Before anything that needs a recent Node: the bundle takes its built-ins with process.getBuiltinModule
+// (Node 20.16 / 22.3), and without this check an older Node fails with a bare TypeError; node:sqlite
+// (22.5) is checked, with its own message, by the local provider.
+if (typeof process.getBuiltinModule !== 'function') {
+  process.stderr.write(
+    `taskport needs Node.js 22.5 or newer; this is ${process.version}. From a checkout, ./taskport sets one up.\n`,
+  );
+  process.exit(2);
+}
+const { readFileSync } = process.getBuiltinModule('node:fs');
+const { enableCompileCache } = process.getBuiltinModule('node:module');
+const { join } = process.getBuiltinModule('node:path');
 
 const first = process.argv[2];
 if (first === '--version' || first === '-v' || first === 'version') {

@@ -87,6 +87,12 @@ export interface TaskExecutorSuiteOptions<TestName extends string>
    */
   timeoutSlackMs?: number;
   /**
+   * How coarse the platform's `startedAt`/`stoppedAt` are: Kubernetes reports container times in whole
+   * seconds, so a stop may read up to a second earlier than it happened. Widens the "not before" bounds of
+   * the timeout and grace-period tests by that much. @default 0
+   */
+  timestampPrecisionMs?: number;
+  /**
    * A directory that exists where the tasks run (the host for local, the image otherwise) and is not
    * their default working directory, for the workingDir test. @default '/usr'
    */

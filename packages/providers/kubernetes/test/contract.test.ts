@@ -61,6 +61,8 @@ const driver = {
 describeTaskExecutorContract({
   name: 'kubernetes (real kubelet)',
   driver,
+  // Container startedAt/finishedAt come from the kubelet in whole seconds.
+  timestampPrecisionMs: 1000,
   disable: {
     'killTask with gracePeriodSeconds 0 sends SIGKILL at once, or is a ValidationError where the executor cannot choose it':
       'no Kubernetes API sends SIGKILL at once: the kubelet gives every container at least 2 s after SIGTERM, also for a pod deleted with grace 0 or 1, so the executor refuses a grace below 2 s (test/stop-and-stdin.test.ts checks the refusal, the 2 s minimum and a chosen grace above the pod default)',
