@@ -56,6 +56,28 @@ ensure_pnpm() {
   export PATH="$TOOLCHAIN_DIR/bin:$PATH"
 }
 
+# The machine's npm settings (the global npmrc: a corporate CA file, a proxy, a registry) are found by npm
+# relative to the Node that runs it. Once .toolchain's Node is first on PATH, npm and pnpm look for them under
+# .toolchain and miss them; on a network with a TLS-intercepting proxy `pnpm install` from an empty store then
+# hangs in retries (seen on this machine kind). So, before switching Node, remember where they are, and hand
+# a CA file on to every Node process as NODE_EXTRA_CA_CERTS (pnpm's own fetches honour that). Settings the
+# user exported already win.
+remember_npm_settings() {
+  command -v npm >/dev/null 2>&1 || return 0
+  local value
+  if [ -z "${npm_config_globalconfig:-}" ]; then
+    value="$(npm config get globalconfig 2>/dev/null || true)"
+    if [ -n "$value" ] && [ -r "$value" ]; then export npm_config_globalconfig="$value"; fi
+  fi
+  if [ -z "${NODE_EXTRA_CA_CERTS:-}" ]; then
+    value="$(npm config get cafile 2>/dev/null || true)"
+    if [ -n "$value" ] && [ "$value" != "null" ] && [ "$value" != "undefined" ] && [ -r "$value" ]; then
+      export NODE_EXTRA_CA_CERTS="$value"
+    fi
+  fi
+}
+
+remember_npm_settings
 ensure_node
 ensure_pnpm
 set +euo pipefail
