@@ -2,6 +2,7 @@
 
 // Domain
 export type { Execution, ExecutionStatusUpdate } from './domain/execution.js';
+export { type ExecutionJson, executionJson } from './domain/execution-json.js';
 export {
   applyStatusUpdate,
   checkListQuery,

@@ -1,11 +1,4 @@
-import {
-  displayCommand,
-  type Execution,
-  type ImageInfo,
-  type LogEvent,
-  type ReconcileResult,
-} from '@taskport/core';
-import { durationBetween } from './format.js';
+import type { ImageInfo, LogEvent, ReconcileResult } from '@taskport/core';
 
 /**
  * The documented `--json` shapes (apps/cli/README.md). They are built field by field rather than
@@ -13,53 +6,8 @@ import { durationBetween } from './format.js';
  * environment values are never printed, only their names.
  */
 
-export interface ExecutionJson {
-  executionId: string;
-  status: string;
-  exitCode: number | null;
-  stopCode: string | null;
-  reason: string | null;
-  command: string | string[];
-  commandLine: string;
-  image: string;
-  imageId: string;
-  executor: string;
-  createdBy: string;
-  createdAt: string;
-  startedAt: string | null;
-  completedAt: string | null;
-  durationMs: number | null;
-  timeoutSeconds: number | null;
-  workingDir: string | null;
-  requestId: string;
-  labels: Record<string, string>;
-  envKeys: string[];
-}
-
-export function executionJson(e: Execution): ExecutionJson {
-  return {
-    executionId: e.executionId,
-    status: e.status,
-    exitCode: e.exitCode ?? null,
-    stopCode: e.stopCode ?? null,
-    reason: e.reason ?? null,
-    command: typeof e.command === 'string' ? e.command : [...e.command],
-    commandLine: displayCommand(e.command),
-    image: e.image,
-    imageId: e.imageId,
-    executor: e.executor,
-    createdBy: e.createdBy,
-    createdAt: e.createdAt,
-    startedAt: e.startedAt ?? null,
-    completedAt: e.completedAt ?? null,
-    durationMs: durationBetween(e.startedAt ?? e.createdAt, e.completedAt) ?? null,
-    timeoutSeconds: e.timeoutSeconds ?? null,
-    workingDir: e.workingDir ?? null,
-    requestId: e.requestId,
-    labels: { ...e.labels },
-    envKeys: [...e.envKeys],
-  };
-}
+/** The Execution shape is core's, shared with the HTTP API. */
+export { type ExecutionJson, executionJson } from '@taskport/core';
 
 export interface ImageJson {
   imageId: string;

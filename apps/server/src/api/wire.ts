@@ -1,4 +1,9 @@
-import { displayCommand, type Execution, type ImageInfo, type LogEvent } from '@taskport/core';
+import {
+  type Execution,
+  type ImageInfo,
+  type LogEvent,
+  executionJson as toExecutionJson,
+} from '@taskport/core';
 import { encodeLogCursor } from '../logs/log-cursor.js';
 import type { ExecutionJson, ImageJson, LogEventJson } from './schemas.js';
 
@@ -7,32 +12,9 @@ import type { ExecutionJson, ImageJson, LogEventJson } from './schemas.js';
  * when the records grow and nothing that is not meant for clients (env values) is ever sent.
  */
 
+/** The one Execution shape, shared with the CLI's `--json` (core's `executionJson`); the schema checks it. */
 export function executionJson(e: Execution): ExecutionJson {
-  const started = Date.parse(e.startedAt ?? e.createdAt);
-  const completed = e.completedAt ? Date.parse(e.completedAt) : Number.NaN;
-  const duration = Number.isFinite(started) && Number.isFinite(completed) ? completed - started : null;
-  return {
-    executionId: e.executionId,
-    status: e.status,
-    exitCode: e.exitCode ?? null,
-    stopCode: e.stopCode ?? null,
-    reason: e.reason ?? null,
-    command: typeof e.command === 'string' ? e.command : [...e.command],
-    commandLine: displayCommand(e.command),
-    image: e.image,
-    imageId: e.imageId,
-    executor: e.executor,
-    createdBy: e.createdBy,
-    createdAt: e.createdAt,
-    startedAt: e.startedAt ?? null,
-    completedAt: e.completedAt ?? null,
-    durationMs: duration === null ? null : Math.max(0, Math.round(duration)),
-    timeoutSeconds: e.timeoutSeconds ?? null,
-    workingDir: e.workingDir ?? null,
-    requestId: e.requestId,
-    labels: { ...e.labels },
-    envKeys: [...e.envKeys],
-  };
+  return toExecutionJson(e);
 }
 
 export function imageJson(i: ImageInfo): ImageJson {
