@@ -1,4 +1,4 @@
-import type { OrchestratorService } from '@taskport/core';
+import { appliesAutomatically, type OrchestratorService } from '@taskport/core';
 
 /** How often the server applies retention. */
 export const RETENTION_EVERY_MS = 3600_000;
@@ -13,10 +13,8 @@ export function startRetentionTimer(
   retention: { seconds: number | null; source: string },
   options: { everyMs?: number; firstAfterMs?: number } = {},
 ): () => void {
+  if (!appliesAutomatically(retention, service.executionStore())) return () => {};
   const { seconds } = retention;
-  if (seconds === null) return () => {};
-  // A default period the store cannot apply is not the operator's request: stay quiet about it.
-  if (!service.executionStore().delete && retention.source === 'default') return () => {};
   let running = false;
   const tick = () => {
     if (running) return;

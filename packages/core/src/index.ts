@@ -63,7 +63,7 @@ export {
   requestFingerprint,
   startIdempotencyToken,
 } from './domain/request-fingerprint.js';
-export { DEFAULT_RETENTION, parseRetention } from './domain/retention.js';
+export { appliesAutomatically, DEFAULT_RETENTION, parseRetention } from './domain/retention.js';
 export {
   MAX_GRACE_PERIOD_SECONDS,
   parseStopSignal,

@@ -1,4 +1,5 @@
 import {
+  appliesAutomatically,
   type Execution,
   type ExecutionRequest,
   HOST_IMAGE_ID,
@@ -136,13 +137,12 @@ async function applyRetention(context: CliContext): Promise<void> {
   if (!taskport) return;
   // With a server, retention is the server's (it prunes every hour).
   const retention = taskport.config?.retention;
-  if (!retention || retention.seconds === null) return;
+  const store = taskport.service.executionStore?.();
+  if (!retention || !store || !appliesAutomatically(retention, store)) return;
   try {
     const { retentionDue, markRetentionApplied } = await import('../retention-marker.js');
     const marker = await retentionDue(context.env, taskport.config!);
     if (!marker) return;
-    const store = taskport.service.executionStore?.();
-    if (store && !store.delete && retention.source === 'default') return;
     await taskport.service.pruneExecutions({ before: Date.now() - retention.seconds * 1000 });
     await markRetentionApplied(marker);
   } catch (error) {

@@ -29,3 +29,16 @@ export function parseRetention(text: string, where: string): number | null {
   }
   return seconds;
 }
+
+/**
+ * Whether a retention period is to be applied automatically to a store: not when it is off, and not when
+ * it is the default and the store cannot delete records (the user did not ask; a period they chose is
+ * applied, and its failure reported). Shared by the CLI (after a run) and the server (every hour).
+ */
+export function appliesAutomatically(
+  retention: { seconds: number | null; source: string },
+  store: { delete?: unknown },
+): retention is { seconds: number; source: string } {
+  if (retention.seconds === null) return false;
+  return typeof store.delete === 'function' || retention.source !== 'default';
+}
