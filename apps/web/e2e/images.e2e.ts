@@ -57,9 +57,13 @@ describe('images', () => {
     expect(await busybox.count()).toBe(1);
 
     // The Run form offers the registered images, the default marked.
+    // The form loads the list after it renders: wait for the option rather than reading the
+    // select at once (that read raced the request and failed on a loaded CI machine).
     await page.goto('/run');
-    const options = await page.getByLabel('Image').locator('option').allTextContents();
-    expect(options.some((o) => o.includes(`busybox:${tag}`) && o.includes('default'))).toBe(true);
+    const option = page.getByLabel('Image').locator('option:not([value=""])', { hasText: `busybox:${tag}` });
+    await option.waitFor({ state: 'attached' });
+    expect(await option.textContent()).toContain('default');
+    expect(await page.getByLabel('Image').locator('option[value=""]').textContent()).toContain(`busybox:${tag}`);
     await context.close();
   });
 });

@@ -4,8 +4,12 @@ import { api, keys, launchBrowser, newPage, signIn } from './support/browser.js'
 
 let browser: Browser;
 let adminRun: string;
+// An image of its own, so the viewer's Images view has a row whose missing buttons mean something.
+const imageRef = `alpine:roles-${Date.now()}`;
+let imageId: string;
 beforeAll(async () => {
   browser = await launchBrowser();
+  ({ imageId } = await api<{ imageId: string }>('POST', '/images', keys().admin, { image: imageRef }));
   const { execution } = await api<{ execution: { executionId: string } }>('POST', '/run', keys().admin, {
     command: 'echo from admin; sleep 30',
     labels: { suite: 'e2e', case: 'roles' },
@@ -14,6 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await api('DELETE', `/executions/${encodeURIComponent(adminRun)}`, keys().admin).catch(() => undefined);
+  await api('DELETE', `/images/${encodeURIComponent(imageId)}`, keys().admin).catch(() => undefined);
   await browser?.close();
 });
 
@@ -37,6 +42,7 @@ describe('what each role is offered', () => {
 
     await page.goto('/images');
     await page.getByRole('heading', { name: 'Images' }).waitFor();
+    await page.locator('tr', { hasText: imageRef }).waitFor();
     expect(await page.getByTestId('register-form').count()).toBe(0);
     expect(await page.getByRole('button', { name: /Make default|Remove/ }).count()).toBe(0);
 
