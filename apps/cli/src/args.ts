@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { durationTextSeconds } from '@taskport/core';
 import { UsageError } from './usage-error.js';
 
 /** One command-line option: what `parseArgs` needs plus what `--help` shows. */
@@ -136,8 +137,6 @@ export function parseKeyValues(
   return out;
 }
 
-const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
-
 /**
  * A duration such as `30s`, `5m`, `1h30m`, `2d` or a bare number of seconds, in whole seconds, at most
  * `maxSeconds`.
@@ -149,15 +148,7 @@ export function parseDurationSeconds(
   maxSeconds = Number.MAX_SAFE_INTEGER,
 ): number {
   const trimmed = text.trim();
-  const match = /^\d+$/.test(trimmed) ? null : DURATION.exec(trimmed);
-  const seconds = /^\d+$/.test(trimmed)
-    ? Number(trimmed)
-    : match && trimmed !== ''
-      ? Number(match[1] ?? 0) * 86400 +
-        Number(match[2] ?? 0) * 3600 +
-        Number(match[3] ?? 0) * 60 +
-        Number(match[4] ?? 0)
-      : Number.NaN;
+  const seconds = /^\d+$/.test(trimmed) ? Number(trimmed) : durationTextSeconds(trimmed);
   if (trimmed.startsWith('-'))
     throw new UsageError(`${flag} "${text}" must be positive; use e.g. 30s, 5m, 1h30m`);
   if (!Number.isSafeInteger(seconds) || seconds <= 0) {

@@ -63,7 +63,9 @@ describe('images', () => {
     const option = page.getByLabel('Image').locator('option:not([value=""])', { hasText: `busybox:${tag}` });
     await option.waitFor({ state: 'attached' });
     expect(await option.textContent()).toContain('default');
-    expect(await page.getByLabel('Image').locator('option[value=""]').textContent()).toContain(`busybox:${tag}`);
+    expect(await page.getByLabel('Image').locator('option[value=""]').textContent()).toContain(
+      `busybox:${tag}`,
+    );
     await context.close();
   });
 });

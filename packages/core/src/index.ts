@@ -1,5 +1,6 @@
 // Errors
 
+export { durationTextSeconds } from './domain/duration-text.js';
 // Domain
 export type { Execution, ExecutionStatusUpdate } from './domain/execution.js';
 export { type ExecutionJson, executionJson } from './domain/execution-json.js';

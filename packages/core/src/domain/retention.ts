@@ -1,9 +1,8 @@
 import { ConfigurationError } from '../errors/taskport-error.js';
+import { durationTextSeconds } from './duration-text.js';
 
 /** What a deployment keeps when nobody says otherwise: finished executions of the last 30 days. */
 export const DEFAULT_RETENTION = '30d';
-
-const PERIOD = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
 /**
  * A retention period as written in `taskport.yaml` (`retention: 14d`) or TASKPORT_RETENTION: `30d`,
@@ -13,13 +12,7 @@ const PERIOD = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 export function parseRetention(text: string, where: string): number | null {
   const trimmed = String(text).trim().toLowerCase();
   if (trimmed === 'off' || trimmed === 'never' || trimmed === 'none') return null;
-  const match = trimmed === '' ? null : PERIOD.exec(trimmed);
-  const seconds = match
-    ? Number(match[1] ?? 0) * 86400 +
-      Number(match[2] ?? 0) * 3600 +
-      Number(match[3] ?? 0) * 60 +
-      Number(match[4] ?? 0)
-    : Number.NaN;
+  const seconds = durationTextSeconds(trimmed);
   // Shorter than an hour would remove the output of tasks still being read.
   if (!Number.isSafeInteger(seconds) || seconds < 3600) {
     throw new ConfigurationError(

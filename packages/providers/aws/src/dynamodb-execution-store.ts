@@ -26,7 +26,13 @@ export const EXECUTIONS_BY_IDEMPOTENCY_KEY_INDEX = 'by-idempotency-key';
 export const EXECUTIONS_BY_REQUEST_INDEX = 'by-request';
 export const EXECUTIONS_BY_MODIFIED_REQUEST_INDEX = 'by-modified-request';
 const ALL = 'all';
-const INTERNAL = ['_all', 'createdKey'] as const;
+/**
+ * The ids of every request that changed a record (a string set, added to by each status update that
+ * carries one), so removing the record can remove each of their link items too.
+ */
+const LINKED_REQUESTS = '_linkedRequests';
+const INTERNAL = ['_all', 'createdKey', LINKED_REQUESTS] as const;
+
 /**
  * Items of the table that are not execution records carry `_kind` and an `executionId` key starting with
  * `#` (which execution ids may not): an idempotency key's claim, and a request's link to a record it
@@ -191,6 +197,7 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       sets.push(`${attribute} = :${attribute}`);
       values[`:${attribute}`] = marshal(value);
     }
+    if (update.requestId !== undefined) values[':linked'] = { SS: [update.requestId] };
     from.forEach((status, i) => {
       values[`:from${i}`] = { S: status };
     });
@@ -202,9 +209,12 @@ export class DynamoDbExecutionStore implements ExecutionStore {
         Update: {
           TableName: this.options.executionsTable,
           Key: { executionId: { S: executionId } },
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${update.requestId !== undefined ? ' ADD #linked :linked' : ''}`,
           ConditionExpression: condition,
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            ...(update.requestId !== undefined ? { '#linked': LINKED_REQUESTS } : {}),
+          },
           ExpressionAttributeValues: values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
@@ -384,13 +394,17 @@ export class DynamoDbExecutionStore implements ExecutionStore {
 
   /**
    * Retention: removes a record and, in the same transaction, the claim of its idempotency key (so the
-   * key may be used again) and the link of the last request that changed it. Links of earlier requests
-   * stay behind; `listByRequestId` skips links whose record is gone.
+   * key may be used again) and the link items of the requests that changed it: at most three, since a
+   * status only moves forward (RUNNING, TERMINATING, a final one), so one transaction holds them all.
+   * Records written before the set of linked requests existed know only their last request.
    */
   async delete(executionId: string, options: OperationOptions = {}): Promise<void> {
     const operation = 'ExecutionStore.delete';
-    const record = await this.getItem(executionId, operation, options.signal);
-    if (!record) throw new NotFoundError(`no execution ${executionId}`, { provider: PROVIDER, operation });
+    checkId(executionId, operation);
+    const item = await this.getRaw(executionId, operation, options.signal);
+    if (!item || item[KIND])
+      throw new NotFoundError(`no execution ${executionId}`, { provider: PROVIDER, operation });
+    const record = fromItem({ ...item });
     const table = this.options.executionsTable;
     const keyOf = (key: string) => ({ TableName: table, Key: { executionId: { S: key } } });
     const items: TransactWriteItem[] = [
@@ -405,9 +419,12 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     if (record.idempotencyKey) {
       items.push({ Delete: keyOf(idempotencyClaimKey(record.createdBy, record.idempotencyKey)) });
     }
-    if (record.modifiedByRequestId) {
-      items.push({ Delete: keyOf(requestLinkKey(record.modifiedByRequestId, executionId)) });
-    }
+    const requests = new Set(item[LINKED_REQUESTS]?.SS ?? []);
+    if (record.modifiedByRequestId) requests.add(record.modifiedByRequestId);
+    const links = [...requests].map((requestId) => ({
+      Delete: keyOf(requestLinkKey(requestId, executionId)),
+    }));
+    items.push(...links);
     try {
       await this.call(operation, options.signal, (abortSignal) =>
         this.clients.dynamodb((client, sdk) =>

@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Execution } from '@taskport/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDbExecutionStore } from '../src/index.js';
@@ -56,5 +57,39 @@ describe('DynamoDbExecutionStore.list with labels (moto)', () => {
     expect(await ids('abc')).toEqual(['abc222', 'abc111']);
     expect(await ids('x')).toEqual(['xyz']);
     expect(await ids('q')).toEqual([]);
+  });
+});
+
+describe('DynamoDbExecutionStore.delete (moto)', () => {
+  let env: MotoEnvironment;
+  afterEach(async () => {
+    await env?.cleanup();
+  });
+
+  it('removes the record with the claim of its key and the link of every request that changed it', async () => {
+    env = await motoEnvironment();
+    const store = new DynamoDbExecutionStore(env.options, env.clients);
+    const started = {
+      ...record('gone', {}, '2026-01-01T00:00:01.000Z'),
+      status: 'STARTING' as const,
+      exitCode: null,
+      idempotencyKey: 'nightly',
+    };
+    await store.create(started);
+    await store.create(record('kept', {}, '2026-01-01T00:00:02.000Z'));
+    await store.updateStatus('gone', { status: 'RUNNING', requestId: 'req-status' });
+    await store.updateStatus('gone', { status: 'TERMINATING', requestId: 'req-kill' });
+    await store.updateStatus('gone', { status: 'STOPPED', requestId: 'req-reconcile' });
+    expect((await store.listByRequestId('req-kill')).map((e) => e.executionId)).toEqual(['gone']);
+    // The internal set of linked requests is not part of the record.
+    expect(Object.keys((await store.get('gone'))!)).not.toContain('_linkedRequests');
+
+    await store.delete('gone');
+    const scan = await env.clients.dynamodb.send(new ScanCommand({ TableName: env.options.executionsTable }));
+    const keys = (scan.Items ?? []).map((item) => item.executionId?.S);
+    expect(keys).toEqual(['kept']);
+    // The key may be used again.
+    await store.create({ ...started, executionId: 'again' });
+    expect((await store.get('again'))?.idempotencyKey).toBe('nightly');
   });
 });
