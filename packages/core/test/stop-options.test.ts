@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { requestFingerprint } from '../src/domain/request-fingerprint.js';
-import { appliesAutomatically } from '../src/domain/retention.js';
 import { parseStopSignal, validateStopOptions } from '../src/domain/stop-options.js';
 import { ValidationError } from '../src/errors/taskport-error.js';
 import { checkStartCapabilities, checkStopCapabilities } from '../src/service/executor-capabilities.js';
@@ -107,17 +106,5 @@ describe('request fingerprints with a working directory or stdin', () => {
     expect(
       new Set([plain, inSrv, interactive, requestFingerprint({ ...base, workingDir: '/tmp' })]).size,
     ).toBe(4);
-  });
-});
-
-describe('automatic retention', () => {
-  const canDelete = { delete: async () => {} };
-  it('applies a period to a store that deletes, and a chosen period even to one that cannot', () => {
-    expect(appliesAutomatically({ seconds: 86400, source: 'default' }, canDelete)).toBe(true);
-    expect(appliesAutomatically({ seconds: 86400, source: 'file' }, {})).toBe(true);
-  });
-  it('does not apply when off, or when the default meets a store that cannot delete', () => {
-    expect(appliesAutomatically({ seconds: null, source: 'env' }, canDelete)).toBe(false);
-    expect(appliesAutomatically({ seconds: 86400, source: 'default' }, {})).toBe(false);
   });
 });
