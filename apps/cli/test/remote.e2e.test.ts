@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -65,6 +66,24 @@ describe('taskport CLI against a server', () => {
     const local = await sandbox.run(['run', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
     expect(local.code).toBe(3);
     expect(local.stdout).toBe(result.stdout);
+  });
+
+  it("run -i sends taskport's stdin through the server to the task byte for byte, then EOF", async () => {
+    const input = randomBytes(256 * 1024);
+    const result = await sandbox.runBytes(['run', '-i', '--', 'cat'], { input, env: remote });
+    expect(result.code).toBe(0);
+    expect(Buffer.compare(result.stdout, input)).toBe(0);
+    // The output came back exact through the live stream; `logs` (JSON pages) keeps the bytes too.
+    const { executionId } = idsOf(result.stderr.toString('utf8'));
+    const logs = await sandbox.runBytes(['logs', executionId], { env: remote });
+    expect(logs.code).toBe(0);
+    expect(Buffer.compare(logs.stdout, input)).toBe(0);
+    const lines = await sandbox.run(
+      ['run', '-i', '--', 'sh', '-c', 'read first; read second; echo "$second/$first"; cat; echo done'],
+      { input: 'one\ntwo\nrest\n', env: remote },
+    );
+    expect(lines.code).toBe(0);
+    expect(lines.stdout).toBe('two/one\nrest\ndone\n');
   });
 
   it('status, list and logs --json give the same documents as in-process for the same execution', async () => {

@@ -13,6 +13,7 @@ import { registerStaticAssets } from './http/static-assets.js';
 import { executionRoutes } from './routes/execution-routes.js';
 import { imageRoutes } from './routes/image-routes.js';
 import { logRoutes } from './routes/log-routes.js';
+import { stdinRoutes } from './routes/stdin-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 
@@ -122,6 +123,7 @@ export async function createApp(options: CreateAppOptions): Promise<TaskportApp>
       const typed = api as unknown as Api;
       systemRoutes(typed, ctx);
       executionRoutes(typed, ctx);
+      stdinRoutes(typed, ctx);
       logRoutes(typed, ctx);
       imageRoutes(typed, ctx);
       userRoutes(typed, ctx);

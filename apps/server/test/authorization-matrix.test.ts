@@ -85,6 +85,14 @@ const ROUTES: RouteCase[] = [
     200,
   ),
   ...executionRoute('DELETE /executions/{id}', (id) => ['DELETE', `/api/v1/executions/${id}`], 200, 403),
+  // The executions are finished, so a caller allowed to send input is told 409 (it has finished): the
+  // owner rule and the role were checked before that.
+  ...executionRoute(
+    'POST /executions/{id}/stdin',
+    (id) => ['POST', `/api/v1/executions/${id}/stdin`],
+    409,
+    403,
+  ),
   {
     name: 'POST /images',
     owner: 'n/a',

@@ -47,6 +47,7 @@ export {
   toLegacyParams,
 } from './domain/image-config.js';
 export { type ImageInfo, type ImageInfoExtras, toImageInfo } from './domain/image-info.js';
+export { type ImageJson, imageJson } from './domain/image-json.js';
 export { matchImages, preferImages } from './domain/image-lookup.js';
 export { type ImageReference, parseImageReference } from './domain/image-reference.js';
 export {
@@ -56,6 +57,7 @@ export {
   logEventBytes,
   makeEventId,
 } from './domain/log-event.js';
+export { type LogEventJson, logEventFromJson, logEventJson } from './domain/log-event-json.js';
 export { canonicalPlatform, DEFAULT_PLATFORM, PLATFORMS, type Platform } from './domain/platform.js';
 export {
   executionRequestFingerprint,

@@ -53,11 +53,6 @@ export class RemoteService implements TaskportApi, UsersApi {
     request: ExecutionRequest,
     context: RequestContext = {},
   ): Promise<RunResult> {
-    if (request.interactive) {
-      throw new UnsupportedOperationError(
-        `the taskport server at ${this.url} does not pass stdin to tasks; run without -i, or where the deployment runs (no --server)`,
-      );
-    }
     // The server records the key's user as the one who ran it; the local user name is not sent.
     const body = await this.call<{ execution: ExecutionJson; requestId: string; reused: boolean }>(
       'POST',
@@ -109,9 +104,20 @@ export class RemoteService implements TaskportApi, UsersApi {
     };
   }
 
-  /** The API has no stdin route; `runCommand` refuses `interactive` first, so this is not reached by `run -i`. */
-  async sendInput(): Promise<void> {
-    throw new UnsupportedOperationError(`the taskport server at ${this.url} does not pass stdin to tasks`);
+  /**
+   * Streams `input` as the body of POST /executions/:id/stdin (chunked, read as it comes); resolves when
+   * the server says the task took all of it.
+   */
+  async sendInput(
+    executionId: string,
+    input: AsyncIterable<Uint8Array>,
+    context: RequestContext = {},
+  ): Promise<void> {
+    const response = await this.fetch('POST', `/executions/${encodeURIComponent(executionId)}/stdin`, {
+      context,
+      stream: input,
+    });
+    if (!response.ok) throw await errorOf(response);
   }
 
   async getExecutionStatus(executionId: string, context: RequestContext = {}): Promise<Execution> {
@@ -286,11 +292,18 @@ export class RemoteService implements TaskportApi, UsersApi {
   private async fetch(
     method: string,
     path: string,
-    options: { body?: unknown; context?: RequestContext; headers?: Record<string, string> },
+    options: {
+      body?: unknown;
+      /** A body sent as it is produced (application/octet-stream), instead of JSON. */
+      stream?: AsyncIterable<Uint8Array>;
+      context?: RequestContext;
+      headers?: Record<string, string>;
+    },
   ): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, ...options.headers };
     if (options.context?.requestId) headers['x-request-id'] = options.context.requestId;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.stream !== undefined) headers['content-type'] = 'application/octet-stream';
     const request = options.body as { idempotencyKey?: string } | undefined;
     if (path === '/run' && request?.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
     try {
@@ -298,6 +311,10 @@ export class RemoteService implements TaskportApi, UsersApi {
         method,
         headers,
         ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+        // A streamed request body needs half-duplex: the response comes after the whole body.
+        ...(options.stream !== undefined
+          ? { body: ReadableStream.from(options.stream), duplex: 'half' as const }
+          : {}),
         ...(options.context?.signal ? { signal: options.context.signal } : {}),
       });
     } catch (error) {

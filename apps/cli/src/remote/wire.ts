@@ -1,4 +1,12 @@
-import type { Execution, ExecutionStatus, ImageInfo, LogEvent, Platform, StopCode } from '@taskport/core';
+import {
+  type Execution,
+  type ExecutionStatus,
+  type ImageInfo,
+  type LogEvent,
+  logEventFromJson,
+  type Platform,
+  type StopCode,
+} from '@taskport/core';
 import type { ExecutionJson, ImageJson, LogEventJson } from '@taskport/server';
 
 /** The API's JSON shapes back to the records the commands print (absent fields stay absent). */
@@ -50,5 +58,5 @@ export function toImageInfo(j: ImageJson): ImageInfo {
 }
 
 export function toLogEvent(j: LogEventJson): LogEvent {
-  return { timestamp: j.timestamp, message: j.message, stream: j.stream, eventId: j.eventId };
+  return logEventFromJson(j);
 }

@@ -32,6 +32,7 @@ export type ApiService = Pick<
   OrchestratorService,
   | 'runCommand'
   | 'killExecution'
+  | 'sendInput'
   | 'getExecutionStatus'
   | 'listExecutions'
   | 'streamLogs'
@@ -75,6 +76,12 @@ export function principalOf(request: FastifyRequest): Principal {
  * request paths, so it never matched).
  * @throws ForbiddenError
  */
+/** What an `own` scope lets a role do, as the refusal says it. */
+const OWN_ACTION: Partial<Record<Permission, string>> = {
+  'executions:kill': 'kill',
+  run: 'send input to',
+};
+
 export function authorizeExecution(
   request: FastifyRequest,
   permission: Permission,
@@ -86,7 +93,7 @@ export function authorizeExecution(
   if (scope === 'own' && sameUser(execution.createdBy, principal.email)) return;
   throw new ForbiddenError(
     scope === 'own'
-      ? `a ${principal.role} may only ${permission === 'executions:kill' ? 'kill' : 'see'} its own executions; ${execution.executionId} was started by someone else`
+      ? `a ${principal.role} may only ${OWN_ACTION[permission] ?? 'see'} its own executions; ${execution.executionId} was started by someone else`
       : `role ${principal.role} may not ${permission}`,
   );
 }

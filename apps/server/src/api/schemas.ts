@@ -99,6 +99,14 @@ export const LogEvent = Type.Object(
     stream: Type.Union([L('stdout'), L('stderr')], { description: 'Which output stream' }),
     message: Type.String(),
     eventId: Type.String(),
+    bytes: Type.Optional(
+      Type.String({
+        contentEncoding: 'base64',
+        description:
+          'Only when `message` + "\\n" is not the exact output (invalid UTF-8, a CR, no final newline): those bytes, line end included',
+      }),
+    ),
+    encoding: Type.Optional(L('base64')),
     cursor: Type.String({ description: 'Resume point after this event (logs `after`, SSE Last-Event-ID)' }),
   },
   { title: 'LogEvent', additionalProperties: false },
@@ -164,6 +172,12 @@ export const RunBody = Type.Object(
     ),
     idempotencyKey: Type.Optional(
       Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Same as the Idempotency-Key header' }),
+    ),
+    interactive: Type.Optional(
+      Type.Boolean({
+        description:
+          "Keep the task's stdin open for POST /executions/{id}/stdin (once); refused (400) where the executor takes no input",
+      }),
     ),
     workingDir: Type.Optional(
       Type.String({

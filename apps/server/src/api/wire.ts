@@ -3,6 +3,8 @@ import {
   type ImageInfo,
   type LogEvent,
   executionJson as toExecutionJson,
+  imageJson as toImageJson,
+  logEventJson as toLogEventJson,
 } from '@taskport/core';
 import { encodeLogCursor } from '../logs/log-cursor.js';
 import type { ExecutionJson, ImageJson, LogEventJson } from './schemas.js';
@@ -17,29 +19,12 @@ export function executionJson(e: Execution): ExecutionJson {
   return toExecutionJson(e);
 }
 
+/** The one image shape, shared with the CLI's `--json` (core's `imageJson`). */
 export function imageJson(i: ImageInfo): ImageJson {
-  return {
-    imageId: i.imageId,
-    image: i.image,
-    reference: i.reference,
-    isDefault: i.isDefault,
-    cpu: i.cpu,
-    memory: i.memory,
-    platform: i.platform,
-    taskRole: i.taskRole ?? null,
-    executionRole: i.executionRole ?? null,
-    registeredBy: i.registeredBy,
-    createdAt: i.createdAt,
-    providerRef: i.providerRef ?? null,
-  };
+  return toImageJson(i);
 }
 
+/** Core's log event shape (exact bytes in base64 where the text is not them) plus the resume cursor. */
 export function logEventJson(e: LogEvent): LogEventJson {
-  return {
-    timestamp: e.timestamp,
-    stream: e.stream ?? 'stdout',
-    message: e.message,
-    eventId: e.eventId,
-    cursor: encodeLogCursor(e),
-  };
+  return { ...toLogEventJson(e), cursor: encodeLogCursor(e) };
 }

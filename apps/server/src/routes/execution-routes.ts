@@ -79,6 +79,7 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
         ...(body.timeoutSeconds !== undefined ? { timeoutSeconds: body.timeoutSeconds } : {}),
         ...(body.labels ? { labels: body.labels } : {}),
         ...(body.workingDir !== undefined ? { workingDir: body.workingDir } : {}),
+        ...(body.interactive ? { interactive: true } : {}),
         ...(idempotencyKey ? { idempotencyKey } : {}),
       };
       const result = await ctx.service.runCommand(principal.email, runRequest, { requestId: request.id });

@@ -1,0 +1,135 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Harness } from './helpers/harness.js';
+
+/**
+ * POST /executions/:id/stdin against a real server over the local provider: the body reaches the
+ * task's stdin as it is sent (not after), byte for byte, then EOF; the owner rule and the state rules
+ * hold before anything reaches the executor.
+ */
+let h: Harness;
+beforeAll(async () => {
+  h = await Harness.start();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** POST a body to an execution's stdin; `body` may be a stream that is still being written. */
+async function sendStdin(
+  id: string,
+  body: string | Uint8Array | ReadableStream<Uint8Array> | null,
+  options: { key?: string; contentType?: string } = {},
+): Promise<{ status: number; body: { error?: { code: string; message: string } } | null }> {
+  const response = await fetch(`${h.url}/api/v1/executions/${encodeURIComponent(id)}/stdin`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${options.key ?? h.keys.admin}`,
+      'content-type': options.contentType ?? 'application/octet-stream',
+    },
+    body,
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+  } as RequestInit);
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+async function stdoutOf(id: string): Promise<string[]> {
+  const logs = await h.call<{ events: { message: string; stream: string }[] }>(
+    'GET',
+    `/api/v1/executions/${id}/logs`,
+  );
+  return logs.body.events.filter((e) => e.stream === 'stdout').map((e) => e.message);
+}
+
+describe('POST /executions/{id}/stdin', () => {
+  it('copies the body byte for byte to an interactive task and then closes its stdin (204)', async () => {
+    const input = randomBytes(300 * 1024);
+    const id = await h.run(['sh', '-c', 'sha256sum; echo after-eof'], h.keys.admin, { interactive: true });
+    const sent = await sendStdin(id, input);
+    expect(sent.status).toBe(204);
+    expect(await h.waitDone(id)).toMatchObject({ status: 'SUCCEEDED', exitCode: 0 });
+    const digest = createHash('sha256').update(input).digest('hex');
+    expect(await stdoutOf(id)).toEqual([`${digest}  -`, 'after-eof']);
+  });
+
+  it('streams: the task reads the first line while the request body is still open', async () => {
+    const id = await h.run(['sh', '-c', 'read a; echo "got $a"; read b; echo "got $b"'], h.keys.admin, {
+      interactive: true,
+    });
+    let writer!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        writer = controller;
+      },
+    });
+    const sent = sendStdin(id, body);
+    writer.enqueue(new TextEncoder().encode('first\n'));
+    for (let i = 0; i < 200 && !(await stdoutOf(id)).includes('got first'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await stdoutOf(id)).toEqual(['got first']);
+    writer.enqueue(new TextEncoder().encode('second\n'));
+    writer.close();
+    expect((await sent).status).toBe(204);
+    expect(await h.waitDone(id)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await stdoutOf(id)).toEqual(['got first', 'got second']);
+  });
+
+  it('an empty POST is an empty input: the task reads EOF at once', async () => {
+    const id = await h.run(['sh', '-c', 'cat; echo eof'], h.keys.admin, { interactive: true });
+    expect((await sendStdin(id, null)).status).toBe(204);
+    await h.waitDone(id);
+    expect(await stdoutOf(id)).toEqual(['eof']);
+  });
+
+  it('refuses a second input, a task not started interactive and a finished one (409)', async () => {
+    const once = await h.run(['sh', '-c', 'cat >/dev/null; sleep 2'], h.keys.admin, { interactive: true });
+    expect((await sendStdin(once, 'x')).status).toBe(204);
+    const again = await sendStdin(once, 'y');
+    expect(again.status).toBe(409);
+    expect(again.body?.error?.code).toBe('CONFLICT');
+
+    const plain = await h.run(['sleep', '5']);
+    const notInteractive = await sendStdin(plain, 'x');
+    expect(notInteractive.status).toBe(409);
+    expect(notInteractive.body?.error?.message).toMatch(/interactive/);
+    await h.call('DELETE', `/api/v1/executions/${plain}?gracePeriodSeconds=0`);
+
+    const done = await h.run('true', h.keys.admin, { interactive: true });
+    await sendStdin(done, null);
+    await h.waitDone(done);
+    const finished = await sendStdin(done, 'late');
+    expect(finished.status).toBe(409);
+    expect(finished.body?.error?.message).toMatch(/finished/);
+  });
+
+  it("a developer may send input only to its own executions; a viewer to none; the other's task gets nothing", async () => {
+    const theirs = await h.run(['sh', '-c', 'cat; echo end'], h.keys.developer2, { interactive: true });
+    const forbidden = await sendStdin(theirs, 'intruder\n', { key: h.keys.developer });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body?.error?.message).toMatch(/may only send input to its own executions/);
+    expect((await sendStdin(theirs, 'x', { key: h.keys.viewer })).status).toBe(403);
+    expect((await sendStdin(theirs, 'own\n', { key: h.keys.developer2 })).status).toBe(204);
+    await h.waitDone(theirs);
+    expect(await stdoutOf(theirs)).toEqual(['own', 'end']);
+  });
+
+  it('input that is not application/octet-stream is refused with what to send (400), and the task keeps waiting', async () => {
+    const id = await h.run(['sh', '-c', 'cat; echo end'], h.keys.admin, { interactive: true });
+    const json = await sendStdin(id, JSON.stringify({ text: 'hello' }), { contentType: 'application/json' });
+    expect(json.status).toBe(400);
+    expect(json.body?.error?.message).toMatch(/send the input as application\/octet-stream/);
+    const png = await sendStdin(id, 'x', { contentType: 'image/png' });
+    expect(png.status).toBe(415);
+    expect(png.body?.error?.code).toBe('VALIDATION');
+    expect((await sendStdin(id, 'later\n')).status).toBe(204);
+    await h.waitDone(id);
+    expect(await stdoutOf(id)).toEqual(['later', 'end']);
+  });
+
+  it('an unknown execution is 404', async () => {
+    const unknown = await sendStdin('no-such-execution', 'x');
+    expect(unknown.status).toBe(404);
+  });
+});
