@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../dist/index.js';
 import { Harness } from './helpers/harness.js';
 
 /**
@@ -76,6 +78,22 @@ describe('POST /executions/{id}/stdin', () => {
     expect(await stdoutOf(id)).toEqual(['got first', 'got second']);
   });
 
+  it('a task that ends while the client still holds its body open is answered 204 at once', async () => {
+    const id = await h.run(['sh', '-c', 'read a; echo "only $a"'], h.keys.admin, { interactive: true });
+    let writer!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        writer = controller;
+      },
+    });
+    const sent = sendStdin(id, body);
+    writer.enqueue(new TextEncoder().encode('one\n'));
+    // Nothing more is written and the body is never closed: the task's end alone must answer.
+    expect((await sent).status).toBe(204);
+    expect(await h.waitDone(id)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await stdoutOf(id)).toEqual(['only one']);
+  });
+
   it('an empty POST is an empty input: the task reads EOF at once', async () => {
     const id = await h.run(['sh', '-c', 'cat; echo eof'], h.keys.admin, { interactive: true });
     expect((await sendStdin(id, null)).status).toBe(204);
@@ -126,6 +144,58 @@ describe('POST /executions/{id}/stdin', () => {
     expect((await sendStdin(id, 'later\n')).status).toBe(204);
     await h.waitDone(id);
     expect(await stdoutOf(id)).toEqual(['later', 'end']);
+  });
+
+  it('a server shutting down ends an open input: the task reads EOF and the server stops', async () => {
+    const own = await Harness.start();
+    try {
+      const id = await own.run(['sh', '-c', 'cat; echo eof-after-shutdown'], own.keys.admin, {
+        interactive: true,
+      });
+      let writer!: ReadableStreamDefaultController<Uint8Array>;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          writer = controller;
+        },
+      });
+      const sent = fetch(`${own.url}/api/v1/executions/${id}/stdin`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${own.keys.admin}`, 'content-type': 'application/octet-stream' },
+        body,
+        duplex: 'half',
+      } as RequestInit).catch((error: unknown) => error);
+      writer.enqueue(new TextEncoder().encode('partial\n'));
+      const logs = async () =>
+        (
+          await own.call<{ events: { message: string }[] }>('GET', `/api/v1/executions/${id}/logs`)
+        ).body.events.map((e) => e.message);
+      for (let i = 0; i < 200 && !(await logs()).includes('partial'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await logs()).toEqual(['partial']);
+      await own.server.close();
+      const answer = await sent;
+      // Answered 503 with why, or cut off by the closing server: either way not a success, and not hanging.
+      if (answer instanceof Response) expect(answer.status).toBe(503);
+      // The task outlives the server (it is supervised locally): it got EOF and finished on its own, as a
+      // server started again over the same data directory shows.
+      const again = await startServer({ listen: '127.0.0.1:0', env: own.env, cwd: own.root });
+      try {
+        let lines: string[] = [];
+        for (let i = 0; i < 200 && !lines.includes('eof-after-shutdown'); i++) {
+          if (i > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+          const response = await fetch(`${again.url}/api/v1/executions/${id}/logs`, {
+            headers: { authorization: `Bearer ${own.keys.admin}` },
+          });
+          lines = ((await response.json()) as { events: { message: string }[] }).events.map((e) => e.message);
+        }
+        expect(lines).toEqual(['partial', 'eof-after-shutdown']);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await rm(own.root, { recursive: true, force: true });
+    }
   });
 
   it('an unknown execution is 404', async () => {

@@ -1,6 +1,7 @@
 export { decodeCursor, encodeCursor } from './cursor.js';
 export { closestMatch, didYouMean, editDistance } from './did-you-mean.js';
 export { checkId, type IdRule, isSimpleToken } from './ids.js';
+export { inputUntil } from './input-until.js';
 export { loadOptionalSetting, loadSetting, type SettingSpec } from './load-setting.js';
 export {
   booleanSetting,

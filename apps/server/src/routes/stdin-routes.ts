@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ValidationError } from '@taskport/core';
+import { UnavailableError, ValidationError } from '@taskport/core';
 import { type Api, type ApiContext, authorizeExecution } from '../api/api-context.js';
 import { ErrorBody, ExecutionIdParams } from '../api/schemas.js';
 
@@ -52,7 +52,23 @@ export function stdinRoutes(app: Api, ctx: ApiContext): void {
         // The owner rule is checked on the stored record before anything reaches the executor.
         const record = await ctx.service.executionStore().get(request.params.id);
         authorizeExecution(request, 'run', record);
-        await ctx.service.sendInput(request.params.id, input, { requestId: request.id });
+        try {
+          // A shutdown ends the input (the task reads EOF) rather than waiting for a client that may never finish.
+          await ctx.service.sendInput(request.params.id, input, {
+            requestId: request.id,
+            signal: ctx.shutdown,
+          });
+        } catch (error) {
+          if (!ctx.shutdown.aborted) throw error;
+          throw new UnavailableError(
+            'the server is shutting down: the input ended here and the task read EOF; it runs on',
+            { cause: error },
+          );
+        } finally {
+          // Input cut short (the task ended, a shutdown): answer, then close the connection, since the rest
+          // of the body will not be read.
+          if (!request.raw.complete) reply.header('connection', 'close');
+        }
         return reply.code(204).send(null);
       },
     );

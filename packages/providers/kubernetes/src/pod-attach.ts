@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 // exports map. Its `Attach` class is not used: it pipes a Readable without backpressure and, given no
 // streams, acts on the process's own stdin/stdout when the server closes a channel.
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
+import { inputUntil } from '@taskport/provider-utils';
 
 /** The channel protocol's stream numbers (k8s.io/apimachinery/pkg/util/remotecommand). */
 const STDIN = 0;
@@ -118,8 +119,8 @@ export async function attachStdin(
 
   let complete = false;
   try {
-    for await (const chunk of input) {
-      signal?.throwIfAborted();
+    // Stops at once when the attach closes or the signal aborts, even while the input is idle.
+    for await (const chunk of inputUntil(input, ended, signal)) {
       if (closed) break;
       for (let at = 0; at < chunk.length && !closed; at += MAX_FRAME) {
         await send(channelFrame(STDIN, chunk.subarray(at, at + MAX_FRAME)));

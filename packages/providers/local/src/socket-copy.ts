@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { inputUntil } from '@taskport/provider-utils';
 
 /** Connects to a Unix socket; rejects with the connect error (ENOENT, ECONNREFUSED) or the abort reason. */
 export function connectUnixSocket(path: string, signal?: AbortSignal): Promise<Socket> {
@@ -40,8 +41,8 @@ export async function copyIntoSocket(
   const onAbort = () => socket.destroy();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for await (const chunk of input) {
-      signal?.throwIfAborted();
+    // Stops at once when the task's side closes or the signal aborts, even while the input is idle.
+    for await (const chunk of inputUntil(input, closed, signal)) {
       if (readerGone || socket.destroyed) break;
       if (!socket.write(chunk)) {
         await new Promise<void>((resolve) => {
