@@ -36,6 +36,21 @@ async function sendStdin(
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
 
+/** A request body that stays open until `end()`: what the client has not sent yet, the server cannot read. */
+function openBody(): { body: ReadableStream<Uint8Array>; write(text: string): void; end(): void } {
+  let writer!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      writer = controller;
+    },
+  });
+  return {
+    body,
+    write: (text) => writer.enqueue(new TextEncoder().encode(text)),
+    end: () => writer.close(),
+  };
+}
+
 async function stdoutOf(id: string): Promise<string[]> {
   const logs = await h.call<{ events: { message: string; stream: string }[] }>(
     'GET',
@@ -59,20 +74,15 @@ describe('POST /executions/{id}/stdin', () => {
     const id = await h.run(['sh', '-c', 'read a; echo "got $a"; read b; echo "got $b"'], h.keys.admin, {
       interactive: true,
     });
-    let writer!: ReadableStreamDefaultController<Uint8Array>;
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        writer = controller;
-      },
-    });
-    const sent = sendStdin(id, body);
-    writer.enqueue(new TextEncoder().encode('first\n'));
+    const open = openBody();
+    const sent = sendStdin(id, open.body);
+    open.write('first\n');
     for (let i = 0; i < 200 && !(await stdoutOf(id)).includes('got first'); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(await stdoutOf(id)).toEqual(['got first']);
-    writer.enqueue(new TextEncoder().encode('second\n'));
-    writer.close();
+    open.write('second\n');
+    open.end();
     expect((await sent).status).toBe(204);
     expect(await h.waitDone(id)).toMatchObject({ status: 'SUCCEEDED' });
     expect(await stdoutOf(id)).toEqual(['got first', 'got second']);
@@ -80,14 +90,9 @@ describe('POST /executions/{id}/stdin', () => {
 
   it('a task that ends while the client still holds its body open is answered 204 at once', async () => {
     const id = await h.run(['sh', '-c', 'read a; echo "only $a"'], h.keys.admin, { interactive: true });
-    let writer!: ReadableStreamDefaultController<Uint8Array>;
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        writer = controller;
-      },
-    });
-    const sent = sendStdin(id, body);
-    writer.enqueue(new TextEncoder().encode('one\n'));
+    const open = openBody();
+    const sent = sendStdin(id, open.body);
+    open.write('one\n');
     // Nothing more is written and the body is never closed: the task's end alone must answer.
     expect((await sent).status).toBe(204);
     expect(await h.waitDone(id)).toMatchObject({ status: 'SUCCEEDED' });
@@ -152,19 +157,14 @@ describe('POST /executions/{id}/stdin', () => {
       const id = await own.run(['sh', '-c', 'cat; echo eof-after-shutdown'], own.keys.admin, {
         interactive: true,
       });
-      let writer!: ReadableStreamDefaultController<Uint8Array>;
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          writer = controller;
-        },
-      });
+      const open = openBody();
       const sent = fetch(`${own.url}/api/v1/executions/${id}/stdin`, {
         method: 'POST',
         headers: { authorization: `Bearer ${own.keys.admin}`, 'content-type': 'application/octet-stream' },
-        body,
+        body: open.body,
         duplex: 'half',
       } as RequestInit).catch((error: unknown) => error);
-      writer.enqueue(new TextEncoder().encode('partial\n'));
+      open.write('partial\n');
       const logs = async () =>
         (
           await own.call<{ events: { message: string }[] }>('GET', `/api/v1/executions/${id}/logs`)

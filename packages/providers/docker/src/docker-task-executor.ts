@@ -24,6 +24,7 @@ import {
   validateStopOptions,
   validateTaskStartRequest,
 } from '@taskport/core';
+import { inputUntil } from '@taskport/provider-utils';
 import { containerCreateBody } from './container-config.js';
 import { type ContainerInspect, describeContainer, EXECUTION_ID, LABELS } from './container-state.js';
 import { DockerEngine } from './docker-engine.js';
@@ -797,25 +798,21 @@ async function sendInput(
   socket.resume();
   const onAbort = () => socket.destroy();
   signal?.addEventListener('abort', onAbort, { once: true });
-  const iterator = input[Symbol.asyncIterator]();
+  let engineClosed = false;
+  void closed.then(() => {
+    engineClosed = true;
+  });
   try {
-    for (;;) {
-      const pending = iterator.next();
-      // Raced against the close, it may settle when nobody waits for it any more.
-      pending.catch(() => {});
-      const next = await Promise.race([pending, closed]);
+    for await (const chunk of inputUntil(input, closed)) {
       signal?.throwIfAborted();
-      if (next === 'closed') {
-        Promise.resolve(iterator.return?.()).catch(() => {});
-        return false;
-      }
-      if (next.done) break;
-      if (next.value.byteLength === 0) continue;
-      if (!socket.write(next.value)) {
+      if (chunk.byteLength === 0) continue;
+      if (!socket.write(chunk)) {
         const drained = new Promise<'drain'>((resolve) => socket.once('drain', () => resolve('drain')));
         await Promise.race([drained, closed]);
       }
     }
+    signal?.throwIfAborted();
+    if (engineClosed) return false;
     const flushed = new Promise<'flushed'>((resolve) => socket.end(() => resolve('flushed')));
     const outcome = await Promise.race([flushed, closed]);
     signal?.throwIfAborted();
