@@ -1,7 +1,5 @@
-// Errors
-
-export { durationTextSeconds } from './domain/duration-text.js';
 // Domain
+export { durationTextSeconds } from './domain/duration-text.js';
 export type { Execution, ExecutionStatusUpdate } from './domain/execution.js';
 export { type ExecutionJson, executionJson } from './domain/execution-json.js';
 export {

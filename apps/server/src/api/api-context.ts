@@ -70,18 +70,18 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/**
- * The owner rule: with an `own` scope the caller may act only on executions it created. Checked here,
- * on the loaded record, rather than on URL patterns (the original's rule compared stored object ids with
- * request paths, so it never matched).
- * @throws ForbiddenError
- */
 /** What an `own` scope lets a role do, as the refusal says it. */
 const OWN_ACTION: Partial<Record<Permission, string>> = {
   'executions:kill': 'kill',
   run: 'send input to',
 };
 
+/**
+ * The owner rule: with an `own` scope the caller may act only on executions it created. Checked here,
+ * on the loaded record, rather than on URL patterns (the original's rule compared stored object ids with
+ * request paths, so it never matched).
+ * @throws ForbiddenError
+ */
 export function authorizeExecution(
   request: FastifyRequest,
   permission: Permission,

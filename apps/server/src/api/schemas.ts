@@ -43,6 +43,15 @@ export const ErrorBody = Type.Object(
   { title: 'Error', additionalProperties: false, description: 'Every error response' },
 );
 
+/** The error answers every authenticated route may give, for its `response` schema. */
+export const COMMON_ERRORS = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  429: ErrorBody,
+};
+
 export const Execution = Type.Object(
   {
     executionId: Type.String(),

@@ -20,6 +20,7 @@ import {
   sameUser,
 } from '../api/api-context.js';
 import {
+  COMMON_ERRORS,
   ErrorBody,
   ExecutionIdParams,
   ExecutionPage,
@@ -33,8 +34,6 @@ import {
   WaitResponse,
 } from '../api/schemas.js';
 import { executionJson } from '../api/wire.js';
-
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
 
 /** Upper bound of store rows read to fill one filtered page (owner and label filters). */
 const MAX_SCANNED = 5000;
@@ -54,7 +53,7 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
           properties: { 'idempotency-key': { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
         },
         body: RunBody,
-        response: { 202: RunResponse, ...errors, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody },
+        response: { 202: RunResponse, ...COMMON_ERRORS, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody },
       },
     },
     async (request, reply) => {
@@ -112,7 +111,7 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
         description:
           'Cursor-paged. A developer sees only its own executions. `label` filters are applied by the server while paging, so a page may be shorter than `limit` with a `nextCursor` still set.',
         querystring: ListExecutionsQuery,
-        response: { 200: ExecutionPage, ...errors },
+        response: { 200: ExecutionPage, ...COMMON_ERRORS },
       },
     },
     async (request) => {
@@ -143,7 +142,7 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
         tags: ['executions'],
         summary: 'Status of an execution (brought up to date with its provider)',
         params: ExecutionIdParams,
-        response: { 200: ExecutionSchema, ...errors },
+        response: { 200: ExecutionSchema, ...COMMON_ERRORS },
       },
     },
     async (request) => {
@@ -163,7 +162,7 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
         description: 'Idempotent: on a finished execution nothing is done and `alreadyFinished` is true.',
         params: ExecutionIdParams,
         querystring: KillQuery,
-        response: { 200: KillResponse, ...errors, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody },
+        response: { 200: KillResponse, ...COMMON_ERRORS, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody },
       },
     },
     async (request) => {
@@ -199,7 +198,7 @@ export function executionRoutes(app: Api, ctx: ApiContext): void {
           'Returns when the execution is final or after `timeoutSeconds` (then `done` is false: call again).',
         params: ExecutionIdParams,
         querystring: WaitQuery,
-        response: { 200: WaitResponse, ...errors },
+        response: { 200: WaitResponse, ...COMMON_ERRORS },
       },
     },
     async (request) => {

@@ -1,6 +1,7 @@
 import { fromLegacyParams, type ImageConfig } from '@taskport/core';
 import { type Api, type ApiContext, principalOf } from '../api/api-context.js';
 import {
+  COMMON_ERRORS,
   DefaultImage,
   ErrorBody,
   Image,
@@ -12,8 +13,6 @@ import {
   SetDefaultBody,
 } from '../api/schemas.js';
 import { imageJson } from '../api/wire.js';
-
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
 
 const LEGACY_KEYS = [
   'is_default',
@@ -41,7 +40,7 @@ export function imageRoutes(app: Api, ctx: ApiContext): void {
             'Registering the same configuration again returns the same image (same imageId) and creates nothing. `registeredBy` is always the caller.',
           deprecated,
           body: RegisterImageBody,
-          response: { 201: Image, ...errors, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody },
+          response: { 201: Image, ...COMMON_ERRORS, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody },
         },
       },
       async (request, reply) => {
@@ -60,7 +59,7 @@ export function imageRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ['images'],
         summary: 'List registered images',
-        response: { 200: ImageList, ...errors },
+        response: { 200: ImageList, ...COMMON_ERRORS },
       },
     },
     async (request) => ({ images: (await ctx.service.listImages({ requestId: request.id })).map(imageJson) }),
@@ -70,7 +69,11 @@ export function imageRoutes(app: Api, ctx: ApiContext): void {
     '/images/default',
     {
       config: { permission: 'images:read' },
-      schema: { tags: ['images'], summary: 'The default image', response: { 200: DefaultImage, ...errors } },
+      schema: {
+        tags: ['images'],
+        summary: 'The default image',
+        response: { 200: DefaultImage, ...COMMON_ERRORS },
+      },
     },
     async (request) => {
       const info = await ctx.service.getDefaultImage({ requestId: request.id });
@@ -86,7 +89,7 @@ export function imageRoutes(app: Api, ctx: ApiContext): void {
         tags: ['images'],
         summary: 'Set the default image (atomically replaces the old one)',
         body: SetDefaultBody,
-        response: { 200: Image, ...errors },
+        response: { 200: Image, ...COMMON_ERRORS },
       },
     },
     async (request) =>
@@ -101,7 +104,7 @@ export function imageRoutes(app: Api, ctx: ApiContext): void {
         tags: ['images'],
         summary: 'One image, by ImageID or name (URL-encode the reference: ghcr.io%2Facme%2Fapp%3A1)',
         params: ImageRefParams,
-        response: { 200: Image, ...errors },
+        response: { 200: Image, ...COMMON_ERRORS },
       },
     },
     async (request) => imageJson(await ctx.service.getImage(request.params.ref, { requestId: request.id })),
@@ -115,7 +118,7 @@ export function imageRoutes(app: Api, ctx: ApiContext): void {
         tags: ['images'],
         summary: 'Remove an image',
         params: ImageRefParams,
-        response: { 204: { description: 'Removed', type: 'null' }, ...errors, 409: ErrorBody },
+        response: { 204: { description: 'Removed', type: 'null' }, ...COMMON_ERRORS, 409: ErrorBody },
       },
     },
     async (request, reply) => {

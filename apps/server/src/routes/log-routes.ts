@@ -2,13 +2,12 @@ import { type Execution, isFinalStatus, type LogEvent } from '@taskport/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { type Api, type ApiContext, loadExecution } from '../api/api-context.js';
-import { ErrorBody, ExecutionIdParams, LogsPage, LogsQuery } from '../api/schemas.js';
+import { COMMON_ERRORS, ExecutionIdParams, LogsPage, LogsQuery } from '../api/schemas.js';
 import { executionJson, logEventJson } from '../api/wire.js';
 import { toHttpError } from '../http/http-error.js';
 import { decodeLogCursor, type LogCursor, resumeAfter } from '../logs/log-cursor.js';
 import { SseWriter } from '../logs/sse-writer.js';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
 /** SSE id of the closing event: a client reconnecting with it gets 204, which stops EventSource. */
 const END_ID = 'end';
 
@@ -34,7 +33,7 @@ With \`Accept: text/event-stream\`: a live stream of \`event: log\` messages (da
             },
           },
           204: { description: 'SSE reconnect after the end event: nothing more will come', type: 'null' },
-          ...errors,
+          ...COMMON_ERRORS,
         },
       },
     },

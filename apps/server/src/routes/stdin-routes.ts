@@ -1,10 +1,9 @@
 import type { Readable } from 'node:stream';
 import { UnavailableError, ValidationError } from '@taskport/core';
 import { type Api, type ApiContext, authorizeExecution } from '../api/api-context.js';
-import { ErrorBody, ExecutionIdParams } from '../api/schemas.js';
+import { COMMON_ERRORS, ErrorBody, ExecutionIdParams } from '../api/schemas.js';
 
 const INPUT_TYPE = 'application/octet-stream';
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
 
 /**
  * `POST /executions/:id/stdin`: the request body, streamed as it arrives, becomes the stdin of an
@@ -39,7 +38,7 @@ export function stdinRoutes(app: Api, ctx: ApiContext): void {
               description: 'All of the input was handed to the task and its stdin closed',
               type: 'null',
             },
-            ...errors,
+            ...COMMON_ERRORS,
             409: ErrorBody,
             415: ErrorBody,
             502: ErrorBody,

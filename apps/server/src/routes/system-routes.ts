@@ -1,8 +1,7 @@
 import type { Api, ApiContext } from '../api/api-context.js';
-import { ErrorBody, Health, Readiness, Reconcile, Trace } from '../api/schemas.js';
+import { COMMON_ERRORS, Health, Readiness, Reconcile, Trace } from '../api/schemas.js';
 import { executionJson, logEventJson } from '../api/wire.js';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
 const CHECK_TIMEOUT_MS = 3000;
 
 export function systemRoutes(app: Api, ctx: ApiContext): void {
@@ -55,7 +54,7 @@ export function systemRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ['system'],
         summary: 'Bring every unfinished execution up to date with its provider',
-        response: { 200: Reconcile, ...errors },
+        response: { 200: Reconcile, ...COMMON_ERRORS },
       },
     },
     async (request) => {
@@ -76,7 +75,7 @@ export function systemRoutes(app: Api, ctx: ApiContext): void {
           properties: { requestId: { type: 'string', minLength: 1, maxLength: 128 } },
           required: ['requestId'],
         },
-        response: { 200: Trace, ...errors },
+        response: { 200: Trace, ...COMMON_ERRORS },
       },
     },
     async (request) => {

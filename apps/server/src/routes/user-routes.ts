@@ -1,5 +1,6 @@
 import { type Api, type ApiContext, principalOf } from '../api/api-context.js';
 import {
+  COMMON_ERRORS,
   CreateUserBody,
   EmailParams,
   ErrorBody,
@@ -13,8 +14,6 @@ import { generateApiKey } from '../auth/api-key.js';
 import { permissionsOf } from '../auth/roles.js';
 import type { UserRecord, UserStore } from '../auth/user-store.js';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
-
 export function userRoutes(app: Api, ctx: ApiContext): void {
   app.get(
     '/users/me',
@@ -23,7 +22,7 @@ export function userRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ['users'],
         summary: 'Who the key belongs to and what it may do',
-        response: { 200: Me, ...errors },
+        response: { 200: Me, ...COMMON_ERRORS },
       },
     },
     async (request) => {
@@ -39,7 +38,7 @@ export function userRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         tags: ['users'],
         summary: 'List users and their keys (never the keys themselves)',
-        response: { 200: UserList, ...errors },
+        response: { 200: UserList, ...COMMON_ERRORS },
       },
     },
     async () => ({ users: (await ctx.users.listUsers()).map(userJson) }),
@@ -53,7 +52,7 @@ export function userRoutes(app: Api, ctx: ApiContext): void {
         tags: ['users'],
         summary: 'Create a user and its first API key (shown once)',
         body: CreateUserBody,
-        response: { 201: IssuedKey, ...errors, 409: ErrorBody },
+        response: { 201: IssuedKey, ...COMMON_ERRORS, 409: ErrorBody },
       },
     },
     async (request, reply) => {
@@ -77,7 +76,7 @@ export function userRoutes(app: Api, ctx: ApiContext): void {
         tags: ['users'],
         summary: 'Issue another API key for a user (shown once), e.g. to rotate',
         params: EmailParams,
-        response: { 201: IssuedKey, ...errors, 409: ErrorBody },
+        response: { 201: IssuedKey, ...COMMON_ERRORS, 409: ErrorBody },
       },
     },
     async (request, reply) => {
@@ -96,7 +95,7 @@ export function userRoutes(app: Api, ctx: ApiContext): void {
         tags: ['users'],
         summary: 'Revoke one API key',
         params: KeyParams,
-        response: { 200: User, ...errors },
+        response: { 200: User, ...COMMON_ERRORS },
       },
     },
     async (request) => {
@@ -114,7 +113,7 @@ export function userRoutes(app: Api, ctx: ApiContext): void {
         tags: ['users'],
         summary: 'Revoke a user and all its keys',
         params: EmailParams,
-        response: { 200: User, ...errors },
+        response: { 200: User, ...COMMON_ERRORS },
       },
     },
     async (request) => {

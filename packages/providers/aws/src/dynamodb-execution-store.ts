@@ -404,7 +404,7 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     const item = await this.getRaw(executionId, operation, options.signal);
     if (!item || item[KIND])
       throw new NotFoundError(`no execution ${executionId}`, { provider: PROVIDER, operation });
-    const record = fromItem({ ...item });
+    const record = fromItem(item);
     const table = this.options.executionsTable;
     const keyOf = (key: string) => ({ TableName: table, Key: { executionId: { S: key } } });
     const items: TransactWriteItem[] = [
