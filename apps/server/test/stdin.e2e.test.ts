@@ -194,6 +194,8 @@ describe('POST /executions/{id}/stdin', () => {
         await again.close();
       }
     } finally {
+      // Closing is idempotent: this stops the server also when the test failed before its own close.
+      await own.server.close();
       await rm(own.root, { recursive: true, force: true });
     }
   });
